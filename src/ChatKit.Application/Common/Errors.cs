@@ -1,0 +1,35 @@
+namespace ChatKit.Application.Common;
+
+/// <summary>Every expected failure the API can answer with, with the contract's codes and texts.</summary>
+public static class Errors
+{
+    public const string ValidationCode = "VALIDATION_ERROR";
+
+    public static Error Validation(IReadOnlyList<ErrorDetail> details) =>
+        new(ValidationCode, "The request is not valid", ErrorKind.Validation, details);
+
+    public static Error SessionNotFound(string sessionId) =>
+        new("SESSION_NOT_FOUND", $"Session {sessionId} not found", ErrorKind.NotFound);
+
+    public static readonly Error Forbidden =
+        new("FORBIDDEN", "You do not have access to this session", ErrorKind.Forbidden);
+
+    public static Error ThreadNotFound(string threadId) =>
+        new("THREAD_NOT_FOUND", $"Thread {threadId} not found (must match session ID)", ErrorKind.NotFound);
+
+    public static Error SessionLimit(int max) =>
+        new("SESSION_LIMIT", $"Maximum {max} sessions allowed. Please delete an old session.", ErrorKind.LimitExceeded);
+
+    public static Error MessageLimit(int max) =>
+        new("MESSAGE_LIMIT", $"Maximum {max} messages per session reached. Please start a new session.", ErrorKind.LimitExceeded);
+
+    public static readonly Error RunInProgress =
+        new("RUN_IN_PROGRESS", "Another reply is still streaming in this session. Wait for it to finish.", ErrorKind.Conflict);
+
+    public const string EmptyMessageCode = "EMPTY_MESSAGE";
+    public const string EmptyMessageText = "Message text cannot be empty";
+    public const string MessageTooLongCode = "MESSAGE_TOO_LONG";
+
+    public static string MessageTooLongText(int max, int received) =>
+        $"Message exceeds {max} character limit (received {received})";
+}

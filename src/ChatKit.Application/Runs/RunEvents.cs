@@ -1,0 +1,94 @@
+using System.Text.Json.Serialization;
+using ChatKit.Domain.Sessions;
+
+namespace ChatKit.Application.Runs;
+
+// The ChatKit thread-stream events a run emits (see docs/streaming.md). Item and update payloads are typed
+// as object so the serializer writes each one by its runtime shape.
+
+public abstract record RunEvent([property: JsonPropertyOrder(-1)] string Type);
+
+public sealed record ItemDoneEvent(object Item) : RunEvent("thread.item.done");
+
+public sealed record ItemAddedEvent(object Item) : RunEvent("thread.item.added");
+
+public sealed record ItemUpdatedEvent(Guid ItemId, object Update) : RunEvent("thread.item.updated");
+
+public sealed record StreamOptions(bool AllowCancel);
+
+public sealed record StreamOptionsEvent(StreamOptions StreamOptions) : RunEvent("stream_options");
+
+public sealed record ThreadUpdatedEvent(ThreadInfo Thread) : RunEvent("thread.updated");
+
+public sealed record StreamErrorEvent(string Message) : RunEvent("error")
+{
+    public string Code { get; } = "stream.error";
+
+    public bool AllowRetry { get; } = true;
+}
+
+public sealed record InputText(string Text)
+{
+    [JsonPropertyOrder(-1)]
+    public string Type { get; } = ContentPart.InputText;
+}
+
+public sealed record OutputText(string Text)
+{
+    [JsonPropertyOrder(-1)]
+    public string Type { get; } = ContentPart.OutputText;
+
+    public IReadOnlyList<object> Annotations { get; } = [];
+}
+
+public sealed record UserMessageItem(Guid Id, Guid ThreadId, DateTime CreatedAt, IReadOnlyList<InputText> Content)
+{
+    [JsonPropertyOrder(1)]
+    public string Type { get; } = "user_message";
+
+    [JsonPropertyOrder(2)]
+    public IReadOnlyList<object> Attachments { get; } = [];
+
+    [JsonPropertyOrder(3)]
+    public IReadOnlyDictionary<string, object> InferenceOptions { get; } = new Dictionary<string, object>();
+
+    public static UserMessageItem From(ChatMessage m) =>
+        new(m.Id, m.SessionId, m.CreatedAt, m.Content.Select(c => new InputText(c.Text)).ToList());
+}
+
+public sealed record AssistantMessageItem(Guid Id, Guid ThreadId, DateTime CreatedAt, IReadOnlyList<OutputText> Content)
+{
+    [JsonPropertyOrder(1)]
+    public string Type { get; } = "assistant_message";
+}
+
+public sealed record ContentPartAdded(int ContentIndex, OutputText Content)
+{
+    [JsonPropertyOrder(-1)]
+    public string Type { get; } = "assistant_message.content_part.added";
+}
+
+public sealed record ContentPartTextDelta(int ContentIndex, string Delta)
+{
+    [JsonPropertyOrder(-1)]
+    public string Type { get; } = "assistant_message.content_part.text_delta";
+}
+
+public sealed record ContentPartDone(int ContentIndex, OutputText Content)
+{
+    [JsonPropertyOrder(-1)]
+    public string Type { get; } = "assistant_message.content_part.done";
+}
+
+public sealed record ThreadStatus(string Type);
+
+public sealed record ThreadItemsPage(IReadOnlyList<object> Data, bool HasMore);
+
+public sealed record ThreadInfo(Guid Id, string Title, DateTime CreatedAt)
+{
+    public ThreadStatus Status { get; } = new("active");
+
+    public IReadOnlyDictionary<string, object> Metadata { get; } = new Dictionary<string, object>();
+
+    public ThreadItemsPage Items { get; } = new([], false);
+}

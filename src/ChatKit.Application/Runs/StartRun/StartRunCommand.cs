@@ -1,0 +1,85 @@
+using ChatKit.Application.Abstractions;
+using ChatKit.Application.Common;
+using ChatKit.Application.Sessions;
+using ChatKit.Domain.Sessions;
+using FluentValidation;
+using Mediator;
+using Microsoft.Extensions.Options;
+
+namespace ChatKit.Application.Runs.StartRun;
+
+public sealed record RunContentInput(string? Type, string? Text);
+
+public sealed record RunMessageInput(string? Role, IReadOnlyList<RunContentInput?>? Content)
+{
+    /// <summary>The message text: the <c>input_text</c> parts joined with a newline, trimmed.</summary>
+    public string Text => string.Join('\n', (Content ?? []).Select(c => c?.Text ?? string.Empty)).Trim();
+}
+
+/// <summary>The first step of a turn: check everything, commit the user message, claim the session.</summary>
+public sealed record StartRunCommand(string UserId, string SessionId, string ThreadId, RunMessageInput? Message)
+    : ICommand<Result<StartedRun>>;
+
+/// <param name="TitleChanged">The first message named the session, so the stream ends with <c>thread.updated</c>.</param>
+public sealed record StartedRun(ChatSession Session, ChatMessage UserMessage, Guid ClaimId, bool TitleChanged);
+
+public sealed class StartRunValidator : AbstractValidator<StartRunCommand>
+{
+    public StartRunValidator(IOptions<LimitsOptions> limits)
+    {
+        var max = limits.Value.MaxMessageLength;
+        ClassLevelCascadeMode = CascadeMode.Stop;
+        RuleFor(c => c.Message).NotNull().WithMessage("message is required");
+        RuleFor(c => c.Message!.Role).Must(r => r is null or "user").WithMessage("role must be \"user\"");
+        RuleFor(c => c.Message!.Content).NotEmpty().WithMessage("content must hold at least one part");
+        RuleForEach(c => c.Message!.Content).NotNull().WithMessage("a content part must be an object")
+            .Must(p => p!.Type is null or ContentPart.InputText).WithMessage("type must be \"input_text\"")
+            .Must(p => p!.Text is not null).WithMessage("text is required");
+        RuleFor(c => c.Message!.Text).NotEmpty()
+            .WithErrorCode(Errors.EmptyMessageCode).WithMessage(Errors.EmptyMessageText);
+        RuleFor(c => SessionRules.CodePointCount(c.Message!.Text)).LessThanOrEqualTo(max)
+            .WithErrorCode(Errors.MessageTooLongCode)
+            .WithMessage(c => Errors.MessageTooLongText(max, SessionRules.CodePointCount(c.Message!.Text)));
+    }
+}
+
+public sealed class StartRunHandler(
+    ISessionStore store, TimeProvider clock, IOptions<LimitsOptions> limits, IOptions<RunOptions> runs)
+    : ICommandHandler<StartRunCommand, Result<StartedRun>>
+{
+    public async ValueTask<Result<StartedRun>> Handle(StartRunCommand command, CancellationToken cancellationToken)
+    {
+        var owned = await OwnedSession.LoadAsync(store, command.SessionId, command.UserId, cancellationToken)
+            .ConfigureAwait(false);
+        if (!owned.IsSuccess)
+        {
+            return owned.Error!;
+        }
+
+        var session = owned.Value;
+        if (!Guid.TryParse(command.ThreadId, out var threadId) || threadId != session.Id)
+        {
+            return Errors.ThreadNotFound(command.ThreadId);
+        }
+
+        var text = command.Message!.Text;
+        var now = clock.GetUtcNow();
+        var userMessage = ChatMessage.FromUser(session.Id, text, SessionRules.ToStoragePrecision(now));
+        var maxMessages = limits.Value.MaxMessagesPerSession;
+        var turn = new BeginTurn(
+            command.UserId,
+            userMessage,
+            maxMessages,
+            Guid.NewGuid(),
+            TimeSpan.FromSeconds(runs.Value.ClaimSeconds),
+            SessionRules.TitleFromFirstMessage(text));
+        var begun = await store.BeginTurnAsync(turn, cancellationToken).ConfigureAwait(false);
+        return begun.Outcome switch
+        {
+            BeginTurnOutcome.Started => new StartedRun(begun.Session!, userMessage, turn.ClaimId, begun.TitleChanged),
+            BeginTurnOutcome.MessageLimit => Errors.MessageLimit(maxMessages),
+            BeginTurnOutcome.RunInProgress => Errors.RunInProgress,
+            _ => Errors.SessionNotFound(command.SessionId),
+        };
+    }
+}

@@ -1,0 +1,38 @@
+using ChatKit.Application.Abstractions;
+using ChatKit.Application.Common;
+using ChatKit.Domain.Sessions;
+using FluentValidation;
+using Mediator;
+using Microsoft.Extensions.Options;
+
+namespace ChatKit.Application.Sessions.CreateSession;
+
+public sealed record CreateSessionCommand(string UserId, string? Title) : ICommand<Result<SessionDto>>;
+
+public sealed class CreateSessionValidator : AbstractValidator<CreateSessionCommand>
+{
+    public CreateSessionValidator()
+    {
+        ClassLevelCascadeMode = CascadeMode.Stop;
+        RuleFor(c => c.Title)
+            .Must(t => t is null || SessionRules.CodePointCount(t) <= SessionRules.MaxTitleLength)
+            .WithMessage($"title must be at most {SessionRules.MaxTitleLength} characters")
+            .Must(t => t is null || t.Trim().Length > 0)
+            .WithMessage("title must not be blank");
+    }
+}
+
+public sealed class CreateSessionHandler(ISessionStore store, TimeProvider clock, IOptions<LimitsOptions> limits)
+    : ICommandHandler<CreateSessionCommand, Result<SessionDto>>
+{
+    public async ValueTask<Result<SessionDto>> Handle(CreateSessionCommand command, CancellationToken cancellationToken)
+    {
+        var now = SessionRules.ToStoragePrecision(clock.GetUtcNow());
+        var session = new ChatSession(
+            Guid.CreateVersion7(), command.UserId, command.Title?.Trim() ?? SessionRules.DefaultTitle, now, now, 0);
+        var max = limits.Value.MaxSessionsPerUser;
+        var created = await store.TryCreateAsync(session, autoTitle: command.Title is null, max, cancellationToken)
+            .ConfigureAwait(false);
+        return created ? SessionDto.From(session) : Errors.SessionLimit(max);
+    }
+}

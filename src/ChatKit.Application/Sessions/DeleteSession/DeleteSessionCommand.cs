@@ -1,0 +1,23 @@
+using ChatKit.Application.Abstractions;
+using ChatKit.Application.Common;
+using Mediator;
+
+namespace ChatKit.Application.Sessions.DeleteSession;
+
+public sealed record DeleteSessionCommand(string UserId, string SessionId) : ICommand<Result<DeletedDto>>;
+
+public sealed class DeleteSessionHandler(ISessionStore store) : ICommandHandler<DeleteSessionCommand, Result<DeletedDto>>
+{
+    public async ValueTask<Result<DeletedDto>> Handle(DeleteSessionCommand command, CancellationToken cancellationToken)
+    {
+        if (!Guid.TryParse(command.SessionId, out var id))
+        {
+            return Errors.SessionNotFound(command.SessionId);
+        }
+
+        var access = await store.DeleteAsync(id, command.UserId, cancellationToken).ConfigureAwait(false);
+        return access == SessionAccess.Owned
+            ? new DeletedDto(true, id)
+            : OwnedSession.ToResult(access, command.SessionId, null).Error!;
+    }
+}

@@ -1,0 +1,39 @@
+using ChatKit.Application.Abstractions;
+using ChatKit.Application.Common;
+using FluentValidation;
+using Mediator;
+
+namespace ChatKit.Application.Sessions.GetSession;
+
+/// <summary>A session with its messages oldest first; <see cref="Limit"/>/<see cref="After"/> page the messages.</summary>
+public sealed record GetSessionQuery(string UserId, string SessionId, int? Limit = null, string? After = null)
+    : IQuery<Result<SessionDetailPage>>;
+
+public sealed class GetSessionValidator : AbstractValidator<GetSessionQuery>
+{
+    public GetSessionValidator()
+    {
+        RuleFor(q => q.Limit).InclusiveBetween(1, PagingRules.MaxLimit).When(q => q.Limit is not null)
+            .WithMessage($"limit must be between 1 and {PagingRules.MaxLimit}");
+        RuleFor(q => q.After).Must(PagingRules.IsWellFormedCursor).WithMessage("after is not a valid cursor");
+    }
+}
+
+public sealed class GetSessionHandler(ISessionStore store) : IQueryHandler<GetSessionQuery, Result<SessionDetailPage>>
+{
+    public async ValueTask<Result<SessionDetailPage>> Handle(GetSessionQuery query, CancellationToken cancellationToken)
+    {
+        var owned = await OwnedSession.LoadAsync(store, query.SessionId, query.UserId, cancellationToken).ConfigureAwait(false);
+        if (!owned.IsSuccess)
+        {
+            return owned.Error!;
+        }
+
+        var s = owned.Value;
+        var page = await store.GetMessagesAsync(s.Id, query.UserId, query.Limit, query.After, cancellationToken)
+            .ConfigureAwait(false);
+        var detail = new SessionDetailDto(
+            s.Id, s.UserId, s.Title, s.CreatedAt, s.UpdatedAt, s.MessageCount, page.Items.Select(MessageDto.From).ToList());
+        return new SessionDetailPage(detail, page.NextCursor);
+    }
+}

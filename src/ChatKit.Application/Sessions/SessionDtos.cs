@@ -1,0 +1,46 @@
+using ChatKit.Domain.Sessions;
+
+namespace ChatKit.Application.Sessions;
+
+public sealed record SessionDto(Guid Id, string UserId, string Title, DateTime CreatedAt, DateTime UpdatedAt, int MessageCount)
+{
+    public static SessionDto From(ChatSession s) => new(s.Id, s.UserId, s.Title, s.CreatedAt, s.UpdatedAt, s.MessageCount);
+}
+
+public sealed record ContentPartDto(string Type, string Text);
+
+public sealed record MessageDto(
+    Guid Id,
+    string Role,
+    IReadOnlyList<ContentPartDto> Content,
+    IReadOnlyList<ToolCall>? ToolCalls,
+    DateTime CreatedAt,
+    string Status)
+{
+    public static MessageDto From(ChatMessage m) => new(
+        m.Id,
+        m.Role.ToString().ToLowerInvariant(),
+        m.Content.Select(c => new ContentPartDto(c.Type, c.Text)).ToList(),
+        m.ToolCalls is { Count: > 0 } ? m.ToolCalls : null,
+        m.CreatedAt,
+        m.Status.ToString().ToLowerInvariant());
+}
+
+public sealed record SessionDetailDto(
+    Guid Id,
+    string UserId,
+    string Title,
+    DateTime CreatedAt,
+    DateTime UpdatedAt,
+    int MessageCount,
+    IReadOnlyList<MessageDto> Messages);
+
+public sealed record ThreadDto(Guid Id, Guid SessionId, DateTime CreatedAt);
+
+public sealed record DeletedDto(bool Deleted, Guid SessionId);
+
+/// <summary>A list and the paging facts that go into the envelope's <c>meta</c>.</summary>
+public sealed record Paged<T>(IReadOnlyList<T> Items, int? Total, string? NextCursor);
+
+/// <summary>A session's detail and the cursor of its next page of messages, if any.</summary>
+public sealed record SessionDetailPage(SessionDetailDto Session, string? NextCursor);

@@ -1,0 +1,41 @@
+using ChatKit.Application.Abstractions;
+using ChatKit.Infrastructure.Llm;
+using ChatKit.Infrastructure.Persistence;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Options;
+using Npgsql;
+
+namespace ChatKit.Infrastructure;
+
+public static class DependencyInjection
+{
+    /// <summary>The database, the stores and the model adapter. Options are bound by the host.</summary>
+    public static IServiceCollection AddInfrastructure(this IServiceCollection services)
+    {
+        services.AddSingleton(sp => new NpgsqlDataSourceBuilder(sp.GetRequiredService<IOptions<DatabaseOptions>>().Value.ConnectionString).Build());
+        services.AddSingleton<ISessionStore, SessionStore>();
+        services.AddHealthChecks().AddCheck<DatabaseHealthCheck>("database", tags: [DatabaseHealthCheck.ReadyTag]);
+
+        services.AddHttpClient(LlmOptions.HttpClientName, (sp, http) =>
+            {
+                var o = sp.GetRequiredService<IOptions<LlmOptions>>().Value;
+                http.Timeout = Timeout.InfiniteTimeSpan; // streams are long; the adapter enforces an idle timeout
+                if (!string.IsNullOrWhiteSpace(o.SiteUrl))
+                {
+                    http.DefaultRequestHeaders.TryAddWithoutValidation("HTTP-Referer", o.SiteUrl);
+                }
+
+                if (!string.IsNullOrWhiteSpace(o.AppName))
+                {
+                    http.DefaultRequestHeaders.TryAddWithoutValidation("X-Title", o.AppName);
+                }
+            })
+            .ConfigurePrimaryHttpMessageHandler(() => new SocketsHttpHandler { PooledConnectionLifetime = TimeSpan.FromMinutes(5) });
+        services.AddSingleton<OpenAiChatModel>();
+        services.AddSingleton<OfflineChatModel>();
+        services.AddSingleton<IChatModel>(sp => sp.GetRequiredService<IOptions<LlmOptions>>().Value.UseOfflineModel
+            ? sp.GetRequiredService<OfflineChatModel>()
+            : sp.GetRequiredService<OpenAiChatModel>());
+        return services;
+    }
+}
