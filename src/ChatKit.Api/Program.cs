@@ -1,23 +1,15 @@
+using ChatKit.Api.Hosting;
+
 var builder = WebApplication.CreateBuilder(args);
-
-// Add services to the container.
-
-builder.Services.AddControllers();
-// Learn more about configuring OpenAPI at https://aka.ms/aspnet/openapi
-builder.Services.AddOpenApi();
-
+builder.AddChatKit();
 var app = builder.Build();
 
-// Configure the HTTP request pipeline.
-if (app.Environment.IsDevelopment())
+// `token` and `migrate` use the same configuration and services as the server, without starting it.
+if (Cli.IsCommand(args))
 {
-    app.MapOpenApi();
+    return await Cli.RunAsync(args, app.Services);
 }
 
-app.UseHttpsRedirection();
-
-app.UseAuthorization();
-
-app.MapControllers();
-
-app.Run();
+app.UseChatKit();
+await app.RunAsync();
+return 0;

@@ -4,7 +4,7 @@ using Npgsql;
 namespace ChatKit.Infrastructure.Persistence;
 
 /// <summary>Readiness: the database answers a trivial query within two seconds.</summary>
-internal sealed class DatabaseHealthCheck(NpgsqlDataSource dataSource) : IHealthCheck
+public sealed class DatabaseHealthCheck(NpgsqlDataSource dataSource) : IHealthCheck
 {
     public const string ReadyTag = "ready";
 

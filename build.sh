@@ -1,0 +1,153 @@
+#!/usr/bin/env bash
+# ChatKit's one entry point.
+#   ./build.sh run            serve on http://localhost:8000 with a project-local PostgreSQL (provisioned on first use)
+#   ./build.sh test           run every test against a throwaway PostgreSQL and Redis; ends with "N passed, N failed, N skipped"
+#   ./build.sh token <sub>    print a development JWT for <sub> (same secret as `run`)
+#   ./build.sh migrate        apply database migrations to DATABASE_URL (or the local cluster)
+#   ./build.sh stop           stop the project-local PostgreSQL of `run`
+# On a machine without apt-get (or without root/sudo), set DATABASE_URL (and CHATKIT_TEST_REDIS_URL for tests) yourself.
+set -euo pipefail
+cd "$(dirname "$0")"
+ROOT=$PWD
+LOCAL=$ROOT/.local
+mkdir -p "$LOCAL"
+chmod 755 "$LOCAL"
+
+say() { printf '[build.sh] %s\n' "$*" >&2; }
+
+as_root() { if [ "$(id -u)" = 0 ]; then "$@"; else sudo "$@"; fi; }
+
+pg_bin() { ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -n 1; }
+
+# Installs what is missing with apt-get: postgresql always, redis-server when asked.
+ensure_packages() {
+  local need=()
+  [ -n "$(pg_bin)" ] && [ -x "$(pg_bin)/initdb" ] || need+=(postgresql)
+  if [ "${1:-}" = redis ] && ! command -v redis-server >/dev/null 2>&1; then need+=(redis-server); fi
+  [ ${#need[@]} -eq 0 ] && return 0
+  if ! command -v apt-get >/dev/null 2>&1; then
+    say "missing ${need[*]} and no apt-get here"; return 1
+  fi
+  say "installing ${need[*]} with apt-get"
+  as_root apt-get update -qq >&2
+  as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${need[@]}" >&2
+}
+
+# Runs a PostgreSQL binary as an unprivileged user (PostgreSQL refuses root).
+pg_as() {
+  if [ "$(id -u)" = 0 ]; then runuser -u postgres -- "$@"; else "$@"; fi
+}
+
+# start_pg <dir> <port> <throwaway:0|1>: a cluster in <dir> listening on 127.0.0.1:<port> and a socket in <dir>.
+start_pg() {
+  local dir=$1 port=$2 throwaway=$3 bin; bin=$(pg_bin)
+  if [ "$throwaway" = 1 ]; then stop_pg "$dir"; rm -rf "$dir"; fi
+  if [ ! -s "$dir/data/PG_VERSION" ]; then
+    if [ "$(id -u)" = 0 ]; then install -d -o postgres -g postgres "$dir"; else mkdir -p "$dir"; fi
+    pg_as "$bin/initdb" -D "$dir/data" -U postgres -A trust -N -E UTF8 --locale=C.UTF-8 >"$dir/initdb.log" 2>&1 \
+      || { cat "$dir/initdb.log" >&2; return 1; }
+  fi
+  local opts="-p $port -k $dir -c listen_addresses=127.0.0.1 -c max_connections=300"
+  [ "$throwaway" = 1 ] && opts="$opts -c fsync=off -c synchronous_commit=off -c full_page_writes=off"
+  if ! pg_as "$bin/pg_ctl" -D "$dir/data" status >/dev/null 2>&1; then
+    pg_as "$bin/pg_ctl" -D "$dir/data" -l "$dir/server.log" -w -t 30 -o "$opts" start >/dev/null \
+      || { tail -n 20 "$dir/server.log" >&2; return 1; }
+  fi
+  psql -h "$dir" -p "$port" -U postgres -d postgres -v ON_ERROR_STOP=1 -qtAc \
+    "SELECT 1 FROM pg_roles WHERE rolname='chatkit'" | grep -q 1 \
+    || psql -h "$dir" -p "$port" -U postgres -d postgres -v ON_ERROR_STOP=1 -qc "CREATE ROLE chatkit LOGIN PASSWORD 'chatkit'" >/dev/null
+  psql -h "$dir" -p "$port" -U postgres -d postgres -qtAc "SELECT 1 FROM pg_database WHERE datname='chatkit'" | grep -q 1 \
+    || psql -h "$dir" -p "$port" -U postgres -d postgres -v ON_ERROR_STOP=1 -qc "CREATE DATABASE chatkit OWNER chatkit" >/dev/null
+}
+
+stop_pg() {
+  local dir=$1
+  [ -s "$dir/data/PG_VERSION" ] || return 0
+  pg_as "$(pg_bin)/pg_ctl" -D "$dir/data" -m fast -w stop >/dev/null 2>&1 || true
+}
+
+start_redis() {
+  local dir=$1 port=$2
+  mkdir -p "$dir"
+  redis-cli -p "$port" shutdown nosave >/dev/null 2>&1 || true
+  redis-server --port "$port" --bind 127.0.0.1 --daemonize yes --pidfile "$dir/redis.pid" --dir "$dir" \
+    --logfile "$dir/redis.log" --save "" --appendonly no >/dev/null
+  for _ in $(seq 50); do redis-cli -p "$port" ping 2>/dev/null | grep -q PONG && return 0; sleep 0.1; done
+  say "redis did not start"; return 1
+}
+
+DEV_PG=$LOCAL/pg-dev; DEV_PORT=${CHATKIT_DEV_PG_PORT:-55432}
+TEST_PG=$LOCAL/pg-test; TEST_PORT=${CHATKIT_TEST_PG_PORT:-55433}
+TEST_REDIS=$LOCAL/redis-test; TEST_REDIS_PORT=${CHATKIT_TEST_REDIS_PORT:-56379}
+
+local_database() {
+  if [ -n "${DATABASE_URL:-}" ]; then say "using DATABASE_URL from the environment"; return 0; fi
+  if ! ensure_packages; then
+    say "cannot provision PostgreSQL here: set DATABASE_URL"; exit 1
+  fi
+  start_pg "$DEV_PG" "$DEV_PORT" 0
+  export DATABASE_URL="Host=127.0.0.1;Port=$DEV_PORT;Database=chatkit;Username=chatkit;Password=chatkit"
+  say "PostgreSQL ready in .local/pg-dev (port $DEV_PORT)"
+}
+
+# Turns dotnet test's per-assembly summaries into one "N passed, N failed, N skipped" line; fails when none ran.
+summarize() {
+  awk '/^(Passed|Failed)! +- +Failed:/ { gsub(/,/, "")
+          for (i = 1; i <= NF; i++) { if ($i == "Failed:") f += $(i+1); if ($i == "Passed:") p += $(i+1); if ($i == "Skipped:") s += $(i+1) }
+          n++ }
+       END { if (n == 0 || p + f == 0) { print "0 passed, 0 failed"; exit 1 }
+             printf "%d passed, %d failed, %d skipped\n", p, f, s; if (s > 0) exit 1 }' "$1"
+}
+
+cmd=${1:-help}; shift || true
+case "$cmd" in
+  run)
+    local_database
+    export ASPNETCORE_ENVIRONMENT=${ASPNETCORE_ENVIRONMENT:-Development}
+    [ -n "${OPENROUTER_API_KEY:-}" ] || say "no OPENROUTER_API_KEY: the built-in offline model answers"
+    exec dotnet run --project src/ChatKit.Api -c Release --no-launch-profile
+    ;;
+  token)
+    [ $# -ge 1 ] || { say "usage: ./build.sh token <sub>"; exit 2; }
+    export ASPNETCORE_ENVIRONMENT=${ASPNETCORE_ENVIRONMENT:-Development}
+    exec dotnet run --project src/ChatKit.Api -c Release --no-launch-profile -- token --sub "$1"
+    ;;
+  migrate)
+    local_database
+    exec dotnet run --project src/ChatKit.Api -c Release --no-launch-profile -- migrate
+    ;;
+  stop)
+    stop_pg "$DEV_PG"; say "stopped"
+    ;;
+  test)
+    cleanup() {
+      stop_pg "$TEST_PG"
+      redis-cli -p "$TEST_REDIS_PORT" shutdown nosave >/dev/null 2>&1 || true
+    }
+    if [ -z "${CHATKIT_TEST_DATABASE_URL:-}" ] || [ -z "${CHATKIT_TEST_REDIS_URL:-}" ]; then
+      ensure_packages redis || { say "set CHATKIT_TEST_DATABASE_URL and CHATKIT_TEST_REDIS_URL on this machine"; exit 1; }
+      trap cleanup EXIT
+    fi
+    if [ -z "${CHATKIT_TEST_DATABASE_URL:-}" ]; then
+      start_pg "$TEST_PG" "$TEST_PORT" 1
+      export CHATKIT_TEST_DATABASE_URL="Host=127.0.0.1;Port=$TEST_PORT;Database=chatkit;Username=chatkit;Password=chatkit"
+      export CHATKIT_TEST_PG_DIR=$TEST_PG CHATKIT_TEST_PG_BIN=$(pg_bin)
+    fi
+    if [ -z "${CHATKIT_TEST_REDIS_URL:-}" ]; then
+      start_redis "$TEST_REDIS" "$TEST_REDIS_PORT"
+      export CHATKIT_TEST_REDIS_URL="127.0.0.1:$TEST_REDIS_PORT"
+    fi
+    say "PostgreSQL and Redis ready; running tests"
+    log=$LOCAL/test.log
+    set +e
+    dotnet test ChatKit.sln -c Release "$@" 2>&1 | tee "$log"
+    rc=${PIPESTATUS[0]}
+    set -e
+    summarize "$log" || rc=1
+    exit "$rc"
+    ;;
+  *)
+    sed -n '2,9p' "$0" | sed 's/^# \{0,1\}//'
+    [ "$cmd" = help ] || exit 2
+    ;;
+esac

@@ -1,0 +1,70 @@
+using ChatKit.Api.Auth;
+using ChatKit.Api.ErrorHandling;
+using ChatKit.Api.Hosting;
+using ChatKit.Api.Streaming;
+using ChatKit.Application.Runs.StartRun;
+using ChatKit.Application.Runs.StreamRun;
+using ChatKit.Application.Sessions.CreateSession;
+using ChatKit.Application.Sessions.DeleteSession;
+using ChatKit.Application.Sessions.EnsureThread;
+using ChatKit.Application.Sessions.GetSession;
+using ChatKit.Application.Sessions.ListSessions;
+using Mediator;
+using Microsoft.AspNetCore.Authorization;
+using Microsoft.AspNetCore.Mvc;
+using Microsoft.AspNetCore.Mvc.ModelBinding;
+using Microsoft.Extensions.Options;
+
+namespace ChatKit.Api.Controllers;
+
+public sealed record CreateSessionBody(string? Title);
+
+public sealed record RunRequestBody(RunMessageInput? Message);
+
+/// <summary>The sessions API of the contract. Each action binds, sends one message, and maps the result.</summary>
+[ApiController]
+[Authorize]
+[Route("api/v1/chatkit/sessions")]
+[Produces("application/json")]
+public sealed class SessionsController(IMediator mediator, IOptions<StreamingSettings> streaming) : ControllerBase
+{
+    private string UserId => JwtSetup.UserId(User)!;
+
+    [HttpPost]
+    public async Task<IActionResult> Create(
+        [FromBody(EmptyBodyBehavior = EmptyBodyBehavior.Allow)] CreateSessionBody? body, CancellationToken ct) =>
+        (await mediator.Send(new CreateSessionCommand(UserId, body?.Title), ct)).ToActionResult();
+
+    [HttpGet]
+    public async Task<IActionResult> List([FromQuery] int? limit, [FromQuery] string? after, CancellationToken ct) =>
+        (await mediator.Send(new ListSessionsQuery(UserId, limit, after), ct))
+        .ToActionResult(page => page.Items, page => new ListMeta(page.Total, page.NextCursor));
+
+    [HttpGet("{sessionId}")]
+    public async Task<IActionResult> Get(string sessionId, [FromQuery] int? limit, [FromQuery] string? after, CancellationToken ct) =>
+        (await mediator.Send(new GetSessionQuery(UserId, sessionId, limit, after), ct))
+        .ToActionResult(page => page.Session, page => page.NextCursor is null ? null : new ListMeta(null, page.NextCursor));
+
+    [HttpDelete("{sessionId}")]
+    public async Task<IActionResult> Delete(string sessionId, CancellationToken ct) =>
+        (await mediator.Send(new DeleteSessionCommand(UserId, sessionId), ct)).ToActionResult();
+
+    [HttpPost("{sessionId}/threads")]
+    public async Task<IActionResult> EnsureThread(string sessionId, CancellationToken ct) =>
+        (await mediator.Send(new EnsureThreadCommand(UserId, sessionId), ct)).ToActionResult();
+
+    /// <summary>Commits the user message (or answers a JSON error), then streams the reply as Server-Sent Events.</summary>
+    [HttpPost("{sessionId}/threads/{threadId}/runs")]
+    [Produces("text/event-stream", "application/json")]
+    public async Task<IActionResult> Run(string sessionId, string threadId, [FromBody] RunRequestBody body, CancellationToken ct)
+    {
+        var started = await mediator.Send(new StartRunCommand(UserId, sessionId, threadId, body.Message), ct);
+        if (!started.IsSuccess)
+        {
+            return ApiErrors.ToActionResult(started.Error!);
+        }
+
+        var events = mediator.CreateStream(new StreamRunRequest(started.Value), ct);
+        return new ServerSentEventsResult(events, TimeSpan.FromSeconds(streaming.Value.PingSeconds));
+    }
+}

@@ -1,0 +1,71 @@
+using System.Data.Common;
+using System.Net.Sockets;
+using Microsoft.AspNetCore.Diagnostics;
+using Microsoft.AspNetCore.Mvc;
+using Microsoft.AspNetCore.Mvc.ModelBinding;
+
+namespace ChatKit.Api.ErrorHandling;
+
+/// <summary>Unexpected exceptions, framework-ended responses and binding failures, all answered in the envelope.</summary>
+public static class ExceptionMapping
+{
+    /// <summary>The exception handler's delegate: the middleware has logged the exception already.</summary>
+    public static Task HandleAsync(HttpContext context)
+    {
+        var error = context.Features.Get<IExceptionHandlerFeature>()?.Error;
+        var status = StatusOf(error);
+        return context.Response.HasStarted ? Task.CompletedTask : ApiErrors.WriteAsync(context, status);
+    }
+
+    public static int StatusOf(Exception? error) => error switch
+    {
+        BadHttpRequestException bad => bad.StatusCode,
+        _ when IsDatabaseUnavailable(error) => StatusCodes.Status503ServiceUnavailable,
+        _ => StatusCodes.Status500InternalServerError,
+    };
+
+    /// <summary>A database that cannot be reached or is shutting down (not a bug in a query).</summary>
+    public static bool IsDatabaseUnavailable(Exception? error)
+    {
+        for (var e = error; e is not null; e = e.InnerException)
+        {
+            if (e is DbException { IsTransient: true } or SocketException)
+            {
+                return true;
+            }
+        }
+
+        return false;
+    }
+
+    /// <summary>Writes the envelope for a 4xx/5xx that the framework ended without a body (404, 405, 415…).</summary>
+    public static Task WriteBareStatusAsync(StatusCodeContext context) =>
+        ApiErrors.WriteAsync(context.HttpContext, context.HttpContext.Response.StatusCode);
+
+    /// <summary>Model binding failures: malformed JSON, wrong types, bad query values. Never framework text about .NET types.</summary>
+    public static IActionResult InvalidModelState(ActionContext context)
+    {
+        var details = context.ModelState
+            .Where(e => e.Value is { ValidationState: ModelValidationState.Invalid })
+            .SelectMany(e => e.Value!.Errors.Select(err => new Application.Common.ErrorDetail(FieldName(e.Key), Describe(err))))
+            .DistinctBy(d => d.Field)
+            .ToList();
+        var (code, message) = ApiErrors.Describe(StatusCodes.Status400BadRequest);
+        return new BadRequestObjectResult(new ErrorEnvelope(new ErrorBody(code, message, details)));
+    }
+
+    // System.Text.Json's texts name .NET types and byte offsets; a client needs to know only what is wrong where.
+    private static string Describe(ModelError error) =>
+        error.Exception is not null || error.ErrorMessage.Contains("LineNumber", StringComparison.Ordinal)
+            || error.ErrorMessage.Contains("JSON", StringComparison.Ordinal)
+            || error.ErrorMessage.Contains("field is required", StringComparison.Ordinal)
+            || error.ErrorMessage.Contains("request body", StringComparison.Ordinal)
+            ? "is missing, is not valid JSON, or has the wrong type"
+            : error.ErrorMessage;
+
+    private static string FieldName(string key)
+    {
+        var trimmed = key.StartsWith("$.", StringComparison.Ordinal) ? key[2..] : key.TrimStart('$');
+        return trimmed.Length == 0 || trimmed == "body" ? "body" : trimmed;
+    }
+}

@@ -1,0 +1,93 @@
+using ChatKit.Api.Auth;
+using ChatKit.Api.ErrorHandling;
+using ChatKit.Application;
+using ChatKit.Application.Behaviors;
+using ChatKit.Application.Sessions.CreateSession;
+using ChatKit.Infrastructure;
+using ChatKit.Infrastructure.Persistence;
+using Mediator;
+using Microsoft.AspNetCore.Diagnostics.HealthChecks;
+using Microsoft.AspNetCore.Mvc;
+using Microsoft.Extensions.Diagnostics.HealthChecks;
+
+namespace ChatKit.Api.Hosting;
+
+/// <summary>The composition root: what the host registers, and the order of the request pipeline.</summary>
+public static class Composition
+{
+    public const long MaxRequestBodyBytes = 64 * 1024;
+
+    public static void AddChatKit(this WebApplicationBuilder builder)
+    {
+        var services = builder.Services;
+        var configuration = builder.Configuration;
+        if (string.IsNullOrWhiteSpace(configuration["ASPNETCORE_URLS"]) && string.IsNullOrWhiteSpace(configuration["URLS"]))
+        {
+            var port = Settings.Int(configuration, "PORT", 8000, 1, 65535);
+            builder.WebHost.UseUrls($"http://0.0.0.0:{port}");
+        }
+
+        builder.WebHost.ConfigureKestrel(k =>
+        {
+            k.AddServerHeader = false;
+            k.Limits.MaxRequestBodySize = MaxRequestBodyBytes;
+        });
+
+        services.AddChatKitSettings(builder.Environment);
+        services.AddChatKitLogging(configuration, builder.Environment);
+        services.AddApplication();
+        services.AddInfrastructure();
+        services.AddMediator((MediatorOptions o) =>
+        {
+            o.ServiceLifetime = ServiceLifetime.Scoped;
+            o.Assemblies = [typeof(CreateSessionCommand)];
+            o.PipelineBehaviors = [typeof(ValidationBehavior<,>)];
+        });
+        services.AddHostedService<StartupMigration>();
+        services.AddChatKitAuthentication();
+        services.AddControllers()
+            .AddJsonOptions(o => JsonDefaults.Configure(o.JsonSerializerOptions))
+            .ConfigureApiBehaviorOptions(o =>
+            {
+                o.SuppressMapClientErrors = true;
+                o.InvalidModelStateResponseFactory = ExceptionMapping.InvalidModelState;
+            });
+    }
+
+    public static void UseChatKit(this WebApplication app)
+    {
+        app.UseChatKitRequestLogging();
+        app.UseExceptionHandler(new ExceptionHandlerOptions { ExceptionHandler = ExceptionMapping.HandleAsync });
+        app.UseStatusCodePages(ExceptionMapping.WriteBareStatusAsync);
+        app.UseRouting();
+        app.UseAuthentication();
+        app.UseAuthorization();
+
+        app.MapHealthChecks("/health/live", new HealthCheckOptions { Predicate = _ => false, ResponseWriter = WriteHealth });
+        foreach (var path in new[] { "/health/ready", "/health" })
+        {
+            app.MapHealthChecks(path, new HealthCheckOptions
+            {
+                Predicate = c => c.Tags.Contains(DatabaseHealthCheck.ReadyTag),
+                ResponseWriter = WriteHealth,
+                ResultStatusCodes = { [HealthStatus.Unhealthy] = StatusCodes.Status503ServiceUnavailable },
+            });
+        }
+
+        app.MapControllers();
+    }
+
+    private static Task WriteHealth(HttpContext context, HealthReport report)
+    {
+        context.Response.ContentType = "application/json; charset=utf-8";
+        context.Response.Headers.CacheControl = "no-store";
+        object body = report.Status == HealthStatus.Healthy
+            ? new { status = "healthy" }
+            : new
+            {
+                status = "unhealthy",
+                checks = report.Entries.ToDictionary(e => e.Key, e => e.Value.Status == HealthStatus.Healthy ? "healthy" : "unhealthy"),
+            };
+        return context.Response.WriteAsJsonAsync(body, JsonDefaults.Api, context.RequestAborted);
+    }
+}

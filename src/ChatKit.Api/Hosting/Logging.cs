@@ -1,0 +1,62 @@
+using ChatKit.Api.Auth;
+using ChatKit.Api.ErrorHandling;
+using Serilog;
+using Serilog.Events;
+using Serilog.Formatting.Compact;
+
+namespace ChatKit.Api.Hosting;
+
+public static class Logging
+{
+    /// <summary>
+    /// Serilog: readable text in Development, compact JSON elsewhere; <c>LOG_FORMAT=json|text</c> overrides,
+    /// <c>LOG_LEVEL</c> sets the minimum level.
+    /// </summary>
+    public static void AddChatKitLogging(this IServiceCollection services, IConfiguration configuration, IHostEnvironment environment)
+    {
+        var format = Settings.NullIfBlank(configuration["LOG_FORMAT"])?.ToLowerInvariant();
+        var json = format switch
+        {
+            "json" => true,
+            "text" => false,
+            null => !environment.IsDevelopment(),
+            _ => throw new InvalidOperationException("LOG_FORMAT must be json or text."),
+        };
+        var level = Enum.TryParse<LogEventLevel>(configuration["LOG_LEVEL"], ignoreCase: true, out var parsed)
+            ? parsed
+            : LogEventLevel.Information;
+        services.AddSerilog((_, lc) =>
+        {
+            lc.MinimumLevel.Is(level)
+                .MinimumLevel.Override("Microsoft.AspNetCore", LogEventLevel.Warning)
+                .MinimumLevel.Override("Microsoft.Extensions.Http", LogEventLevel.Warning)
+                .MinimumLevel.Override("System.Net.Http", LogEventLevel.Warning)
+                .Enrich.FromLogContext()
+                .Enrich.WithProperty("Application", "ChatKit");
+            if (json)
+            {
+                lc.WriteTo.Console(new RenderedCompactJsonFormatter());
+            }
+            else
+            {
+                lc.WriteTo.Console(
+                    outputTemplate: "[{Timestamp:HH:mm:ss} {Level:u3}] {SourceContext}: {Message:lj}{NewLine}{Exception}",
+                    formatProvider: System.Globalization.CultureInfo.InvariantCulture);
+            }
+        });
+    }
+
+    /// <summary>One line per request: method, route template (never the raw query), status, elapsed, trace id, user id.</summary>
+    public static void UseChatKitRequestLogging(this IApplicationBuilder app) =>
+        app.UseSerilogRequestLogging(o =>
+        {
+            o.MessageTemplate = "HTTP {RequestMethod} {RouteTemplate} responded {StatusCode} in {Elapsed:0.0} ms";
+            o.GetLevel = (http, _, ex) => ex is not null || http.Response.StatusCode >= 500 ? LogEventLevel.Error : LogEventLevel.Information;
+            o.EnrichDiagnosticContext = (diagnostics, http) =>
+            {
+                diagnostics.Set("RouteTemplate", (http.GetEndpoint() as RouteEndpoint)?.RoutePattern.RawText ?? "(no route)");
+                diagnostics.Set("TraceId", ApiErrors.TraceIdOf(http));
+                diagnostics.Set("UserId", JwtSetup.UserId(http.User));
+            };
+        });
+}

@@ -1,0 +1,157 @@
+using System.Globalization;
+using System.Text;
+using System.Text.Json;
+using ChatKit.Application.Abstractions;
+using ChatKit.Infrastructure.Llm;
+using ChatKit.Infrastructure.Persistence;
+
+namespace ChatKit.Api.Hosting;
+
+/// <summary>JWT settings from <c>JWT_SECRET</c> (alias <c>SECRET_KEY</c>), <c>JWT_ISSUER</c>, <c>JWT_AUDIENCE</c>.</summary>
+public sealed class JwtSettings
+{
+    /// <summary>Used only in Development when no secret is given, so the README's token command works with no set-up.</summary>
+    public const string DevelopmentSecret = "chatkit-development-only-secret-do-not-deploy-0001";
+
+    public string Secret { get; set; } = string.Empty;
+
+    public string? Issuer { get; set; }
+
+    public string? Audience { get; set; }
+
+    public byte[] KeyBytes => Encoding.UTF8.GetBytes(Secret);
+}
+
+/// <summary>Server-Sent Events: how often a comment keeps a quiet stream open through proxies (<c>SSE_PING_SECONDS</c>).</summary>
+public sealed class StreamingSettings
+{
+    public double PingSeconds { get; set; } = 15;
+}
+
+/// <summary>
+/// Reads the environment variables of the contract into options. A value that does not parse stops start-up
+/// with a message that names the variable.
+/// </summary>
+public static class Settings
+{
+    public static void AddChatKitSettings(this IServiceCollection services, IHostEnvironment environment)
+    {
+        services.AddOptions<DatabaseOptions>()
+            .Configure<IConfiguration>((o, c) =>
+            {
+                var url = c["DATABASE_URL"];
+                if (!string.IsNullOrWhiteSpace(url))
+                {
+                    o.ConnectionString = Parse("DATABASE_URL", url, DatabaseConnection.FromUrl);
+                }
+
+                o.MigrateOnStartup = Bool(c, "MIGRATE_ON_STARTUP", o.MigrateOnStartup);
+            })
+            .Validate(o => o.ConnectionString.Length > 0, "DATABASE_URL is required (a postgresql:// URI or an Npgsql connection string).")
+            .ValidateOnStart();
+
+        services.AddOptions<JwtSettings>()
+            .Configure<IConfiguration>((o, c) =>
+            {
+                o.Secret = c["JWT_SECRET"] ?? c["SECRET_KEY"] ?? (environment.IsDevelopment() ? JwtSettings.DevelopmentSecret : string.Empty);
+                o.Issuer = NullIfBlank(c["JWT_ISSUER"]);
+                o.Audience = NullIfBlank(c["JWT_AUDIENCE"]);
+            })
+            .Validate(o => o.KeyBytes.Length >= 32, "JWT_SECRET must be set to at least 32 bytes (it signs and checks HS256 tokens).")
+            .ValidateOnStart();
+
+        services.AddOptions<LlmOptions>()
+            .Configure<IConfiguration>((o, c) =>
+            {
+                o.ApiKey = NullIfBlank(c["OPENROUTER_API_KEY"]);
+                o.BaseUrl = Parse("OPENROUTER_BASE_URL", c["OPENROUTER_BASE_URL"], v => new Uri(v.TrimEnd('/') + "/", UriKind.Absolute), o.BaseUrl);
+                o.Model = NullIfBlank(c["OPENROUTER_MODEL"]) ?? o.Model;
+                o.SiteUrl = NullIfBlank(c["OPENROUTER_SITE_URL"]) ?? o.SiteUrl;
+                o.AppName = NullIfBlank(c["OPENROUTER_APP_NAME"]) ?? o.AppName;
+                o.TimeoutSeconds = Int(c, "LLM_TIMEOUT_SECONDS", o.TimeoutSeconds, 1, 600);
+            })
+            .ValidateOnStart();
+
+        services.AddOptions<LimitsOptions>()
+            .Configure<IConfiguration>((o, c) =>
+            {
+                o.MaxSessionsPerUser = Int(c, "MAX_SESSIONS_PER_USER", o.MaxSessionsPerUser, 0, 1_000_000);
+                o.MaxMessageLength = Int(c, "MAX_MESSAGE_LENGTH", o.MaxMessageLength, 1, 100_000);
+                o.MaxMessagesPerSession = Int(c, "MAX_MESSAGES_PER_SESSION", o.MaxMessagesPerSession, 1, 10_000_000);
+            })
+            .ValidateOnStart();
+
+        services.AddOptions<PromptOptions>()
+            .Configure<IConfiguration>((o, c) =>
+            {
+                o.SystemPrompt = NullIfBlank(c["SYSTEM_PROMPT"]) ?? o.SystemPrompt;
+                o.HistoryMaxMessages = Int(c, "HISTORY_MAX_MESSAGES", o.HistoryMaxMessages, 0, 1000);
+                o.HistoryMaxChars = Int(c, "HISTORY_MAX_CHARS", o.HistoryMaxChars, 0, 10_000_000);
+            })
+            .ValidateOnStart();
+
+        services.AddOptions<RunOptions>()
+            .Configure<IConfiguration>((o, c) => o.ClaimSeconds = Int(c, "RUN_CLAIM_SECONDS", o.ClaimSeconds, 3, 3600))
+            .ValidateOnStart();
+
+        services.AddOptions<StreamingSettings>()
+            .Configure<IConfiguration>((o, c) => o.PingSeconds = Double(c, "SSE_PING_SECONDS", o.PingSeconds, 0.05, 3600))
+            .ValidateOnStart();
+    }
+
+    public static int Int(IConfiguration c, string name, int fallback, int min, int max) =>
+        Parse(name, c[name], v => int.Parse(v, NumberStyles.Integer, CultureInfo.InvariantCulture), fallback, min, max);
+
+    public static double Double(IConfiguration c, string name, double fallback, double min, double max) =>
+        Parse(name, c[name], v => double.Parse(v, NumberStyles.Float, CultureInfo.InvariantCulture), fallback, min, max);
+
+    public static bool Bool(IConfiguration c, string name, bool fallback) =>
+        Parse(name, c[name], v => v.Trim().ToLowerInvariant() switch
+        {
+            "1" or "true" or "yes" or "on" => true,
+            "0" or "false" or "no" or "off" => false,
+            _ => throw new FormatException(),
+        }, fallback);
+
+    /// <summary>A list from a JSON array (<c>["a","b"]</c>) or a comma list (<c>a,b</c>).</summary>
+    public static IReadOnlyList<string> List(IConfiguration c, string name)
+    {
+        var raw = c[name];
+        if (string.IsNullOrWhiteSpace(raw))
+        {
+            return [];
+        }
+
+        var items = raw.TrimStart().StartsWith('[')
+            ? Parse(name, raw, v => JsonSerializer.Deserialize<string[]>(v) ?? [])
+            : raw.Split(',');
+        return items.Select(i => i.Trim()).Where(i => i.Length > 0).ToList();
+    }
+
+    public static string? NullIfBlank(string? value) => string.IsNullOrWhiteSpace(value) ? null : value.Trim();
+
+    private static T Parse<T>(string name, string? raw, Func<string, T> parse, T fallback, T min, T max)
+        where T : IComparable<T>
+    {
+        var value = Parse(name, raw, parse, fallback);
+        return value.CompareTo(min) >= 0 && value.CompareTo(max) <= 0
+            ? value
+            : throw new InvalidOperationException($"{name} must be between {min} and {max} (got \"{raw}\").");
+    }
+
+    private static T Parse<T>(string name, string? raw, Func<string, T> parse, T fallback) =>
+        string.IsNullOrWhiteSpace(raw) ? fallback : Parse(name, raw, parse);
+
+    private static T Parse<T>(string name, string raw, Func<string, T> parse)
+    {
+        try
+        {
+            return parse(raw.Trim());
+        }
+        catch (Exception ex) when (ex is FormatException or OverflowException or ArgumentException or JsonException or UriFormatException)
+        {
+            // The raw value is not echoed: DATABASE_URL can hold a password.
+            throw new InvalidOperationException($"{name} is not valid: {ex.GetType().Name}.", ex);
+        }
+    }
+}
