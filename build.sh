@@ -29,8 +29,8 @@ ensure_packages() {
     say "missing ${need[*]} and no apt-get here"; return 1
   fi
   say "installing ${need[*]} with apt-get"
-  as_root apt-get update -qq >&2
-  as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${need[@]}" >&2
+  { as_root apt-get update -qq && as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${need[@]}"; } \
+    >"$LOCAL/apt.log" 2>&1 || { tail -n 30 "$LOCAL/apt.log" >&2; return 1; }
 }
 
 # Runs a PostgreSQL binary as an unprivileged user (PostgreSQL refuses root).

@@ -1,0 +1,27 @@
+[assembly: NUnit.Framework.FixtureLifeCycle(NUnit.Framework.LifeCycle.SingleInstance)]
+
+namespace ChatKit.IntegrationTests;
+
+/// <summary>One fake upstream and one application for the whole run; tests isolate themselves with fresh users.</summary>
+[SetUpFixture]
+public sealed class AssemblySetup
+{
+    public static FakeLlmServer Upstream { get; private set; } = null!;
+
+    public static ChatKitFactory App { get; private set; } = null!;
+
+    [OneTimeSetUp]
+    public async Task StartAsync()
+    {
+        Upstream = await FakeLlmServer.StartAsync();
+        App = ChatKitFactory.Create(Upstream);
+        _ = App.Server; // start now: migrations run, configuration is validated
+    }
+
+    [OneTimeTearDown]
+    public async Task StopAsync()
+    {
+        await App.DisposeAsync();
+        await Upstream.DisposeAsync();
+    }
+}

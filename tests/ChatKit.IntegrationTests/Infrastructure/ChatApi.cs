@@ -1,0 +1,85 @@
+using System.Net;
+using System.Net.Http.Json;
+using System.Text;
+using System.Text.Json.Nodes;
+
+namespace ChatKit.IntegrationTests.Infrastructure;
+
+/// <summary>A parsed streamed run: every <c>data:</c> payload in order, the comments, and the events as JSON.</summary>
+public sealed record SseStream(HttpStatusCode Status, string? ContentType, IReadOnlyList<string> Data, IReadOnlyList<string> Comments)
+{
+    public IReadOnlyList<JsonNode> Events => Data.Where(d => d != "[DONE]").Select(d => JsonNode.Parse(d)!).ToList();
+
+    public IReadOnlyList<string> Types => Events.Select(e => e["type"]!.GetValue<string>()).ToList();
+
+    public string DeltaText => string.Concat(Events
+        .Where(e => e["update"]?["type"]?.GetValue<string>() == "assistant_message.content_part.text_delta")
+        .Select(e => e["update"]!["delta"]!.GetValue<string>()));
+}
+
+public static class ChatApi
+{
+    public const string Sessions = "/api/v1/chatkit/sessions";
+
+    public static string RunsOf(string sessionId, string? threadId = null) => $"{Sessions}/{sessionId}/threads/{threadId ?? sessionId}/runs";
+
+    public static async Task<JsonNode> JsonAsync(this HttpResponseMessage response) =>
+        JsonNode.Parse(await response.Content.ReadAsStringAsync())!;
+
+    public static async Task<string> CreateSessionAsync(this HttpClient client)
+    {
+        var response = await client.PostAsync(Sessions, null);
+        Assert.That(response.StatusCode, Is.EqualTo(HttpStatusCode.OK), await response.Content.ReadAsStringAsync());
+        return (await response.JsonAsync())["data"]!["id"]!.GetValue<string>();
+    }
+
+    public static object MessageBody(string text) => new { message = new { role = "user", content = new[] { new { type = "input_text", text } } } };
+
+    public static Task<HttpResponseMessage> PostJsonAsync(this HttpClient client, string path, string json) =>
+        client.PostAsync(path, new StringContent(json, Encoding.UTF8, "application/json"));
+
+    public static Task<HttpResponseMessage> SendRunAsync(this HttpClient client, string sessionId, string text, string? threadId = null) =>
+        client.SendAsync(
+            new HttpRequestMessage(HttpMethod.Post, RunsOf(sessionId, threadId)) { Content = JsonContent.Create(MessageBody(text)) },
+            HttpCompletionOption.ResponseHeadersRead);
+
+    /// <summary>Sends a message and reads the whole stream.</summary>
+    public static async Task<SseStream> RunAsync(this HttpClient client, string sessionId, string text)
+    {
+        using var response = await client.SendRunAsync(sessionId, text);
+        return await ReadStreamAsync(response);
+    }
+
+    public static async Task<SseStream> ReadStreamAsync(HttpResponseMessage response)
+    {
+        var data = new List<string>();
+        var comments = new List<string>();
+        using var reader = new StreamReader(await response.Content.ReadAsStreamAsync());
+        while (await reader.ReadLineAsync() is { } line)
+        {
+            if (line.StartsWith("data: ", StringComparison.Ordinal))
+            {
+                data.Add(line["data: ".Length..]);
+            }
+            else if (line.StartsWith(':'))
+            {
+                comments.Add(line);
+            }
+        }
+
+        return new SseStream(response.StatusCode, response.Content.Headers.ContentType?.MediaType, data, comments);
+    }
+
+    /// <summary>Asserts an error envelope with the given status and code, and returns its error object.</summary>
+    public static async Task<JsonNode> AssertErrorAsync(this HttpResponseMessage response, HttpStatusCode status, string code)
+    {
+        var text = await response.Content.ReadAsStringAsync();
+        Assert.That(response.StatusCode, Is.EqualTo(status), text);
+        Assert.That(response.Content.Headers.ContentType?.MediaType, Is.EqualTo("application/json"), text);
+        var json = JsonNode.Parse(text)!;
+        Assert.That(json["success"]!.GetValue<bool>(), Is.False, text);
+        Assert.That(json["error"]!["code"]!.GetValue<string>(), Is.EqualTo(code), text);
+        Assert.That(json["error"]!["message"]!.GetValue<string>(), Is.Not.Empty, text);
+        return json["error"]!;
+    }
+}

@@ -1,0 +1,58 @@
+using System.Net.Http.Headers;
+using ChatKit.Api.Auth;
+using ChatKit.Api.Hosting;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Mvc.Testing;
+
+namespace ChatKit.IntegrationTests.Infrastructure;
+
+/// <summary>The real application over the real test PostgreSQL, its model pointed at the fake upstream.</summary>
+public sealed class ChatKitFactory(IReadOnlyDictionary<string, string?> settings) : WebApplicationFactory<Program>
+{
+    public const string Secret = "integration-tests-secret-0123456789-abcdefghij";
+
+    public static ChatKitFactory Create(FakeLlmServer? upstream, params (string Key, string? Value)[] overrides)
+    {
+        var settings = new Dictionary<string, string?>
+        {
+            ["DATABASE_URL"] = TestEnvironment.DatabaseUrl,
+            ["JWT_SECRET"] = Secret,
+            ["OPENROUTER_API_KEY"] = upstream is null ? null : "sk-test-key",
+            ["OPENROUTER_BASE_URL"] = upstream?.BaseUrl.ToString(),
+            ["OPENROUTER_MODEL"] = "fake/model",
+            ["OPENROUTER_SITE_URL"] = "https://chatkit.test",
+            ["OPENROUTER_APP_NAME"] = "ChatKit Tests",
+            ["LLM_TIMEOUT_SECONDS"] = "5",
+            ["LOG_LEVEL"] = "Warning",
+            ["LOG_FORMAT"] = "json",
+        };
+        foreach (var (key, value) in overrides)
+        {
+            settings[key] = value;
+        }
+
+        return new ChatKitFactory(settings);
+    }
+
+    protected override void ConfigureWebHost(IWebHostBuilder builder)
+    {
+        builder.UseEnvironment("Testing");
+        foreach (var (key, value) in settings)
+        {
+            builder.UseSetting(key, value);
+        }
+    }
+
+    public string TokenFor(string sub) =>
+        JwtSetup.CreateToken(new JwtSettings { Secret = Secret }, sub, TimeSpan.FromMinutes(30), TimeProvider.System);
+
+    /// <summary>A client authenticated as a fresh user (or the one given).</summary>
+    public HttpClient ClientFor(string? sub = null)
+    {
+        var client = CreateClient();
+        client.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", TokenFor(sub ?? NewUser()));
+        return client;
+    }
+
+    public static string NewUser() => "user-" + Guid.NewGuid().ToString("N");
+}

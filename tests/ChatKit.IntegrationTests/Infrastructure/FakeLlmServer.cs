@@ -1,0 +1,204 @@
+using System.Collections.Concurrent;
+using System.Text;
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Http;
+using Microsoft.Extensions.Logging;
+
+namespace ChatKit.IntegrationTests.Infrastructure;
+
+/// <summary>A request the fake received, and how its connection ended.</summary>
+public sealed class RecordedRequest
+{
+    public required string Path { get; init; }
+
+    public required IReadOnlyDictionary<string, string> Headers { get; init; }
+
+    public required JsonNode Body { get; init; }
+
+    public TaskCompletionSource<DateTime> Closed { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+    public IReadOnlyList<(string Role, string Content)> Messages =>
+        Body["messages"]!.AsArray().Select(m => (m!["role"]!.GetValue<string>(), m["content"]!.GetValue<string>())).ToList();
+
+    public string LastUserText => Messages.Last(m => m.Role == "user").Content;
+}
+
+/// <summary>
+/// A real OpenAI-compatible chat-completions server on a loopback port, streaming <c>chat.completion.chunk</c>
+/// SSE the way OpenRouter does: a <c>: OPENROUTER PROCESSING</c> comment, a role chunk, content chunks, a
+/// finish chunk, a usage chunk and <c>data: [DONE]</c>. What it does is chosen by markers in the last user message:
+/// <c>#fail503</c> (any status), <c>#cut3</c> (cut the connection after 3 chunks), <c>#stall</c> (send nothing
+/// more until the caller hangs up), <c>#slow</c> (300 ms between chunks), <c>#garbage</c> (an unreadable chunk).
+/// </summary>
+public sealed class FakeLlmServer : IAsyncDisposable
+{
+    public static readonly string[] ReplyChunks = ["Sure", ", ", "here", " is", " a", " reply", " ✓", "."];
+
+    public static string ReplyText => string.Concat(ReplyChunks);
+
+    private readonly WebApplication _app;
+    private readonly ConcurrentQueue<RecordedRequest> _requests = new();
+
+    private FakeLlmServer(WebApplication app)
+    {
+        _app = app;
+    }
+
+    public Uri BaseUrl { get; private set; } = null!;
+
+    public IReadOnlyCollection<RecordedRequest> Requests => _requests;
+
+    public static async Task<FakeLlmServer> StartAsync()
+    {
+        var builder = WebApplication.CreateSlimBuilder();
+        builder.Logging.ClearProviders();
+        builder.WebHost.UseUrls("http://127.0.0.1:0");
+        var app = builder.Build();
+        var server = new FakeLlmServer(app);
+        app.MapPost("/v1/chat/completions", server.HandleAsync);
+        await app.StartAsync().ConfigureAwait(false);
+        server.BaseUrl = new Uri(app.Urls.First() + "/v1/");
+        return server;
+    }
+
+    /// <summary>The request whose last user message contains <paramref name="marker"/>, waiting for it briefly.</summary>
+    public async Task<RecordedRequest> WaitForRequestAsync(string marker, TimeSpan? timeout = null)
+    {
+        var deadline = DateTime.UtcNow + (timeout ?? TimeSpan.FromSeconds(10));
+        while (DateTime.UtcNow < deadline)
+        {
+            var found = _requests.FirstOrDefault(r => r.LastUserText.Contains(marker, StringComparison.Ordinal));
+            if (found is not null)
+            {
+                return found;
+            }
+
+            await Task.Delay(20).ConfigureAwait(false);
+        }
+
+        throw new TimeoutException($"The fake upstream received no request containing {marker}.");
+    }
+
+    public RecordedRequest? FindRequest(string marker) =>
+        _requests.FirstOrDefault(r => r.LastUserText.Contains(marker, StringComparison.Ordinal));
+
+    private async Task HandleAsync(HttpContext context)
+    {
+        var body = await JsonNode.ParseAsync(context.Request.Body).ConfigureAwait(false);
+        var recorded = new RecordedRequest
+        {
+            Path = context.Request.Path,
+            Headers = context.Request.Headers.ToDictionary(h => h.Key, h => h.Value.ToString(), StringComparer.OrdinalIgnoreCase),
+            Body = body!,
+        };
+        _requests.Enqueue(recorded);
+        context.RequestAborted.Register(() => recorded.Closed.TrySetResult(DateTime.UtcNow));
+        try
+        {
+            await RespondAsync(context, recorded.LastUserText).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException)
+        {
+            // The caller hung up.
+        }
+        finally
+        {
+            recorded.Closed.TrySetResult(DateTime.UtcNow);
+        }
+    }
+
+    private static async Task RespondAsync(HttpContext context, string text)
+    {
+        var ct = context.RequestAborted;
+        var fail = System.Text.RegularExpressions.Regex.Match(text, "#fail(\\d{3})");
+        if (fail.Success)
+        {
+            context.Response.StatusCode = int.Parse(fail.Groups[1].Value, System.Globalization.CultureInfo.InvariantCulture);
+            await context.Response.WriteAsJsonAsync(new { error = new { message = "upstream is sad", code = context.Response.StatusCode } }, ct)
+                .ConfigureAwait(false);
+            return;
+        }
+
+        context.Response.ContentType = "text/event-stream";
+        context.Response.Headers.CacheControl = "no-cache";
+        await WriteAsync(context, ": OPENROUTER PROCESSING\n\n", ct).ConfigureAwait(false);
+        await WriteAsync(context, Chunk(new JsonObject { ["role"] = "assistant", ["content"] = string.Empty }, null), ct).ConfigureAwait(false);
+        if (text.Contains("#stall", StringComparison.Ordinal))
+        {
+            await Task.Delay(Timeout.Infinite, ct).ConfigureAwait(false);
+        }
+
+        var cut = System.Text.RegularExpressions.Regex.Match(text, "#cut(\\d+)");
+        var gap = text.Contains("#slow", StringComparison.Ordinal) ? TimeSpan.FromMilliseconds(300) : TimeSpan.FromMilliseconds(2);
+        for (var i = 0; i < ReplyChunks.Length; i++)
+        {
+            if (cut.Success && i == int.Parse(cut.Groups[1].Value, System.Globalization.CultureInfo.InvariantCulture))
+            {
+                context.Abort();
+                return;
+            }
+
+            if (i == 2)
+            {
+                await WriteAsync(context, ": OPENROUTER PROCESSING\n\n", ct).ConfigureAwait(false);
+            }
+
+            if (i == 2 && text.Contains("#garbage", StringComparison.Ordinal))
+            {
+                await WriteAsync(context, "data: {\"id\":\"gen-1\",\"choices\":[{\"delta\":{\"content\":\n\n", ct).ConfigureAwait(false);
+                return;
+            }
+
+            await Task.Delay(gap, ct).ConfigureAwait(false);
+            await WriteAsync(context, Chunk(new JsonObject { ["content"] = ReplyChunks[i] }, null), ct).ConfigureAwait(false);
+        }
+
+        await WriteAsync(context, Chunk(new JsonObject(), "stop"), ct).ConfigureAwait(false);
+        var usage = new JsonObject
+        {
+            ["id"] = "gen-1",
+            ["object"] = "chat.completion.chunk",
+            ["created"] = 1_764_000_000,
+            ["model"] = "fake/model",
+            ["choices"] = new JsonArray(),
+            ["usage"] = new JsonObject { ["prompt_tokens"] = 42, ["completion_tokens"] = ReplyChunks.Length, ["total_tokens"] = 42 + ReplyChunks.Length },
+        };
+        await WriteAsync(context, $"data: {usage.ToJsonString()}\n\n", ct).ConfigureAwait(false);
+        await WriteAsync(context, "data: [DONE]\n\n", ct).ConfigureAwait(false);
+    }
+
+    private static string Chunk(JsonObject delta, string? finishReason)
+    {
+        var chunk = new JsonObject
+        {
+            ["id"] = "gen-1",
+            ["provider"] = "Fake",
+            ["model"] = "fake/model",
+            ["object"] = "chat.completion.chunk",
+            ["created"] = 1_764_000_000,
+            ["choices"] = new JsonArray(new JsonObject
+            {
+                ["index"] = 0,
+                ["delta"] = delta,
+                ["finish_reason"] = finishReason,
+                ["logprobs"] = null,
+            }),
+        };
+        return $"data: {chunk.ToJsonString()}\n\n";
+    }
+
+    private static async Task WriteAsync(HttpContext context, string text, CancellationToken ct)
+    {
+        await context.Response.Body.WriteAsync(Encoding.UTF8.GetBytes(text), ct).ConfigureAwait(false);
+        await context.Response.Body.FlushAsync(ct).ConfigureAwait(false);
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        await _app.StopAsync().ConfigureAwait(false);
+        await _app.DisposeAsync().ConfigureAwait(false);
+    }
+}
