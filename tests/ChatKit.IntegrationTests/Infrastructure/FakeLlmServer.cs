@@ -137,6 +137,8 @@ public sealed class FakeLlmServer : IAsyncDisposable
         {
             if (cut.Success && i == int.Parse(cut.Groups[1].Value, System.Globalization.CultureInfo.InvariantCulture))
             {
+                // Let what was sent arrive before the reset, as a dying proxy would.
+                await Task.Delay(100, ct).ConfigureAwait(false);
                 context.Abort();
                 return;
             }

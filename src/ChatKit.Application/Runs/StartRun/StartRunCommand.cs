@@ -29,6 +29,7 @@ public sealed class StartRunValidator : AbstractValidator<StartRunCommand>
     {
         var max = limits.Value.MaxMessageLength;
         ClassLevelCascadeMode = CascadeMode.Stop;
+        RuleLevelCascadeMode = CascadeMode.Stop;
         RuleFor(c => c.Message).NotNull().WithMessage("message is required");
         RuleFor(c => c.Message!.Role).Must(r => r is null or "user").WithMessage("role must be \"user\"");
         RuleFor(c => c.Message!.Content).NotEmpty().WithMessage("content must hold at least one part");

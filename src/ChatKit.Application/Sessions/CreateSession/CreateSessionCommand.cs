@@ -14,6 +14,7 @@ public sealed class CreateSessionValidator : AbstractValidator<CreateSessionComm
     public CreateSessionValidator()
     {
         ClassLevelCascadeMode = CascadeMode.Stop;
+        RuleLevelCascadeMode = CascadeMode.Stop;
         RuleFor(c => c.Title)
             .Must(t => t is null || SessionRules.CodePointCount(t) <= SessionRules.MaxTitleLength)
             .WithMessage($"title must be at most {SessionRules.MaxTitleLength} characters")
