@@ -41,9 +41,9 @@ public sealed record OutputText(string Text)
     public IReadOnlyList<object> Annotations { get; } = [];
 }
 
-public sealed record UserMessageItem(Guid Id, Guid ThreadId, DateTime CreatedAt, IReadOnlyList<InputText> Content)
+public sealed record UserMessageItem(
+    Guid Id, Guid ThreadId, DateTime CreatedAt, [property: JsonPropertyOrder(1)] IReadOnlyList<InputText> Content)
 {
-    [JsonPropertyOrder(1)]
     public string Type { get; } = "user_message";
 
     [JsonPropertyOrder(2)]
@@ -56,9 +56,9 @@ public sealed record UserMessageItem(Guid Id, Guid ThreadId, DateTime CreatedAt,
         new(m.Id, m.SessionId, m.CreatedAt, m.Content.Select(c => new InputText(c.Text)).ToList());
 }
 
-public sealed record AssistantMessageItem(Guid Id, Guid ThreadId, DateTime CreatedAt, IReadOnlyList<OutputText> Content)
+public sealed record AssistantMessageItem(
+    Guid Id, Guid ThreadId, DateTime CreatedAt, [property: JsonPropertyOrder(1)] IReadOnlyList<OutputText> Content)
 {
-    [JsonPropertyOrder(1)]
     public string Type { get; } = "assistant_message";
 }
 
