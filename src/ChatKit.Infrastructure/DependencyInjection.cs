@@ -30,7 +30,16 @@ public static class DependencyInjection
                     http.DefaultRequestHeaders.TryAddWithoutValidation("X-Title", o.AppName);
                 }
             })
-            .ConfigurePrimaryHttpMessageHandler(() => new SocketsHttpHandler { PooledConnectionLifetime = TimeSpan.FromMinutes(5) });
+            .ConfigurePrimaryHttpMessageHandler(() => new SocketsHttpHandler
+            {
+                PooledConnectionLifetime = TimeSpan.FromMinutes(5),
+
+                // A stream abandoned mid-reply (client gone) must close its upstream connection now, not be
+                // drained for up to two seconds in the hope of reusing it: that keeps the model generating.
+                MaxResponseDrainSize = 0,
+                ResponseDrainTimeout = TimeSpan.Zero,
+            })
+            .AddHttpMessageHandler(() => new AbortOnCancelHandler());
         services.AddSingleton<OpenAiChatModel>();
         services.AddSingleton<OfflineChatModel>();
         services.AddSingleton<IChatModel>(sp => sp.GetRequiredService<IOptions<LlmOptions>>().Value.UseOfflineModel

@@ -13,6 +13,10 @@ public sealed class AssemblySetup
     [OneTimeSetUp]
     public async Task StartAsync()
     {
+        // This one process hosts the app, the fake upstream and the clients on a 2-core machine; with the default
+        // minimum of 2 pool threads, callbacks such as Kestrel's connection-closed notice queue behind the
+        // pool's slow thread injection and timings measure the test host, not the service.
+        ThreadPool.SetMinThreads(Math.Max(32, Environment.ProcessorCount), Math.Max(32, Environment.ProcessorCount));
         Upstream = await FakeLlmServer.StartAsync();
         App = ChatKitFactory.Create(Upstream);
         _ = App.Server; // start now: migrations run, configuration is validated

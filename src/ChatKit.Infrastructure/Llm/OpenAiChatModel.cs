@@ -34,6 +34,7 @@ internal sealed class OpenAiChatModel(IHttpClientFactory httpClients, IOptions<L
         // Cancels on the caller's token (client gone) or when the upstream stays silent too long.
         using var idle = CancellationTokenSource.CreateLinkedTokenSource(ct);
         idle.CancelAfter(timeout);
+        AbortOnCancelHandler.CallerToken.Value = idle.Token;
         var updates = client.CompleteChatStreamingAsync(ToMessages(prompt), cancellationToken: idle.Token).GetAsyncEnumerator(idle.Token);
         try
         {
