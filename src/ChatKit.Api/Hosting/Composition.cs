@@ -8,6 +8,7 @@ using ChatKit.Infrastructure.Persistence;
 using Mediator;
 using Microsoft.AspNetCore.Diagnostics.HealthChecks;
 using Microsoft.AspNetCore.Mvc;
+using Microsoft.AspNetCore.RateLimiting;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
 
 namespace ChatKit.Api.Hosting;
@@ -45,6 +46,7 @@ public static class Composition
         });
         services.AddHostedService<StartupMigration>();
         services.AddChatKitAuthentication();
+        services.AddChatKitEdge();
         services.AddControllers()
             .AddJsonOptions(o => JsonDefaults.Configure(o.JsonSerializerOptions))
             .ConfigureApiBehaviorOptions(o =>
@@ -59,11 +61,16 @@ public static class Composition
         app.UseChatKitRequestLogging();
         app.UseExceptionHandler(new ExceptionHandlerOptions { ExceptionHandler = ExceptionMapping.HandleAsync });
         app.UseStatusCodePages(ExceptionMapping.WriteBareStatusAsync);
+        app.UseForwardedHeaders();
+        app.UseMiddleware<RequestHygiene>();
         app.UseRouting();
+        app.UseCors();
         app.UseAuthentication();
+        app.UseRateLimiter();
         app.UseAuthorization();
 
-        app.MapHealthChecks("/health/live", new HealthCheckOptions { Predicate = _ => false, ResponseWriter = WriteHealth });
+        app.MapHealthChecks("/health/live", new HealthCheckOptions { Predicate = _ => false, ResponseWriter = WriteHealth })
+            .DisableRateLimiting();
         foreach (var path in new[] { "/health/ready", "/health" })
         {
             app.MapHealthChecks(path, new HealthCheckOptions
@@ -71,7 +78,7 @@ public static class Composition
                 Predicate = c => c.Tags.Contains(DatabaseHealthCheck.ReadyTag),
                 ResponseWriter = WriteHealth,
                 ResultStatusCodes = { [HealthStatus.Unhealthy] = StatusCodes.Status503ServiceUnavailable },
-            });
+            }).DisableRateLimiting();
         }
 
         app.MapControllers();

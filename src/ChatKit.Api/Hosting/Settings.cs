@@ -128,6 +128,9 @@ public static class Settings
         return items.Select(i => i.Trim()).Where(i => i.Length > 0).ToList();
     }
 
+    /// <summary>Parses a value already known to be present; a failure names the variable.</summary>
+    public static T Validate<T>(string name, string raw, Func<string, T> parse) => Parse(name, raw, parse);
+
     public static string? NullIfBlank(string? value) => string.IsNullOrWhiteSpace(value) ? null : value.Trim();
 
     private static T Parse<T>(string name, string? raw, Func<string, T> parse, T fallback, T min, T max)
@@ -148,7 +151,7 @@ public static class Settings
         {
             return parse(raw.Trim());
         }
-        catch (Exception ex) when (ex is FormatException or OverflowException or ArgumentException or JsonException or UriFormatException)
+        catch (Exception ex) when (ex is FormatException or OverflowException or ArgumentException or JsonException or UriFormatException or StackExchange.Redis.RedisException)
         {
             // The raw value is not echoed: DATABASE_URL can hold a password.
             throw new InvalidOperationException($"{name} is not valid: {ex.GetType().Name}.", ex);

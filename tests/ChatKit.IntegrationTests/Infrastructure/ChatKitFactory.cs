@@ -28,6 +28,7 @@ public sealed class ChatKitFactory(IReadOnlyDictionary<string, string?> settings
             ["LLM_TIMEOUT_SECONDS"] = "5",
             ["LOG_LEVEL"] = "Warning",
             ["LOG_FORMAT"] = "json",
+            ["RATE_LIMIT_PER_MINUTE"] = "100000",
         };
         foreach (var (key, value) in overrides)
         {

@@ -1,0 +1,84 @@
+using System.Net;
+using System.Threading.RateLimiting;
+using ChatKit.Api.Auth;
+using ChatKit.Api.ErrorHandling;
+using ChatKit.Infrastructure.RateLimiting;
+using Microsoft.AspNetCore.Cors.Infrastructure;
+using Microsoft.AspNetCore.HttpOverrides;
+using Microsoft.AspNetCore.RateLimiting;
+using Microsoft.Extensions.Options;
+
+namespace ChatKit.Api.Hosting;
+
+/// <summary>Rate limits, CORS, trusted proxies and request hygiene: what faces the internet.</summary>
+public static class EdgeProtection
+{
+    public static readonly string[] CorsMethods = ["GET", "POST", "PUT", "DELETE", "PATCH", "OPTIONS"];
+    public static readonly string[] CorsHeaders = ["Content-Type", "Authorization", "Accept", "Origin"];
+
+    public static void AddChatKitEdge(this IServiceCollection services)
+    {
+        services.AddOptions<RateLimitOptions>()
+            .Configure<IConfiguration>((o, c) =>
+            {
+                o.PermitsPerMinute = Settings.Int(c, "RATE_LIMIT_PER_MINUTE", o.PermitsPerMinute, 0, 1_000_000);
+                o.RedisUrl = Settings.NullIfBlank(c["REDIS_URL"]);
+                if (o.RedisUrl is not null)
+                {
+                    Settings.Validate("REDIS_URL", o.RedisUrl, v => RedisUrl.Parse(v));
+                }
+            })
+            .ValidateOnStart();
+        services.AddSingleton<SharedWindowLimiter>();
+        services.AddRateLimiter(_ => { });
+        services.AddOptions<RateLimiterOptions>().Configure<SharedWindowLimiter>((o, limiter) =>
+        {
+            if (limiter.PermitLimit > 0)
+            {
+                o.GlobalLimiter = limiter.WithTranslatedKey<HttpContext>(ClientKey, leaveOpen: true);
+            }
+
+            o.OnRejected = (context, ct) =>
+            {
+                var http = context.HttpContext;
+                var retryAfter = context.Lease.TryGetMetadata(MetadataName.RetryAfter, out var after) ? after : TimeSpan.FromMinutes(1);
+                http.Response.Headers.RetryAfter = Math.Max(1, (int)Math.Ceiling(retryAfter.TotalSeconds)).ToString(System.Globalization.CultureInfo.InvariantCulture);
+                http.Response.Headers["X-RateLimit-Limit"] = limiter.PermitLimit.ToString(System.Globalization.CultureInfo.InvariantCulture);
+                http.Response.Headers["X-RateLimit-Remaining"] = "0";
+                return new ValueTask(ApiErrors.WriteAsync(http, StatusCodes.Status429TooManyRequests));
+            };
+        });
+
+        services.AddCors();
+        services.AddOptions<CorsOptions>().Configure<IConfiguration>((o, c) =>
+        {
+            var origins = Settings.List(c, "CORS_ORIGINS").Select(origin => origin.TrimEnd('/')).ToArray();
+            o.AddDefaultPolicy(p => p.WithOrigins(origins).WithMethods(CorsMethods).WithHeaders(CorsHeaders).AllowCredentials());
+        });
+
+        services.AddOptions<ForwardedHeadersOptions>().Configure<IConfiguration>((o, c) =>
+        {
+            o.ForwardedHeaders = ForwardedHeaders.XForwardedFor | ForwardedHeaders.XForwardedProto;
+            o.ForwardLimit = null;
+            o.KnownProxies.Clear();
+            o.KnownIPNetworks.Clear();
+            foreach (var entry in Settings.List(c, "TRUSTED_PROXIES"))
+            {
+                if (entry.Contains('/', StringComparison.Ordinal))
+                {
+                    o.KnownIPNetworks.Add(Settings.Validate("TRUSTED_PROXIES", entry, System.Net.IPNetwork.Parse));
+                }
+                else
+                {
+                    o.KnownProxies.Add(Settings.Validate("TRUSTED_PROXIES", entry, IPAddress.Parse));
+                }
+            }
+        });
+    }
+
+    /// <summary>Who a request counts against: the JWT subject, or else the client address (after trusted proxies).</summary>
+    public static string ClientKey(HttpContext context) =>
+        JwtSetup.UserId(context.User) is { } sub
+            ? "user:" + sub
+            : "ip:" + (context.Connection.RemoteIpAddress?.ToString() ?? "unknown");
+}

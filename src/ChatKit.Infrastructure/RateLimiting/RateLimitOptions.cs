@@ -1,0 +1,17 @@
+namespace ChatKit.Infrastructure.RateLimiting;
+
+/// <summary><c>RATE_LIMIT_PER_MINUTE</c> (0 turns limiting off) and <c>REDIS_URL</c> (limits shared by all instances).</summary>
+public sealed class RateLimitOptions
+{
+    public int PermitsPerMinute { get; set; } = 30;
+
+    public string? RedisUrl { get; set; }
+
+    public TimeSpan Window { get; set; } = TimeSpan.FromMinutes(1);
+
+    /// <summary>The longest a request may wait on Redis before the instance's own counter decides.</summary>
+    public TimeSpan RedisTimeout { get; set; } = TimeSpan.FromMilliseconds(100);
+
+    /// <summary>After a Redis failure, how long to count locally before trying Redis again.</summary>
+    public TimeSpan RedisRetryAfter { get; set; } = TimeSpan.FromSeconds(2);
+}

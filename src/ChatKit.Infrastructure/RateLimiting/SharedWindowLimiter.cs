@@ -1,0 +1,165 @@
+using System.Threading.RateLimiting;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+using StackExchange.Redis;
+
+namespace ChatKit.Infrastructure.RateLimiting;
+
+/// <summary>
+/// A fixed window of <see cref="RateLimitOptions.PermitsPerMinute"/> per client key. With Redis the count
+/// lives there (one atomic script per request), so every instance shares it. If Redis is unreachable or slow
+/// (over <see cref="RateLimitOptions.RedisTimeout"/>), the instance counts by itself with the built-in
+/// fixed-window limiter, logs a warning once, and tries Redis again after a short pause.
+/// </summary>
+public sealed partial class SharedWindowLimiter : PartitionedRateLimiter<string>
+{
+    // INCR the window's key, set its expiry on first use, answer the count and the time left.
+    private const string Script = """
+        local n = redis.call('INCR', KEYS[1])
+        if n == 1 then redis.call('PEXPIRE', KEYS[1], ARGV[1]) end
+        local ttl = redis.call('PTTL', KEYS[1])
+        return { n, ttl }
+        """;
+
+    private readonly RateLimitOptions _options;
+    private readonly PartitionedRateLimiter<string> _local;
+    private readonly Task<ConnectionMultiplexer>? _redis;
+    private readonly TimeProvider _clock;
+    private readonly ILogger<SharedWindowLimiter> _logger;
+    private long _redisRetryAt;
+    private int _redisDown;
+
+    public SharedWindowLimiter(IOptions<RateLimitOptions> options, TimeProvider clock, ILogger<SharedWindowLimiter> logger)
+    {
+        _options = options.Value;
+        _clock = clock;
+        _logger = logger;
+        var window = _options.Window;
+        var permits = _options.PermitsPerMinute;
+        _local = PartitionedRateLimiter.Create<string, string>(key => RateLimitPartition.GetFixedWindowLimiter(key, _ =>
+            new FixedWindowRateLimiterOptions { PermitLimit = permits, Window = window, QueueLimit = 0, AutoReplenishment = true }));
+        if (!string.IsNullOrWhiteSpace(_options.RedisUrl))
+        {
+            _redis = ConnectionMultiplexer.ConnectAsync(RedisUrl.Parse(_options.RedisUrl));
+        }
+    }
+
+    public int PermitLimit => _options.PermitsPerMinute;
+
+    public override RateLimiterStatistics? GetStatistics(string resource) => _local.GetStatistics(resource);
+
+    protected override RateLimitLease AttemptAcquireCore(string resource, int permitCount) =>
+
+        // Redis is asynchronous: a failed attempt sends the middleware on to AcquireAsync.
+        UsableRedis() is null ? _local.AttemptAcquire(resource, permitCount) : Deferred.Instance;
+
+    protected override async ValueTask<RateLimitLease> AcquireAsyncCore(string resource, int permitCount, CancellationToken cancellationToken)
+    {
+        if (UsableRedis() is { } redis)
+        {
+            try
+            {
+                var lease = await AcquireInRedisAsync(redis, resource, permitCount).ConfigureAwait(false);
+                if (Interlocked.Exchange(ref _redisDown, 0) == 1)
+                {
+                    LogRedisBack(_logger);
+                }
+
+                return lease;
+            }
+            catch (Exception ex) when (ex is RedisException or TimeoutException)
+            {
+                MarkRedisDown(ex);
+            }
+        }
+
+        return await _local.AcquireAsync(resource, permitCount, cancellationToken).ConfigureAwait(false);
+    }
+
+    private async Task<RateLimitLease> AcquireInRedisAsync(ConnectionMultiplexer redis, string resource, int permitCount)
+    {
+        var window = (long)_options.Window.TotalMilliseconds;
+        var index = _clock.GetUtcNow().ToUnixTimeMilliseconds() / window;
+        var key = new RedisKey($"chatkit:rl:{resource}:{index}");
+        var result = (RedisResult[])(await redis.GetDatabase()
+            .ScriptEvaluateAsync(Script, [key], [window])
+            .WaitAsync(_options.RedisTimeout).ConfigureAwait(false))!;
+        var count = (long)result[0];
+        var ttl = Math.Max(0, (long)result[1]);
+        return new WindowLease(count + permitCount - 1 <= _options.PermitsPerMinute, TimeSpan.FromMilliseconds(ttl));
+    }
+
+    private ConnectionMultiplexer? UsableRedis()
+    {
+        if (_redis is not { IsCompletedSuccessfully: true } || _clock.GetTimestamp() < Interlocked.Read(ref _redisRetryAt))
+        {
+            return null;
+        }
+
+        var redis = _redis.Result;
+        if (!redis.IsConnected)
+        {
+            MarkRedisDown(null);
+            return null;
+        }
+
+        return redis;
+    }
+
+    private void MarkRedisDown(Exception? ex)
+    {
+        Interlocked.Exchange(ref _redisRetryAt, _clock.GetTimestamp() + (long)(_options.RedisRetryAfter.TotalSeconds * _clock.TimestampFrequency));
+        if (Interlocked.Exchange(ref _redisDown, 1) == 0)
+        {
+            LogRedisDown(_logger, ex?.GetType().Name ?? "not connected");
+        }
+    }
+
+    protected override void Dispose(bool disposing)
+    {
+        if (disposing)
+        {
+            _local.Dispose();
+            if (_redis is { IsCompletedSuccessfully: true })
+            {
+                _redis.Result.Dispose();
+            }
+        }
+
+        base.Dispose(disposing);
+    }
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Redis is unreachable ({Reason}): rate limits are counted per instance until it returns")]
+    private static partial void LogRedisDown(ILogger logger, string reason);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Redis is back: rate limits are shared again")]
+    private static partial void LogRedisBack(ILogger logger);
+
+    private sealed class WindowLease(bool acquired, TimeSpan retryAfter) : RateLimitLease
+    {
+        public override bool IsAcquired => acquired;
+
+        public override IEnumerable<string> MetadataNames => acquired ? [] : [MetadataName.RetryAfter.Name];
+
+        public override bool TryGetMetadata(string metadataName, out object? metadata)
+        {
+            metadata = !acquired && metadataName == MetadataName.RetryAfter.Name ? retryAfter : null;
+            return metadata is not null;
+        }
+    }
+
+    private sealed class Deferred : RateLimitLease
+    {
+        public static readonly Deferred Instance = new();
+
+        public override bool IsAcquired => false;
+
+        public override IEnumerable<string> MetadataNames => [];
+
+        public override bool TryGetMetadata(string metadataName, out object? metadata)
+        {
+            metadata = null;
+            return false;
+        }
+    }
+}
