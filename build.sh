@@ -38,17 +38,18 @@ pg_as() {
   if [ "$(id -u)" = 0 ]; then runuser -u postgres -- "$@"; else "$@"; fi
 }
 
-# start_pg <dir> <port> <throwaway:0|1>: a cluster in <dir> listening on 127.0.0.1:<port> and a socket in <dir>.
+# start_pg <dir> <port> <fresh:0|1> [fast:0|1]: a cluster in <dir> on 127.0.0.1:<port> with its socket in <dir>.
+# fresh wipes it first; fast turns off fsync (throwaway test data only).
 start_pg() {
-  local dir=$1 port=$2 throwaway=$3 bin; bin=$(pg_bin)
-  if [ "$throwaway" = 1 ]; then stop_pg "$dir"; rm -rf "$dir"; fi
+  local dir=$1 port=$2 fresh=$3 fast=${4:-$3} bin; bin=$(pg_bin)
+  if [ "$fresh" = 1 ]; then stop_pg "$dir"; rm -rf "$dir"; fi
   if [ ! -s "$dir/data/PG_VERSION" ]; then
     if [ "$(id -u)" = 0 ]; then install -d -o postgres -g postgres "$dir"; else mkdir -p "$dir"; fi
     pg_as "$bin/initdb" -D "$dir/data" -U postgres -A trust -N -E UTF8 --locale=C.UTF-8 >"$dir/initdb.log" 2>&1 \
       || { cat "$dir/initdb.log" >&2; return 1; }
   fi
   local opts="-p $port -k $dir -c listen_addresses=127.0.0.1 -c max_connections=300"
-  [ "$throwaway" = 1 ] && opts="$opts -c fsync=off -c synchronous_commit=off -c full_page_writes=off"
+  [ "$fast" = 1 ] && opts="$opts -c fsync=off -c synchronous_commit=off -c full_page_writes=off"
   if ! pg_as "$bin/pg_ctl" -D "$dir/data" status >/dev/null 2>&1; then
     pg_as "$bin/pg_ctl" -D "$dir/data" -l "$dir/server.log" -w -t 30 -o "$opts" start >/dev/null \
       || { tail -n 20 "$dir/server.log" >&2; return 1; }
@@ -119,6 +120,16 @@ case "$cmd" in
   stop)
     stop_pg "$DEV_PG"; say "stopped"
     ;;
+  _test-service)
+    # Used by the outage tests: ./build.sh _test-service pg|redis stop|start
+    case "$1 $2" in
+      "pg stop") stop_pg "$TEST_PG" ;;
+      "pg start") start_pg "$TEST_PG" "$TEST_PORT" 0 1 ;;
+      "redis stop") redis-cli -p "$TEST_REDIS_PORT" shutdown nosave >/dev/null 2>&1 || true ;;
+      "redis start") start_redis "$TEST_REDIS" "$TEST_REDIS_PORT" ;;
+      *) say "usage: _test-service pg|redis stop|start"; exit 2 ;;
+    esac
+    ;;
   test)
     cleanup() {
       stop_pg "$TEST_PG"
@@ -131,7 +142,7 @@ case "$cmd" in
     if [ -z "${CHATKIT_TEST_DATABASE_URL:-}" ]; then
       start_pg "$TEST_PG" "$TEST_PORT" 1
       export CHATKIT_TEST_DATABASE_URL="Host=127.0.0.1;Port=$TEST_PORT;Database=chatkit;Username=chatkit;Password=chatkit"
-      export CHATKIT_TEST_PG_DIR=$TEST_PG CHATKIT_TEST_PG_BIN=$(pg_bin)
+      export CHATKIT_TEST_SERVICES="$ROOT/build.sh"   # lets the outage tests stop and start PostgreSQL and Redis
     fi
     if [ -z "${CHATKIT_TEST_REDIS_URL:-}" ]; then
       start_redis "$TEST_REDIS" "$TEST_REDIS_PORT"

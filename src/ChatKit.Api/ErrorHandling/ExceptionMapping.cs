@@ -1,5 +1,6 @@
 using System.Data.Common;
 using System.Net.Sockets;
+using ChatKit.Infrastructure.Persistence;
 using Microsoft.AspNetCore.Diagnostics;
 using Microsoft.AspNetCore.Mvc;
 using Microsoft.AspNetCore.Mvc.ModelBinding;
@@ -14,6 +15,11 @@ public static class ExceptionMapping
     {
         var error = context.Features.Get<IExceptionHandlerFeature>()?.Error;
         var status = StatusOf(error);
+        if (status == StatusCodes.Status503ServiceUnavailable)
+        {
+            DatabaseRecovery.Reset(context.RequestServices);
+        }
+
         return context.Response.HasStarted ? Task.CompletedTask : ApiErrors.WriteAsync(context, status);
     }
 

@@ -10,6 +10,7 @@ using Microsoft.AspNetCore.Diagnostics.HealthChecks;
 using Microsoft.AspNetCore.Mvc;
 using Microsoft.AspNetCore.RateLimiting;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
+using Microsoft.Extensions.Options;
 
 namespace ChatKit.Api.Hosting;
 
@@ -61,7 +62,14 @@ public static class Composition
         app.UseChatKitRequestLogging();
         app.UseExceptionHandler(new ExceptionHandlerOptions { ExceptionHandler = ExceptionMapping.HandleAsync });
         app.UseStatusCodePages(ExceptionMapping.WriteBareStatusAsync);
-        app.UseForwardedHeaders();
+        // With no trusted proxy configured the middleware would trust every sender's X-Forwarded-For; so only
+        // when TRUSTED_PROXIES names some does it run at all.
+        var forwarding = app.Services.GetRequiredService<IOptions<ForwardedHeadersOptions>>().Value;
+        if (forwarding.KnownProxies.Count + forwarding.KnownIPNetworks.Count > 0)
+        {
+            app.UseForwardedHeaders();
+        }
+
         app.UseMiddleware<RequestHygiene>();
         app.UseRouting();
         app.UseCors();

@@ -60,8 +60,12 @@ public static class EdgeProtection
         {
             o.ForwardedHeaders = ForwardedHeaders.XForwardedFor | ForwardedHeaders.XForwardedProto;
             o.ForwardLimit = null;
+            // Nothing is trusted by default, not even loopback (the framework's default), so nobody can pick their IP.
             o.KnownProxies.Clear();
             o.KnownIPNetworks.Clear();
+#pragma warning disable ASPDEPR005 // The obsolete list still holds the loopback default and is still consulted.
+            o.KnownNetworks.Clear();
+#pragma warning restore ASPDEPR005
             foreach (var entry in Settings.List(c, "TRUSTED_PROXIES"))
             {
                 if (entry.Contains('/', StringComparison.Ordinal))

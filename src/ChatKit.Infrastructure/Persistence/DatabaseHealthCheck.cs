@@ -20,6 +20,7 @@ public sealed class DatabaseHealthCheck(NpgsqlDataSource dataSource) : IHealthCh
         }
         catch (Exception ex) when (ex is NpgsqlException or OperationCanceledException or TimeoutException)
         {
+            DatabaseRecovery.Reset(dataSource);
             return HealthCheckResult.Unhealthy("database unreachable");
         }
     }

@@ -11,6 +11,9 @@ public static class Migrator
 
     public static async Task<IReadOnlyList<string>> MigrateAsync(string connectionString, CancellationToken ct)
     {
+        // Its own unpooled connections: a one-off job should not pick up a pooled connection that a database
+        // restart has already killed.
+        connectionString = new NpgsqlConnectionStringBuilder(connectionString) { Pooling = false }.ConnectionString;
         await using var lockConnection = new NpgsqlConnection(connectionString);
         await lockConnection.OpenAsync(ct).ConfigureAwait(false);
         await using (var take = new NpgsqlCommand($"SELECT pg_advisory_lock({MigrationLockKey})", lockConnection))

@@ -18,6 +18,22 @@ public static class TestEnvironment
             ? value
             : throw new InvalidOperationException($"{name} is not set: run the tests with ./build.sh test, which starts PostgreSQL and Redis.");
 
+    /// <summary>Stops or starts the test PostgreSQL or Redis through <c>./build.sh _test-service</c>.</summary>
+    public static async Task ControlAsync(string service, string action)
+    {
+        var script = Require("CHATKIT_TEST_SERVICES");
+        using var process = System.Diagnostics.Process.Start(new System.Diagnostics.ProcessStartInfo("bash", [script, "_test-service", service, action])
+        {
+            RedirectStandardError = true,
+            RedirectStandardOutput = true,
+        })!;
+        await process.WaitForExitAsync();
+        if (process.ExitCode != 0)
+        {
+            throw new InvalidOperationException($"{service} {action} failed: {await process.StandardError.ReadToEndAsync()}");
+        }
+    }
+
     public static async Task<T?> ScalarAsync<T>(string sql, object? args = null)
     {
         await using var conn = new NpgsqlConnection(DatabaseUrl);

@@ -1,0 +1,108 @@
+using System.Net.Http.Headers;
+using System.Text;
+using System.Text.Json;
+using Microsoft.IdentityModel.JsonWebTokens;
+using Microsoft.IdentityModel.Tokens;
+
+namespace ChatKit.IntegrationTests.Edge;
+
+public sealed class AuthHardeningTests
+{
+    private static ChatKitFactory App => AssemblySetup.App;
+
+    private static readonly byte[] Key = Encoding.UTF8.GetBytes(ChatKitFactory.Secret);
+
+    private static string Sign(Dictionary<string, object> claims, string algorithm = SecurityAlgorithms.HmacSha256, byte[]? key = null, bool setDefaults = false) =>
+        new JsonWebTokenHandler { SetDefaultTimesOnTokenCreation = setDefaults }.CreateToken(new SecurityTokenDescriptor
+        {
+            Claims = claims,
+            SigningCredentials = new SigningCredentials(new SymmetricSecurityKey(key ?? Key), algorithm),
+        });
+
+    private static long Unix(TimeSpan offset) => DateTimeOffset.UtcNow.Add(offset).ToUnixTimeSeconds();
+
+    private static Dictionary<string, object> Valid(string sub = "hardening-user") => new() { ["sub"] = sub, ["exp"] = Unix(TimeSpan.FromMinutes(10)) };
+
+    private static string Unsigned(object payload)
+    {
+        static string B64(object o) => Base64UrlEncoder.Encode(JsonSerializer.Serialize(o));
+        return $"{B64(new { alg = "none", typ = "JWT" })}.{B64(payload)}.";
+    }
+
+    public static IEnumerable<TestCaseData> RejectedTokens()
+    {
+        yield return new TestCaseData(Unsigned(new { sub = "mallory", exp = Unix(TimeSpan.FromMinutes(10)) })).SetName("alg none");
+        yield return new TestCaseData(Sign(Valid(), SecurityAlgorithms.HmacSha384, Encoding.UTF8.GetBytes(ChatKitFactory.Secret + "-padding-to-48-bytes-x"))).SetName("HS384");
+        yield return new TestCaseData(Sign(Valid(), SecurityAlgorithms.HmacSha512, Encoding.UTF8.GetBytes(ChatKitFactory.Secret + ChatKitFactory.Secret))).SetName("HS512");
+        yield return new TestCaseData(Sign(Valid(), key: Encoding.UTF8.GetBytes("another-secret-another-secret-another-secret"))).SetName("other key");
+        yield return new TestCaseData(Sign(new() { ["sub"] = "u", ["exp"] = Unix(TimeSpan.FromMinutes(-10)) })).SetName("expired");
+        yield return new TestCaseData(Sign(new() { ["sub"] = "u", ["exp"] = Unix(TimeSpan.FromHours(2)), ["nbf"] = Unix(TimeSpan.FromHours(1)) })).SetName("not yet valid");
+        yield return new TestCaseData(Sign(new() { ["exp"] = Unix(TimeSpan.FromMinutes(10)) })).SetName("missing sub");
+        yield return new TestCaseData(Sign(new() { ["sub"] = "  ", ["exp"] = Unix(TimeSpan.FromMinutes(10)) })).SetName("blank sub");
+        yield return new TestCaseData(Sign(Valid(new string('s', 129)))).SetName("sub over 128");
+        yield return new TestCaseData(Sign(new() { ["sub"] = "u" })).SetName("missing exp");
+        yield return new TestCaseData("garbage").SetName("garbage");
+        yield return new TestCaseData("a.b.c").SetName("three junk segments");
+    }
+
+    [TestCaseSource(nameof(RejectedTokens))]
+    public async Task Request_WithBadToken_Returns401Envelope(string token)
+    {
+        using var client = App.CreateClient();
+        client.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", token);
+
+        var response = await client.GetAsync(ChatApi.Sessions);
+
+        await response.AssertErrorAsync(HttpStatusCode.Unauthorized, "UNAUTHORIZED");
+        Assert.That(response.Headers.WwwAuthenticate.ToString(), Is.EqualTo("Bearer"));
+    }
+
+    [Test]
+    public async Task Request_WithTokenInQueryString_Returns401()
+    {
+        using var client = App.CreateClient();
+
+        var response = await client.GetAsync($"{ChatApi.Sessions}?access_token={App.TokenFor("q")}&token={App.TokenFor("q")}");
+
+        await response.AssertErrorAsync(HttpStatusCode.Unauthorized, "UNAUTHORIZED");
+    }
+
+    [Test]
+    public async Task Request_WithLowerCaseBearerScheme_IsAccepted()
+    {
+        using var client = App.CreateClient();
+        client.DefaultRequestHeaders.TryAddWithoutValidation("Authorization", "bearer " + App.TokenFor(ChatKitFactory.NewUser()));
+
+        Assert.That((await client.GetAsync(ChatApi.Sessions)).StatusCode, Is.EqualTo(HttpStatusCode.OK));
+    }
+
+    [Test]
+    public async Task Request_WithAuthTokenCookie_IsAcceptedAsThatUser()
+    {
+        var sub = ChatKitFactory.NewUser();
+        using var client = App.CreateClient();
+        client.DefaultRequestHeaders.Add("Cookie", "auth-token=" + App.TokenFor(sub));
+
+        var created = await (await client.PostAsync(ChatApi.Sessions, null)).JsonAsync();
+
+        Assert.That(created["data"]!["user_id"]!.GetValue<string>(), Is.EqualTo(sub));
+    }
+
+    [Test]
+    public async Task Request_WhenIssuerAndAudienceConfigured_ChecksThem()
+    {
+        await using var app = ChatKitFactory.Create(null, ("JWT_ISSUER", "https://id.example"), ("JWT_AUDIENCE", "chatkit"));
+        using var client = app.CreateClient();
+        var good = Valid();
+        good["iss"] = "https://id.example";
+        good["aud"] = "chatkit";
+        var wrongAudience = new Dictionary<string, object>(good) { ["aud"] = "someone-else" };
+
+        client.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", Sign(good));
+        Assert.That((await client.GetAsync(ChatApi.Sessions)).StatusCode, Is.EqualTo(HttpStatusCode.OK));
+        client.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", Sign(wrongAudience));
+        Assert.That((await client.GetAsync(ChatApi.Sessions)).StatusCode, Is.EqualTo(HttpStatusCode.Unauthorized));
+        client.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", Sign(Valid()));
+        Assert.That((await client.GetAsync(ChatApi.Sessions)).StatusCode, Is.EqualTo(HttpStatusCode.Unauthorized), "no issuer at all");
+    }
+}
