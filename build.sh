@@ -4,6 +4,8 @@
 #   ./build.sh test           run every test against a throwaway PostgreSQL and Redis; ends with "N passed, N failed, N skipped"
 #   ./build.sh token <sub>    print a development JWT for <sub> (same secret as `run`)
 #   ./build.sh migrate        apply database migrations to DATABASE_URL (or the local cluster)
+#   ./build.sh bench [--quick]  measure relay overhead, reads vs pgbench, open streams, growth (docs/performance.md)
+#   ./build.sh soak [minutes]   mixed traffic under injected faults (default 10 minutes); exits 1 if a target is missed
 #   ./build.sh stop           stop the project-local PostgreSQL of `run`
 # On a machine without apt-get (or without root/sudo), set DATABASE_URL (and CHATKIT_TEST_REDIS_URL for tests) yourself.
 set -euo pipefail
@@ -119,6 +121,33 @@ case "$cmd" in
     ;;
   stop)
     stop_pg "$DEV_PG"; say "stopped"
+    ;;
+  bench)
+    ensure_packages || { say "cannot provision PostgreSQL here"; exit 1; }
+    BENCH_PG=$LOCAL/pg-bench; BENCH_PORT=${CHATKIT_BENCH_PG_PORT:-55434}
+    trap 'stop_pg "$BENCH_PG"' EXIT
+    start_pg "$BENCH_PG" "$BENCH_PORT" 1 0
+    psql -h "$BENCH_PG" -p "$BENCH_PORT" -U postgres -d postgres -qc "ALTER SYSTEM SET max_connections = 300" >/dev/null
+    ulimit -n 200000 2>/dev/null || ulimit -n 65536 2>/dev/null || say "could not raise the open-files limit; the open-streams step may stop early"
+    mkdir -p "$LOCAL/bench"; export CHATKIT_BENCH_DIR=$LOCAL/bench; : > "$LOCAL/bench/api.log"
+    dotnet build bench/ChatKit.Bench -c Release -v q -nologo >&2
+    dotnet bench/ChatKit.Bench/bin/Release/net10.0/ChatKit.Bench.dll bench \
+      --api-dll "$ROOT/src/ChatKit.Api/bin/Release/net10.0/ChatKit.Api.dll" \
+      --database-url "Host=127.0.0.1;Port=$BENCH_PORT;Database=chatkit;Username=chatkit;Password=chatkit;Maximum Pool Size=100" \
+      --pg-bin "$(pg_bin)" --pg-host 127.0.0.1 --pg-port "$BENCH_PORT" --out "$LOCAL/bench/results.json" "$@"
+    ;;
+  soak)
+    minutes=${1:-10}
+    ensure_packages redis || { say "cannot provision PostgreSQL and Redis here"; exit 1; }
+    trap 'stop_pg "$TEST_PG"; redis-cli -p "$TEST_REDIS_PORT" shutdown nosave >/dev/null 2>&1 || true' EXIT
+    start_pg "$TEST_PG" "$TEST_PORT" 1 1
+    start_redis "$TEST_REDIS" "$TEST_REDIS_PORT"
+    mkdir -p "$LOCAL/soak"; export CHATKIT_BENCH_DIR=$LOCAL/soak; : > "$LOCAL/soak/api.log"
+    dotnet build bench/ChatKit.Bench -c Release -v q -nologo >&2
+    dotnet bench/ChatKit.Bench/bin/Release/net10.0/ChatKit.Bench.dll soak --minutes "$minutes" \
+      --api-dll "$ROOT/src/ChatKit.Api/bin/Release/net10.0/ChatKit.Api.dll" \
+      --database-url "Host=127.0.0.1;Port=$TEST_PORT;Database=chatkit;Username=chatkit;Password=chatkit" \
+      --redis-url "127.0.0.1:$TEST_REDIS_PORT" --services "$ROOT/build.sh"
     ;;
   _test-service)
     # Used by the outage tests: ./build.sh _test-service pg|redis stop|start

@@ -1,2 +1,3 @@
 global using System.Net;
 global using ChatKit.IntegrationTests.Infrastructure;
+global using ChatKit.Testing;

@@ -7,7 +7,7 @@ using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.Logging;
 
-namespace ChatKit.IntegrationTests.Infrastructure;
+namespace ChatKit.Testing;
 
 /// <summary>A request the fake received, and how its connection ended.</summary>
 public sealed class RecordedRequest
@@ -31,7 +31,9 @@ public sealed class RecordedRequest
 /// SSE the way OpenRouter does: a <c>: OPENROUTER PROCESSING</c> comment, a role chunk, content chunks, a
 /// finish chunk, a usage chunk and <c>data: [DONE]</c>. What it does is chosen by markers in the last user message:
 /// <c>#fail503</c> (any status), <c>#cut3</c> (cut the connection after 3 chunks), <c>#stall</c> (send nothing
-/// more until the caller hangs up), <c>#slow</c> (300 ms between chunks), <c>#garbage</c> (an unreadable chunk).
+/// more until the caller hangs up), <c>#slow</c> (300 ms between chunks), <c>#garbage</c> (an unreadable chunk),
+/// <c>#tokens=N</c> and <c>#gapms=G</c> (N one-word chunks G ms apart, for benchmarks). <see cref="ForcedMode"/>
+/// imposes one of those markers on every request (fault injection in the soak).
 /// </summary>
 public sealed class FakeLlmServer : IAsyncDisposable
 {
@@ -51,13 +53,22 @@ public sealed class FakeLlmServer : IAsyncDisposable
 
     public IReadOnlyCollection<RecordedRequest> Requests => _requests;
 
-    public static async Task<FakeLlmServer> StartAsync()
+    /// <summary>A marker such as <c>#fail503</c>, <c>#stall</c> or <c>#cut3</c> applied to every request; null for none.</summary>
+    public string? ForcedMode { get; set; }
+
+    /// <summary>Keep each request for inspection (tests); benchmarks turn it off.</summary>
+    public bool RecordRequests { get; init; } = true;
+
+    public static Task<FakeLlmServer> StartAsync() => StartAsync(recordRequests: true);
+
+    public static async Task<FakeLlmServer> StartAsync(bool recordRequests, int port = 0)
     {
         var builder = WebApplication.CreateSlimBuilder();
         builder.Logging.ClearProviders();
-        builder.WebHost.UseUrls("http://127.0.0.1:0");
+        builder.WebHost.UseUrls($"http://127.0.0.1:{port}");
+        builder.WebHost.ConfigureKestrel(k => k.Limits.MaxConcurrentConnections = null);
         var app = builder.Build();
-        var server = new FakeLlmServer(app);
+        var server = new FakeLlmServer(app) { RecordRequests = recordRequests };
         app.MapPost("/v1/chat/completions", server.HandleAsync);
         await app.StartAsync().ConfigureAwait(false);
         server.BaseUrl = new Uri(app.Urls.First() + "/v1/");
@@ -94,11 +105,15 @@ public sealed class FakeLlmServer : IAsyncDisposable
             Headers = context.Request.Headers.ToDictionary(h => h.Key, h => h.Value.ToString(), StringComparer.OrdinalIgnoreCase),
             Body = body!,
         };
-        _requests.Enqueue(recorded);
+        if (RecordRequests)
+        {
+            _requests.Enqueue(recorded);
+        }
+
         context.RequestAborted.Register(() => recorded.Closed.TrySetResult(DateTime.UtcNow));
         try
         {
-            await RespondAsync(context, recorded.LastUserText).ConfigureAwait(false);
+            await RespondAsync(context, ForcedMode is { } forced ? recorded.LastUserText + " " + forced : recorded.LastUserText).ConfigureAwait(false);
         }
         catch (OperationCanceledException)
         {
@@ -133,7 +148,14 @@ public sealed class FakeLlmServer : IAsyncDisposable
 
         var cut = System.Text.RegularExpressions.Regex.Match(text, "#cut(\\d+)");
         var gap = text.Contains("#slow", StringComparison.Ordinal) ? TimeSpan.FromMilliseconds(300) : TimeSpan.FromMilliseconds(2);
-        for (var i = 0; i < ReplyChunks.Length; i++)
+        var chunks = ReplyChunks;
+        if (Number(text, "#tokens=") is { } tokens)
+        {
+            chunks = Enumerable.Range(0, tokens).Select(i => i == 0 ? "w0" : " w" + i).ToArray();
+            gap = TimeSpan.FromMilliseconds(Number(text, "#gapms=") ?? 0);
+        }
+
+        for (var i = 0; i < chunks.Length; i++)
         {
             if (cut.Success && i == int.Parse(cut.Groups[1].Value, System.Globalization.CultureInfo.InvariantCulture))
             {
@@ -154,8 +176,12 @@ public sealed class FakeLlmServer : IAsyncDisposable
                 return;
             }
 
-            await Task.Delay(gap, ct).ConfigureAwait(false);
-            await WriteAsync(context, Chunk(new JsonObject { ["content"] = ReplyChunks[i] }, null), ct).ConfigureAwait(false);
+            if (gap > TimeSpan.Zero)
+            {
+                await Task.Delay(gap, ct).ConfigureAwait(false);
+            }
+
+            await WriteAsync(context, Chunk(new JsonObject { ["content"] = chunks[i] }, null), ct).ConfigureAwait(false);
         }
 
         await WriteAsync(context, Chunk(new JsonObject(), "stop"), ct).ConfigureAwait(false);
@@ -166,10 +192,16 @@ public sealed class FakeLlmServer : IAsyncDisposable
             ["created"] = 1_764_000_000,
             ["model"] = "fake/model",
             ["choices"] = new JsonArray(),
-            ["usage"] = new JsonObject { ["prompt_tokens"] = 42, ["completion_tokens"] = ReplyChunks.Length, ["total_tokens"] = 42 + ReplyChunks.Length },
+            ["usage"] = new JsonObject { ["prompt_tokens"] = 42, ["completion_tokens"] = chunks.Length, ["total_tokens"] = 42 + chunks.Length },
         };
         await WriteAsync(context, $"data: {usage.ToJsonString()}\n\n", ct).ConfigureAwait(false);
         await WriteAsync(context, "data: [DONE]\n\n", ct).ConfigureAwait(false);
+    }
+
+    private static int? Number(string text, string marker)
+    {
+        var match = System.Text.RegularExpressions.Regex.Match(text, System.Text.RegularExpressions.Regex.Escape(marker) + "(\\d+)");
+        return match.Success ? int.Parse(match.Groups[1].Value, System.Globalization.CultureInfo.InvariantCulture) : null;
     }
 
     private static string Chunk(JsonObject delta, string? finishReason)

@@ -1,0 +1,378 @@
+using System.Diagnostics;
+using System.Globalization;
+using System.Net.Http.Json;
+using System.Text;
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using ChatKit.Testing;
+
+namespace ChatKit.Bench;
+
+/// <summary>The four measurements of docs/performance.md, each against a baseline taken in the same run.</summary>
+public sealed class Bench(Harness api, FakeLlmServer upstream, string pgBin, string pgHost, int pgPort, BenchOptions options)
+{
+    private readonly JsonObject _results = new();
+    private readonly StringBuilder _table = new();
+
+    public async Task<JsonObject> RunAsync()
+    {
+        Line($"ChatKit benchmark — {DateTime.UtcNow:yyyy-MM-dd HH:mm} UTC, {Environment.ProcessorCount} cores, .NET {Environment.Version}");
+        await RelayOverheadAsync();
+        await ReadThroughputAsync();
+        await OpenStreamsAsync();
+        await GrowthAsync();
+        _results["table"] = _table.ToString();
+        return _results;
+    }
+
+    private void Line(string text)
+    {
+        Console.WriteLine(text);
+        _table.AppendLine(text);
+    }
+
+    // 1. A client streaming straight from the fake upstream vs the same stream through the API.
+    private async Task RelayOverheadAsync()
+    {
+        const int tokens = 40;
+        const int gapMs = 10;
+        Line($"\n1. Relay overhead ({tokens} tokens, {gapMs} ms apart; added = through the API minus straight from the upstream)");
+        Line("   streams | TTFT direct p50/p99 | TTFT api p50/p99 | added TTFT p50/p99 | gap direct p50/p99 | gap api p50/p99 | added gap p50/p99  (ms)");
+        var rows = new JsonArray();
+        foreach (var concurrency in options.RelayConcurrency)
+        {
+            var sessions = await NewSessionsAsync("relay-" + concurrency, concurrency);
+            var direct = new List<StreamTiming>();
+            var viaApi = new List<StreamTiming>();
+            for (var round = 0; round < options.RelayRounds; round++)
+            {
+                direct.AddRange(await Task.WhenAll(Enumerable.Range(0, concurrency).Select(_ => DirectStreamAsync(tokens, gapMs))));
+                viaApi.AddRange(await Task.WhenAll(sessions.Select(s => ApiStreamAsync("relay-" + concurrency, s, $"#tokens={tokens} #gapms={gapMs}"))));
+            }
+
+            var d = Summaries(direct);
+            var a = Summaries(viaApi);
+            Line(string.Create(CultureInfo.InvariantCulture,
+                $"   {concurrency,7} | {d.Ttft50,8:0.00} / {d.Ttft99,7:0.00} | {a.Ttft50,7:0.00} / {a.Ttft99,7:0.00} | {a.Ttft50 - d.Ttft50,8:0.00} / {a.Ttft99 - d.Ttft99,7:0.00} | {d.Gap50,8:0.00} / {d.Gap99,7:0.00} | {a.Gap50,7:0.00} / {a.Gap99,7:0.00} | {a.Gap50 - d.Gap50,7:0.00} / {a.Gap99 - d.Gap99,6:0.00}"));
+            rows.Add(new JsonObject
+            {
+                ["streams"] = concurrency,
+                ["ttft_direct_p50"] = d.Ttft50, ["ttft_direct_p99"] = d.Ttft99, ["ttft_api_p50"] = a.Ttft50, ["ttft_api_p99"] = a.Ttft99,
+                ["added_ttft_p50"] = a.Ttft50 - d.Ttft50, ["added_ttft_p99"] = a.Ttft99 - d.Ttft99,
+                ["gap_direct_p50"] = d.Gap50, ["gap_direct_p99"] = d.Gap99, ["gap_api_p50"] = a.Gap50, ["gap_api_p99"] = a.Gap99,
+                ["added_gap_p50"] = a.Gap50 - d.Gap50, ["added_gap_p99"] = a.Gap99 - d.Gap99,
+                ["api_streams_completed"] = viaApi.Count(t => t.SawDone && !t.SawError), ["api_streams"] = viaApi.Count,
+            });
+        }
+
+        _results["relay"] = rows;
+    }
+
+    private static (double Ttft50, double Ttft99, double Gap50, double Gap99) Summaries(List<StreamTiming> timings)
+    {
+        var ttft = timings.Select(t => t.TimeToFirstMs).Where(v => !double.IsNaN(v)).ToList();
+        var gaps = timings.SelectMany(t => t.GapsMs).ToList();
+        return (Stats.Percentile(ttft, 50), Stats.Percentile(ttft, 99), Stats.Percentile(gaps, 50), Stats.Percentile(gaps, 99));
+    }
+
+    private async Task<StreamTiming> DirectStreamAsync(int tokens, int gapMs)
+    {
+        using var client = new HttpClient { BaseAddress = upstream.BaseUrl };
+        var body = new { model = "fake/model", stream = true, messages = new[] { new { role = "user", content = $"#tokens={tokens} #gapms={gapMs}" } } };
+        var started = Stopwatch.GetTimestamp();
+        using var request = new HttpRequestMessage(HttpMethod.Post, "chat/completions") { Content = JsonContent.Create(body) };
+        using var response = await client.SendAsync(request, HttpCompletionOption.ResponseHeadersRead);
+        return await StreamTiming.ReadAsync(response, started, upstreamFormat: true, CancellationToken.None);
+    }
+
+    private async Task<StreamTiming> ApiStreamAsync(string user, Guid session, string text, CancellationToken ct = default)
+    {
+        var started = Stopwatch.GetTimestamp();
+        using var request = Harness.Authorized(HttpMethod.Post, $"/api/v1/chatkit/sessions/{session}/threads/{session}/runs", user, Harness.RunBody(text));
+        using var response = await api.Client.SendAsync(request, HttpCompletionOption.ResponseHeadersRead, ct);
+        return await StreamTiming.ReadAsync(response, started, upstreamFormat: false, ct);
+    }
+
+    private async Task<List<Guid>> NewSessionsAsync(string user, int count, int messagesEach = 0) =>
+        await api.SeedSessionsAsync(user, count, messagesEach);
+
+    // 2. GET /sessions and GET /sessions/{id} against pgbench running the same SQL at the same concurrency.
+    private async Task ReadThroughputAsync()
+    {
+        Line($"\n2. Read throughput vs the database's own limit ({options.ReadSeconds} s each; a user with 10 sessions of 20 messages)");
+        Line("   request            clients |  api req/s  p50 / p99 ms | pgbench tps | api / pgbench");
+        var ids = await NewSessionsAsync("reader", 10, 20);
+        var sid = ids[0];
+        var cases = new (string Name, string Path, string Sql)[]
+        {
+            ("GET /sessions", "/api/v1/chatkit/sessions",
+                "SELECT count(*) FROM sessions WHERE user_id = 'reader';\n" +
+                "SELECT id, user_id, title, created_at, updated_at, message_count FROM sessions WHERE user_id = 'reader' ORDER BY updated_at DESC, id DESC;\n"),
+            ("GET /sessions/{id}", $"/api/v1/chatkit/sessions/{sid}",
+                $"SELECT id, user_id, title, created_at, updated_at, message_count, user_id = 'reader' AS owned FROM sessions WHERE id = '{sid}';\n" +
+                "SELECT m.id, m.session_id, m.role, m.content::text AS content, m.tool_calls::text AS tool_calls, m.status, m.created_at, m.model, m.prompt_tokens, m.completion_tokens, m.total_tokens " +
+                $"FROM messages m JOIN sessions s ON s.id = m.session_id AND s.user_id = 'reader' WHERE m.session_id = '{sid}' ORDER BY m.created_at, m.id;\n"),
+        };
+        var rows = new JsonArray();
+        foreach (var (name, path, sql) in cases)
+        {
+            foreach (var clients in options.ReadConcurrency)
+            {
+                var (rps, p50, p99, errors) = await LoadAsync(path, "reader", clients, TimeSpan.FromSeconds(options.ReadSeconds));
+                var tps = await PgbenchAsync(sql, clients, options.ReadSeconds);
+                Line(string.Create(CultureInfo.InvariantCulture, $"   {name,-18} {clients,7} | {rps,9:0} {p50,6:0.0} / {p99,5:0.0} | {tps,11:0} | {rps / tps,8:P0}{(errors > 0 ? $"  ({errors} errors)" : string.Empty)}"));
+                rows.Add(new JsonObject { ["request"] = name, ["clients"] = clients, ["api_rps"] = rps, ["api_p50_ms"] = p50, ["api_p99_ms"] = p99, ["pgbench_tps"] = tps, ["ratio"] = rps / tps, ["errors"] = errors });
+            }
+        }
+
+        _results["reads"] = rows;
+    }
+
+    private async Task<(double Rps, double P50, double P99, int Errors)> LoadAsync(string path, string user, int clients, TimeSpan duration)
+    {
+        var token = Harness.Token(user);
+        var latencies = new List<double>[clients];
+        var errors = 0;
+        var stop = Stopwatch.StartNew();
+        await Task.WhenAll(Enumerable.Range(0, clients).Select(async i =>
+        {
+            latencies[i] = [];
+            while (stop.Elapsed < duration)
+            {
+                using var request = new HttpRequestMessage(HttpMethod.Get, path);
+                request.Headers.Authorization = new("Bearer", token);
+                var started = Stopwatch.GetTimestamp();
+                using var response = await api.Client.SendAsync(request);
+                await response.Content.ReadAsByteArrayAsync();
+                latencies[i].Add(Stopwatch.GetElapsedTime(started).TotalMilliseconds);
+                if (!response.IsSuccessStatusCode)
+                {
+                    Interlocked.Increment(ref errors);
+                }
+            }
+        }));
+        var all = latencies.SelectMany(l => l).ToList();
+        return (all.Count / stop.Elapsed.TotalSeconds, Stats.Percentile(all, 50), Stats.Percentile(all, 99), errors);
+    }
+
+    private async Task<double> PgbenchAsync(string sql, int clients, int seconds)
+    {
+        var script = Path.Combine(Path.GetTempPath(), $"chatkit-pgbench-{Guid.NewGuid():N}.sql");
+        await File.WriteAllTextAsync(script, sql);
+        var info = new ProcessStartInfo(Path.Combine(pgBin, "pgbench"),
+            ["-n", "-M", "extended", "-c", clients.ToString(CultureInfo.InvariantCulture), "-j", "2", "-T", seconds.ToString(CultureInfo.InvariantCulture),
+             "-f", script, "-h", pgHost, "-p", pgPort.ToString(CultureInfo.InvariantCulture), "-U", "chatkit", "chatkit"])
+        {
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+        };
+        info.Environment["PGPASSWORD"] = "chatkit";
+        using var process = Process.Start(info)!;
+        var output = await process.StandardOutput.ReadToEndAsync();
+        await process.WaitForExitAsync();
+        File.Delete(script);
+        var match = System.Text.RegularExpressions.Regex.Match(output, @"tps = ([\d.]+) \(without initial connection time\)");
+        return match.Success ? double.Parse(match.Groups[1].Value, CultureInfo.InvariantCulture) : double.NaN;
+    }
+
+    // 3. How many streams one instance holds open against a slow upstream, what each costs, and DB connections.
+    private async Task OpenStreamsAsync()
+    {
+        Line("\n3. Concurrent open streams (upstream sends a token every 2 s)");
+        Line("   streams open | opened in s | RSS MiB | KiB / stream | DB connections | token gap p50 / p99 ms (added over 2000)");
+        var rows = new JsonArray();
+        var baseline = api.ResidentBytes();
+        foreach (var target in options.OpenStreams)
+        {
+            var sessions = await NewSessionsAsync("streamer-" + target, target);
+            using var cts = new CancellationTokenSource();
+            using var client = api.NewClient(Timeout.InfiniteTimeSpan);
+            var token = Harness.Token("streamer-" + target);
+            var opened = 0;
+            var gaps = new System.Collections.Concurrent.ConcurrentBag<double>();
+            var measuring = 0;
+            var started = Stopwatch.StartNew();
+            using var gate = new SemaphoreSlim(128);
+            var streams = sessions.Select(async s =>
+            {
+                await gate.WaitAsync();
+                var released = false;
+                try
+                {
+                    using var request = new HttpRequestMessage(HttpMethod.Post, $"/api/v1/chatkit/sessions/{s}/threads/{s}/runs")
+                    {
+                        Content = new StringContent(Harness.RunBody("#tokens=60 #gapms=2000"), Encoding.UTF8, "application/json"),
+                    };
+                    request.Headers.Authorization = new("Bearer", token);
+                    using var response = await client.SendAsync(request, HttpCompletionOption.ResponseHeadersRead, cts.Token);
+                    using var reader = new StreamReader(await response.Content.ReadAsStreamAsync(cts.Token));
+                    long? last = null;
+                    while (await reader.ReadLineAsync(cts.Token) is { } line)
+                    {
+                        if (!line.Contains("text_delta", StringComparison.Ordinal))
+                        {
+                            continue;
+                        }
+
+                        var now = Stopwatch.GetTimestamp();
+                        if (last is null)
+                        {
+                            Interlocked.Increment(ref opened);
+                            gate.Release();
+                            released = true;
+                        }
+                        else if (Volatile.Read(ref measuring) == 1)
+                        {
+                            gaps.Add(Stopwatch.GetElapsedTime(last.Value, now).TotalMilliseconds);
+                        }
+
+                        last = now;
+                    }
+                }
+                catch (Exception ex) when (ex is OperationCanceledException or HttpRequestException or IOException)
+                {
+                    // closed at the end of the step, or failed to open
+                }
+                finally
+                {
+                    if (!released)
+                    {
+                        gate.Release();
+                    }
+                }
+            }).ToList();
+
+            while (Volatile.Read(ref opened) < target && started.Elapsed < TimeSpan.FromSeconds(options.OpenStreamsTimeoutSeconds))
+            {
+                await Task.Delay(250);
+            }
+
+            var openedIn = started.Elapsed.TotalSeconds;
+            Volatile.Write(ref measuring, 1);
+            await Task.Delay(TimeSpan.FromSeconds(8));
+            var rss = api.ResidentBytes();
+            var connections = await api.ScalarAsync("SELECT count(*) FROM pg_stat_activity WHERE datname = 'chatkit' AND backend_type = 'client backend' AND pid <> pg_backend_pid()");
+            var gapList = gaps.ToList();
+            var perStream = (rss - baseline) / 1024.0 / Math.Max(1, opened);
+            Line(string.Create(CultureInfo.InvariantCulture,
+                $"   {opened,6} / {target,-5} | {openedIn,11:0.0} | {rss / 1048576.0,7:0} | {perStream,12:0.0} | {connections,14} | {Stats.Percentile(gapList, 50),7:0} / {Stats.Percentile(gapList, 99),5:0} ({Stats.Percentile(gapList, 99) - 2000:+0;-0} ms)"));
+            rows.Add(new JsonObject
+            {
+                ["target"] = target, ["opened"] = opened, ["opened_in_s"] = openedIn, ["rss_mib"] = rss / 1048576.0, ["kib_per_stream"] = perStream,
+                ["db_connections"] = connections, ["gap_p50_ms"] = Stats.Percentile(gapList, 50), ["gap_p99_ms"] = Stats.Percentile(gapList, 99),
+            });
+            await cts.CancelAsync();
+            await Task.WhenAll(streams);
+            await Task.Delay(TimeSpan.FromSeconds(3));
+        }
+
+        _results["open_streams"] = rows;
+    }
+
+    // 4. Latency as data grows: it should stay flat.
+    private async Task GrowthAsync()
+    {
+        Line("\n4. Cost as data grows (p50 / p99 ms over 40 requests each)");
+        Line("   stored messages | GET /sessions/{id}?limit=50 | same, page at the middle | start a run (to first event)");
+        var rows = new JsonArray();
+        foreach (var size in options.GrowthSizes)
+        {
+            var user = "grower-" + size;
+            var sid = (await NewSessionsAsync(user, 1, size))[0];
+            var first = await TimeAsync(40, () => GetAsync(user, $"/api/v1/chatkit/sessions/{sid}?limit=50"));
+            var middle = await MiddleCursorAsync(user, sid, size);
+            var deep = await TimeAsync(40, () => GetAsync(user, $"/api/v1/chatkit/sessions/{sid}?limit=50&after={middle}"));
+            var run = await TimeRunStartsAsync(20, user, sid);
+            Line(string.Create(CultureInfo.InvariantCulture, $"   {size,15} | {first.P50,12:0.0} / {first.P99,6:0.0} | {deep.P50,12:0.0} / {deep.P99,6:0.0} | {run.P50,12:0.0} / {run.P99,6:0.0}"));
+            rows.Add(new JsonObject { ["messages"] = size, ["page_p50"] = first.P50, ["page_p99"] = first.P99, ["middle_page_p50"] = deep.P50, ["middle_page_p99"] = deep.P99, ["start_run_p50"] = run.P50, ["start_run_p99"] = run.P99 });
+        }
+
+        Line("   sessions of the user | GET /sessions?limit=20 | GET /sessions (all)");
+        foreach (var count in options.SessionCounts)
+        {
+            var user = "lister-" + count;
+            await NewSessionsAsync(user, count);
+            var paged = await TimeAsync(40, () => GetAsync(user, "/api/v1/chatkit/sessions?limit=20"));
+            var all = await TimeAsync(10, () => GetAsync(user, "/api/v1/chatkit/sessions"));
+            Line(string.Create(CultureInfo.InvariantCulture, $"   {count,20} | {paged.P50,9:0.0} / {paged.P99,6:0.0} | {all.P50,9:0.0} / {all.P99,6:0.0}"));
+            rows.Add(new JsonObject { ["sessions"] = count, ["list_paged_p50"] = paged.P50, ["list_paged_p99"] = paged.P99, ["list_all_p50"] = all.P50, ["list_all_p99"] = all.P99 });
+        }
+
+        _results["growth"] = rows;
+    }
+
+    private async Task<string> MiddleCursorAsync(string user, Guid sid, int size)
+    {
+        // Walk to the middle with big pages; the cursor of that page is what a client deep in history holds.
+        string? cursor = null;
+        for (var seen = 0; seen < size / 2;)
+        {
+            using var request = Harness.Authorized(HttpMethod.Get, $"/api/v1/chatkit/sessions/{sid}?limit=200{(cursor is null ? string.Empty : "&after=" + cursor)}", user);
+            using var response = await api.Client.SendAsync(request);
+            var json = JsonNode.Parse(await response.Content.ReadAsStringAsync())!;
+            seen += json["data"]!["messages"]!.AsArray().Count;
+            cursor = json["meta"]?["next_cursor"]?.GetValue<string>();
+            if (cursor is null)
+            {
+                break;
+            }
+        }
+
+        return cursor ?? string.Empty;
+    }
+
+    private async Task GetAsync(string user, string path)
+    {
+        using var request = Harness.Authorized(HttpMethod.Get, path, user);
+        using var response = await api.Client.SendAsync(request);
+        await response.Content.ReadAsByteArrayAsync();
+        response.EnsureSuccessStatusCode();
+    }
+
+    /// <summary>From sending a message to its first event (the stored user message), i.e. the cost of step one.</summary>
+    private async Task<(double P50, double P99)> TimeRunStartsAsync(int times, string user, Guid sid)
+    {
+        var samples = new List<double>();
+        for (var i = 0; i <= times; i++)
+        {
+            using var request = Harness.Authorized(HttpMethod.Post, $"/api/v1/chatkit/sessions/{sid}/threads/{sid}/runs", user, Harness.RunBody("#tokens=1"));
+            var started = Stopwatch.GetTimestamp();
+            using var response = await api.Client.SendAsync(request, HttpCompletionOption.ResponseHeadersRead);
+            response.EnsureSuccessStatusCode();
+            using var reader = new StreamReader(await response.Content.ReadAsStreamAsync());
+            await reader.ReadLineAsync();
+            if (i > 0)
+            {
+                samples.Add(Stopwatch.GetElapsedTime(started).TotalMilliseconds);
+            }
+
+            await reader.ReadToEndAsync(); // let the run finish so the next one is not a 409
+        }
+
+        return (Stats.Percentile(samples, 50), Stats.Percentile(samples, 99));
+    }
+
+    private static async Task<(double P50, double P99)> TimeAsync(int times, Func<Task> action)
+    {
+        await action();
+        var samples = new List<double>();
+        for (var i = 0; i < times; i++)
+        {
+            var started = Stopwatch.GetTimestamp();
+            await action();
+            samples.Add(Stopwatch.GetElapsedTime(started).TotalMilliseconds);
+        }
+
+        return (Stats.Percentile(samples, 50), Stats.Percentile(samples, 99));
+    }
+}
+
+public sealed record BenchOptions(
+    int[] RelayConcurrency,
+    int RelayRounds,
+    int[] ReadConcurrency,
+    int ReadSeconds,
+    int[] OpenStreams,
+    int OpenStreamsTimeoutSeconds,
+    int[] GrowthSizes,
+    int[] SessionCounts);

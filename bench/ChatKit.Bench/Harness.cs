@@ -1,0 +1,278 @@
+using System.Diagnostics;
+using System.Globalization;
+using System.Net.Http.Headers;
+using System.Text;
+using System.Text.Json;
+using ChatKit.Api.Auth;
+using ChatKit.Api.Hosting;
+using Dapper;
+using Npgsql;
+
+namespace ChatKit.Bench;
+
+/// <summary>What the bench and the soak share: the service as a child process, tokens, SQL seeding, stream reading.</summary>
+public sealed class Harness : IAsyncDisposable
+{
+    public const string Secret = "bench-secret-0123456789-abcdefghijklmnopqrstuvwxyz";
+
+    private readonly Process _api;
+
+    private Harness(Process api, string baseUrl, string databaseUrl)
+    {
+        _api = api;
+        BaseUrl = baseUrl;
+        DatabaseUrl = databaseUrl;
+        Client = NewClient();
+    }
+
+    public string BaseUrl { get; }
+
+    public string DatabaseUrl { get; }
+
+    public HttpClient Client { get; }
+
+    public int ApiPid => _api.Id;
+
+    public static async Task<Harness> StartAsync(string apiDll, string databaseUrl, int port, IDictionary<string, string> env)
+    {
+        var info = new ProcessStartInfo("dotnet", [apiDll])
+        {
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            WorkingDirectory = Path.GetDirectoryName(apiDll)!,
+        };
+        info.Environment["ASPNETCORE_ENVIRONMENT"] = "Production";
+        info.Environment["ASPNETCORE_URLS"] = $"http://127.0.0.1:{port}";
+        info.Environment["DATABASE_URL"] = databaseUrl;
+        info.Environment["JWT_SECRET"] = Secret;
+        info.Environment["LOG_LEVEL"] = "Warning";
+        info.Environment["MAX_SESSIONS_PER_USER"] = "0";
+        info.Environment["MAX_MESSAGES_PER_SESSION"] = "10000000";
+        info.Environment["RATE_LIMIT_PER_MINUTE"] = "0";
+        foreach (var (key, value) in env)
+        {
+            info.Environment[key] = value;
+        }
+
+        var api = Process.Start(info)!;
+        var log = Path.Combine(Environment.GetEnvironmentVariable("CHATKIT_BENCH_DIR") ?? Path.GetTempPath(), "api.log");
+        _ = PumpAsync(api.StandardOutput, log);
+        _ = PumpAsync(api.StandardError, log);
+        var harness = new Harness(api, $"http://127.0.0.1:{port}", databaseUrl);
+        var deadline = Stopwatch.StartNew();
+        while (deadline.Elapsed < TimeSpan.FromSeconds(60))
+        {
+            try
+            {
+                if ((await harness.Client.GetAsync("/health/ready")).IsSuccessStatusCode)
+                {
+                    return harness;
+                }
+            }
+            catch (HttpRequestException)
+            {
+                // not up yet
+            }
+
+            if (api.HasExited)
+            {
+                throw new InvalidOperationException($"The service exited with {api.ExitCode}; see {log}");
+            }
+
+            await Task.Delay(200);
+        }
+
+        throw new TimeoutException("The service did not become ready in 60 s.");
+    }
+
+    private static async Task PumpAsync(StreamReader reader, string path)
+    {
+        while (await reader.ReadLineAsync() is { } line)
+        {
+            await File.AppendAllTextAsync(path, line + "\n");
+        }
+    }
+
+    public HttpClient NewClient(TimeSpan? timeout = null) => new(new SocketsHttpHandler
+    {
+        MaxConnectionsPerServer = int.MaxValue,
+        MaxResponseDrainSize = 0,
+        ResponseDrainTimeout = TimeSpan.Zero,
+        PooledConnectionIdleTimeout = TimeSpan.FromSeconds(30),
+    })
+    {
+        BaseAddress = new Uri(BaseUrl),
+        Timeout = timeout ?? TimeSpan.FromMinutes(5),
+    };
+
+    public static string Token(string sub) =>
+        JwtSetup.CreateToken(new JwtSettings { Secret = Secret }, sub, TimeSpan.FromHours(6), TimeProvider.System);
+
+    public static HttpRequestMessage Authorized(HttpMethod method, string path, string sub, string? json = null)
+    {
+        var request = new HttpRequestMessage(method, path);
+        request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", Token(sub));
+        if (json is not null)
+        {
+            request.Content = new StringContent(json, Encoding.UTF8, "application/json");
+        }
+
+        return request;
+    }
+
+    public static string RunBody(string text) => JsonSerializer.Serialize(new { message = new { content = new[] { new { type = "input_text", text } } } });
+
+    /// <summary>Sessions straight into the database (fast), with <paramref name="messagesEach"/> messages each.</summary>
+    public async Task<List<Guid>> SeedSessionsAsync(string userId, int sessions, int messagesEach)
+    {
+        await using var conn = new NpgsqlConnection(DatabaseUrl);
+        var ids = Enumerable.Range(0, sessions).Select(_ => Guid.CreateVersion7()).ToList();
+        await conn.ExecuteAsync(
+            """
+            INSERT INTO sessions (id, user_id, title, auto_title, created_at, updated_at, message_count)
+            SELECT id, @userId, 'Seeded', false, now(), now() + (ord * interval '1 microsecond'), @messagesEach
+            FROM unnest(@ids::uuid[]) WITH ORDINALITY AS t(id, ord)
+            """,
+            new { userId, ids, messagesEach },
+            commandTimeout: 600);
+        if (messagesEach > 0)
+        {
+            await conn.ExecuteAsync(
+                """
+                INSERT INTO messages (id, session_id, role, content, status, created_at)
+                SELECT gen_random_uuid(), s.id, CASE WHEN g % 2 = 0 THEN 'user' ELSE 'assistant' END,
+                       '[{"type":"output_text","text":"a stored message of ordinary length, about sixty characters"}]'::jsonb,
+                       'completed', now() - ((@messagesEach - g) * interval '1 millisecond')
+                FROM unnest(@ids::uuid[]) AS s(id), generate_series(1, @messagesEach) AS g
+                """,
+                new { ids, messagesEach },
+                commandTimeout: 600);
+            await conn.ExecuteAsync("ANALYZE messages; ANALYZE sessions;", commandTimeout: 600);
+        }
+
+        return ids;
+    }
+
+    public async Task<long> ScalarAsync(string sql)
+    {
+        await using var conn = new NpgsqlConnection(DatabaseUrl);
+        return await conn.ExecuteScalarAsync<long>(sql);
+    }
+
+    public long ResidentBytes()
+    {
+        var line = File.ReadLines($"/proc/{_api.Id}/status").First(l => l.StartsWith("VmRSS:", StringComparison.Ordinal));
+        return long.Parse(line.Split(' ', StringSplitOptions.RemoveEmptyEntries)[1], CultureInfo.InvariantCulture) * 1024;
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        Client.Dispose();
+        if (!_api.HasExited)
+        {
+            _api.Kill(entireProcessTree: true);
+            await _api.WaitForExitAsync();
+        }
+
+        _api.Dispose();
+    }
+}
+
+/// <summary>Timestamps of one stream's text deltas, read from SSE lines (ours or the upstream's).</summary>
+public sealed class StreamTiming
+{
+    public double TimeToFirstMs { get; set; } = double.NaN;
+
+    public List<double> GapsMs { get; } = [];
+
+    public string? UserMessageId { get; set; }
+
+    public bool SawDone { get; set; }
+
+    public bool SawError { get; set; }
+
+    /// <summary>The reader hung up (the token fired) before the stream ended.</summary>
+    public bool Cancelled { get; set; }
+
+    public static async Task<StreamTiming> ReadAsync(HttpResponseMessage response, long startedAt, bool upstreamFormat, CancellationToken ct)
+    {
+        var timing = new StreamTiming();
+        try
+        {
+            await ReadLinesAsync(timing, response, startedAt, upstreamFormat, ct);
+        }
+        catch (Exception ex) when (ct.IsCancellationRequested && ex is OperationCanceledException or IOException)
+        {
+            timing.Cancelled = true;
+        }
+
+        return timing;
+    }
+
+    private static async Task ReadLinesAsync(StreamTiming timing, HttpResponseMessage response, long startedAt, bool upstreamFormat, CancellationToken ct)
+    {
+        long? last = null;
+        using var reader = new StreamReader(await response.Content.ReadAsStreamAsync(ct));
+        while (await reader.ReadLineAsync(ct) is { } line)
+        {
+            if (!line.StartsWith("data: ", StringComparison.Ordinal))
+            {
+                continue;
+            }
+
+            if (line == "data: [DONE]")
+            {
+                timing.SawDone = true;
+                break;
+            }
+
+            var isDelta = upstreamFormat
+                ? line.Contains("\"content\":\"w", StringComparison.Ordinal) || line.Contains("\"content\":\" w", StringComparison.Ordinal)
+                : line.Contains("text_delta", StringComparison.Ordinal);
+            if (!upstreamFormat && timing.UserMessageId is null && line.Contains("\"user_message\"", StringComparison.Ordinal))
+            {
+                using var doc = JsonDocument.Parse(line.AsMemory(6));
+                timing.UserMessageId = doc.RootElement.GetProperty("item").GetProperty("id").GetString();
+            }
+
+            if (!upstreamFormat && line.StartsWith("data: {\"type\":\"error\"", StringComparison.Ordinal))
+            {
+                timing.SawError = true;
+            }
+
+            if (!isDelta)
+            {
+                continue;
+            }
+
+            var now = Stopwatch.GetTimestamp();
+            if (last is null)
+            {
+                timing.TimeToFirstMs = Stopwatch.GetElapsedTime(startedAt, now).TotalMilliseconds;
+            }
+            else
+            {
+                timing.GapsMs.Add(Stopwatch.GetElapsedTime(last.Value, now).TotalMilliseconds);
+            }
+
+            last = now;
+        }
+    }
+}
+
+public static class Stats
+{
+    public static double Percentile(IReadOnlyList<double> values, double p)
+    {
+        if (values.Count == 0)
+        {
+            return double.NaN;
+        }
+
+        var sorted = values.Order().ToList();
+        var rank = p / 100 * (sorted.Count - 1);
+        var low = (int)Math.Floor(rank);
+        var high = (int)Math.Ceiling(rank);
+        return sorted[low] + ((sorted[high] - sorted[low]) * (rank - low));
+    }
+}

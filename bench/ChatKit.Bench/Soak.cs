@@ -1,0 +1,257 @@
+using System.Collections.Concurrent;
+using System.Diagnostics;
+using System.Globalization;
+using System.Text.Json.Nodes;
+using ChatKit.Testing;
+using Dapper;
+using Npgsql;
+
+namespace ChatKit.Bench;
+
+/// <summary>
+/// Mixed traffic from many users while faults are injected on a schedule: the upstream answering 5xx,
+/// stalling and cutting streams, Redis stopped and started, PostgreSQL restarted, clients hanging up.
+/// Fails (exit 1) on a 5xx outside the database outage, an acknowledged user message missing from the
+/// database, or resident memory that keeps growing.
+/// </summary>
+public sealed class Soak(string apiDll, string databaseUrl, Dictionary<string, string> env, FakeLlmServer upstream, string services, TimeSpan duration)
+{
+    private const int Users = 40;
+    private readonly ConcurrentDictionary<string, int> _statuses = new();
+    private readonly ConcurrentDictionary<Guid, Guid> _acknowledged = new(); // user message id -> session id
+    private readonly List<(DateTime From, DateTime To)> _outages = [];
+    private DateTime? _outageSince;
+    private readonly ConcurrentBag<string> _unexpected = [];
+    private readonly List<(double Seconds, long Bytes)> _memory = [];
+    private int _disconnects;
+    private int _streamErrors;
+
+    public async Task<int> RunAsync()
+    {
+        await using var api = await Harness.StartAsync(apiDll, databaseUrl, 18081, env);
+        Console.WriteLine($"Soak: {duration.TotalMinutes:0.#} min, {Users} users, faults on a schedule");
+        var clock = Stopwatch.StartNew();
+        using var stop = new CancellationTokenSource(duration);
+        var workers = Enumerable.Range(0, Users).Select(u => UserLoopAsync(api, $"soak-user-{u}", u, stop.Token)).ToList();
+        var faults = FaultsAsync(clock, stop.Token);
+        while (!stop.IsCancellationRequested)
+        {
+            lock (_memory)
+            {
+                _memory.Add((clock.Elapsed.TotalSeconds, api.ResidentBytes()));
+            }
+
+            await Task.Delay(TimeSpan.FromSeconds(Math.Max(1, duration.TotalSeconds / 60)), CancellationToken.None);
+        }
+
+        await Task.WhenAll(workers);
+        await faults;
+        upstream.ForcedMode = null;
+        return await ReportAsync(api);
+    }
+
+    private async Task FaultsAsync(Stopwatch clock, CancellationToken ct)
+    {
+        async Task At(double fraction)
+        {
+            var due = duration * fraction - clock.Elapsed;
+            if (due > TimeSpan.Zero)
+            {
+                await Task.Delay(due, CancellationToken.None);
+            }
+        }
+
+        try
+        {
+            await At(0.15); Say("upstream answers 503"); upstream.ForcedMode = "#fail503";
+            await At(0.25); Say("upstream stalls"); upstream.ForcedMode = "#stall";
+            await At(0.32); Say("upstream cuts streams"); upstream.ForcedMode = "#cut3";
+            await At(0.40); Say("upstream healthy"); upstream.ForcedMode = null;
+            await At(0.45); Say("Redis stopped"); await ServiceAsync("redis", "stop");
+            await At(0.55); Say("Redis started"); await ServiceAsync("redis", "start");
+            await At(0.70); Say("PostgreSQL stopped");
+            var from = DateTime.UtcNow.AddSeconds(-1);
+            lock (_outages)
+            {
+                _outageSince = from;
+            }
+
+            await ServiceAsync("pg", "stop");
+            await Task.Delay(TimeSpan.FromSeconds(3), CancellationToken.None);
+            await ServiceAsync("pg", "start");
+            Say("PostgreSQL started");
+            lock (_outages)
+            {
+                // Requests in flight when it went down, and the first ones on connections it killed, may fail: 5 s of grace.
+                _outages.Add((from, DateTime.UtcNow.AddSeconds(5)));
+                _outageSince = null;
+            }
+        }
+        catch (OperationCanceledException) when (ct.IsCancellationRequested)
+        {
+            // the soak ended before the schedule did
+        }
+
+        void Say(string what) => Console.WriteLine($"  [{clock.Elapsed.TotalSeconds,6:0.0} s] {what}");
+    }
+
+    private async Task ServiceAsync(string service, string action)
+    {
+        using var process = Process.Start(new ProcessStartInfo("bash", [services, "_test-service", service, action]) { RedirectStandardError = true })!;
+        await process.WaitForExitAsync();
+        NpgsqlConnection.ClearAllPools();
+    }
+
+    private async Task UserLoopAsync(Harness api, string user, int seed, CancellationToken ct)
+    {
+        var random = new Random(seed);
+        var sessions = new List<Guid>();
+        using var client = api.NewClient(TimeSpan.FromSeconds(30));
+        while (!ct.IsCancellationRequested)
+        {
+            var roll = random.Next(100);
+            try
+            {
+                if (sessions.Count == 0 || (roll < 10 && sessions.Count < 5))
+                {
+                    var json = await SendAsync(client, HttpMethod.Post, "/api/v1/chatkit/sessions", user, null);
+                    if (json?["data"]?["id"]?.GetValue<string>() is { } id)
+                    {
+                        sessions.Add(Guid.Parse(id));
+                    }
+                }
+                else if (roll < 40)
+                {
+                    await SendAsync(client, HttpMethod.Get, "/api/v1/chatkit/sessions", user, null);
+                }
+                else if (roll < 60)
+                {
+                    await SendAsync(client, HttpMethod.Get, $"/api/v1/chatkit/sessions/{sessions[random.Next(sessions.Count)]}?limit=50", user, null);
+                }
+                else if (roll < 95)
+                {
+                    await RunAsync(client, user, sessions[random.Next(sessions.Count)], random.Next(100) < 15 ? random.Next(5, 200) : null);
+                }
+                else
+                {
+                    var victim = sessions[random.Next(sessions.Count)];
+                    if (await SendAsync(client, HttpMethod.Delete, $"/api/v1/chatkit/sessions/{victim}", user, null) is not null)
+                    {
+                        sessions.Remove(victim);
+                        foreach (var (message, session) in _acknowledged.Where(p => p.Value == victim).ToList())
+                        {
+                            _acknowledged.TryRemove(message, out _);
+                        }
+                    }
+                }
+            }
+            catch (Exception ex) when (ex is HttpRequestException or IOException or TaskCanceledException)
+            {
+                if (!ct.IsCancellationRequested)
+                {
+                    Count("exception:" + ex.GetType().Name);
+                }
+            }
+
+            await Task.Delay(random.Next(20, 120), CancellationToken.None);
+        }
+    }
+
+    /// <summary>Sends a JSON request and counts its status; answers the body when it succeeded.</summary>
+    private async Task<JsonNode?> SendAsync(HttpClient client, HttpMethod method, string path, string user, string? body)
+    {
+        var started = DateTime.UtcNow;
+        using var request = Harness.Authorized(method, path, user, body);
+        using var response = await client.SendAsync(request);
+        var text = await response.Content.ReadAsStringAsync();
+        Record((int)response.StatusCode, started, $"{method} {path}", text);
+        return response.IsSuccessStatusCode ? JsonNode.Parse(text) : null;
+    }
+
+    private async Task RunAsync(HttpClient client, string user, Guid session, int? hangUpAfterMs)
+    {
+        var started = DateTime.UtcNow;
+        using var cts = new CancellationTokenSource();
+        using var request = Harness.Authorized(HttpMethod.Post, $"/api/v1/chatkit/sessions/{session}/threads/{session}/runs", user, Harness.RunBody("soak #tokens=20 #gapms=15"));
+        using var response = await client.SendAsync(request, HttpCompletionOption.ResponseHeadersRead);
+        if (!response.IsSuccessStatusCode)
+        {
+            Record((int)response.StatusCode, started, "POST runs", await response.Content.ReadAsStringAsync());
+            return;
+        }
+
+        Record(200, started, "POST runs", string.Empty);
+        if (hangUpAfterMs is { } ms)
+        {
+            cts.CancelAfter(ms);
+        }
+
+        // The user message is committed before the stream's first byte; a client that saw its event holds its id.
+        var timing = await StreamTiming.ReadAsync(response, Stopwatch.GetTimestamp(), upstreamFormat: false, cts.Token);
+        Acknowledge(timing.UserMessageId, session);
+        if (timing.Cancelled)
+        {
+            Interlocked.Increment(ref _disconnects);
+        }
+        else if (timing.SawError)
+        {
+            Interlocked.Increment(ref _streamErrors);
+        }
+    }
+
+    private void Acknowledge(string? messageId, Guid session)
+    {
+        if (Guid.TryParse(messageId, out var id))
+        {
+            _acknowledged[id] = session;
+        }
+    }
+
+    private void Record(int status, DateTime started, string what, string body)
+    {
+        Count(status.ToString(CultureInfo.InvariantCulture));
+        if (status >= 500 && !InOutage(started) && !InOutage(DateTime.UtcNow))
+        {
+            _unexpected.Add($"{status} {what} at {started:HH:mm:ss.fff}: {(body.Length > 200 ? body[..200] : body)}");
+        }
+    }
+
+    private bool InOutage(DateTime at)
+    {
+        lock (_outages)
+        {
+            return _outages.Any(o => at >= o.From && at <= o.To) || (_outageSince is { } since && at >= since);
+        }
+    }
+
+    private void Count(string key) => _statuses.AddOrUpdate(key, 1, (_, n) => n + 1);
+
+    private async Task<int> ReportAsync(Harness api)
+    {
+        await using var conn = new NpgsqlConnection(databaseUrl);
+        var ids = _acknowledged.Keys.ToArray();
+        var found = await conn.ExecuteScalarAsync<long>("SELECT count(*) FROM messages WHERE id = ANY(@ids)", new { ids });
+        var missing = ids.Length - found;
+        var samples = _memory.ToList();
+        var startMiB = samples.Count > 2 ? samples.Skip(samples.Count / 10).First().Bytes / 1048576.0 : double.NaN;
+        var endMiB = samples.Count > 0 ? samples[^1].Bytes / 1048576.0 : double.NaN;
+        var firstHalf = samples.Skip(samples.Count / 10).Take(samples.Count / 2).Select(s => s.Bytes / 1048576.0).DefaultIfEmpty(0).Average();
+        var lastQuarter = samples.Skip(samples.Count * 3 / 4).Select(s => s.Bytes / 1048576.0).DefaultIfEmpty(0).Average();
+        var growing = lastQuarter > (firstHalf * 1.5) + 64;
+
+        Console.WriteLine("\nRequests by status: " + string.Join(", ", _statuses.OrderBy(p => p.Key).Select(p => $"{p.Key}: {p.Value}")));
+        Console.WriteLine($"Streams: {_disconnects} hung up by the client, {_streamErrors} ended with an error event");
+        Console.WriteLine($"5xx outside the database outage: {_unexpected.Count} (target 0)");
+        foreach (var line in _unexpected.Take(10))
+        {
+            Console.WriteLine("  " + line);
+        }
+
+        Console.WriteLine($"Acknowledged user messages: {ids.Length}, missing from the database: {missing} (target 0)");
+        Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+            $"Resident memory: {startMiB:0} MiB after warm-up, {endMiB:0} MiB at the end; first-half mean {firstHalf:0} MiB, last-quarter mean {lastQuarter:0} MiB ({(growing ? "GROWING" : "no growth trend")})"));
+        var ok = _unexpected.IsEmpty && missing == 0 && !growing && ids.Length > 0;
+        Console.WriteLine(ok ? "SOAK PASSED" : "SOAK FAILED");
+        return ok ? 0 : 1;
+    }
+}
