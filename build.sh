@@ -127,7 +127,6 @@ case "$cmd" in
     BENCH_PG=$LOCAL/pg-bench; BENCH_PORT=${CHATKIT_BENCH_PG_PORT:-55434}
     trap 'stop_pg "$BENCH_PG"' EXIT
     start_pg "$BENCH_PG" "$BENCH_PORT" 1 0
-    psql -h "$BENCH_PG" -p "$BENCH_PORT" -U postgres -d postgres -qc "ALTER SYSTEM SET max_connections = 300" >/dev/null
     ulimit -n 200000 2>/dev/null || ulimit -n 65536 2>/dev/null || say "could not raise the open-files limit; the open-streams step may stop early"
     mkdir -p "$LOCAL/bench"; export CHATKIT_BENCH_DIR=$LOCAL/bench; : > "$LOCAL/bench/api.log"
     dotnet build bench/ChatKit.Bench -c Release -v q -nologo >&2

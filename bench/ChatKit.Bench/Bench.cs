@@ -179,7 +179,7 @@ public sealed class Bench(Harness api, FakeLlmServer upstream, string pgBin, str
     private async Task OpenStreamsAsync()
     {
         Line("\n3. Concurrent open streams (upstream sends a token every 2 s)");
-        Line("   streams open | opened in s | RSS MiB | KiB / stream | DB connections | token gap p50 / p99 ms (added over 2000)");
+        Line("   streams open | opened in s | RSS MiB | KiB / stream | DB conns open / busy | token gap p50 / p99 ms (added over 2000)");
         var rows = new JsonArray();
         var baseline = api.ResidentBytes();
         foreach (var target in options.OpenStreams)
@@ -251,15 +251,17 @@ public sealed class Bench(Harness api, FakeLlmServer upstream, string pgBin, str
             Volatile.Write(ref measuring, 1);
             await Task.Delay(TimeSpan.FromSeconds(8));
             var rss = api.ResidentBytes();
-            var connections = await api.ScalarAsync("SELECT count(*) FROM pg_stat_activity WHERE datname = 'chatkit' AND backend_type = 'client backend' AND pid <> pg_backend_pid()");
+            const string Backends = "SELECT count(*) FROM pg_stat_activity WHERE datname = 'chatkit' AND backend_type = 'client backend' AND pid <> pg_backend_pid()";
+            var connections = await api.ScalarAsync(Backends);
+            var busy = await api.ScalarAsync(Backends + " AND state <> 'idle'");
             var gapList = gaps.ToList();
             var perStream = (rss - baseline) / 1024.0 / Math.Max(1, opened);
             Line(string.Create(CultureInfo.InvariantCulture,
-                $"   {opened,6} / {target,-5} | {openedIn,11:0.0} | {rss / 1048576.0,7:0} | {perStream,12:0.0} | {connections,14} | {Stats.Percentile(gapList, 50),7:0} / {Stats.Percentile(gapList, 99),5:0} ({Stats.Percentile(gapList, 99) - 2000:+0;-0} ms)"));
+                $"   {opened,6} / {target,-5} | {openedIn,11:0.0} | {rss / 1048576.0,7:0} | {perStream,12:0.0} | {connections,9} / {busy,-4} | {Stats.Percentile(gapList, 50),7:0} / {Stats.Percentile(gapList, 99),5:0} ({Stats.Percentile(gapList, 99) - 2000:+0;-0} ms)"));
             rows.Add(new JsonObject
             {
                 ["target"] = target, ["opened"] = opened, ["opened_in_s"] = openedIn, ["rss_mib"] = rss / 1048576.0, ["kib_per_stream"] = perStream,
-                ["db_connections"] = connections, ["gap_p50_ms"] = Stats.Percentile(gapList, 50), ["gap_p99_ms"] = Stats.Percentile(gapList, 99),
+                ["db_connections_open"] = connections, ["db_connections_busy"] = busy, ["gap_p50_ms"] = Stats.Percentile(gapList, 50), ["gap_p99_ms"] = Stats.Percentile(gapList, 99),
             });
             await cts.CancelAsync();
             await Task.WhenAll(streams);

@@ -35,10 +35,10 @@ public sealed class Harness : IAsyncDisposable
 
     public static async Task<Harness> StartAsync(string apiDll, string databaseUrl, int port, IDictionary<string, string> env)
     {
-        var info = new ProcessStartInfo("dotnet", [apiDll])
+        // Straight to a file: a pipe the harness drains slowly would block the service's console writes.
+        var log = Path.Combine(Environment.GetEnvironmentVariable("CHATKIT_BENCH_DIR") ?? Path.GetTempPath(), "api.log");
+        var info = new ProcessStartInfo("bash", ["-c", "exec dotnet \"$0\" >> \"$1\" 2>&1", apiDll, log])
         {
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
             WorkingDirectory = Path.GetDirectoryName(apiDll)!,
         };
         info.Environment["ASPNETCORE_ENVIRONMENT"] = "Production";
@@ -55,9 +55,6 @@ public sealed class Harness : IAsyncDisposable
         }
 
         var api = Process.Start(info)!;
-        var log = Path.Combine(Environment.GetEnvironmentVariable("CHATKIT_BENCH_DIR") ?? Path.GetTempPath(), "api.log");
-        _ = PumpAsync(api.StandardOutput, log);
-        _ = PumpAsync(api.StandardError, log);
         var harness = new Harness(api, $"http://127.0.0.1:{port}", databaseUrl);
         var deadline = Stopwatch.StartNew();
         while (deadline.Elapsed < TimeSpan.FromSeconds(60))
@@ -83,14 +80,6 @@ public sealed class Harness : IAsyncDisposable
         }
 
         throw new TimeoutException("The service did not become ready in 60 s.");
-    }
-
-    private static async Task PumpAsync(StreamReader reader, string path)
-    {
-        while (await reader.ReadLineAsync() is { } line)
-        {
-            await File.AppendAllTextAsync(path, line + "\n");
-        }
     }
 
     public HttpClient NewClient(TimeSpan? timeout = null) => new(new SocketsHttpHandler

@@ -33,16 +33,21 @@ public static class Logging
                 .MinimumLevel.Override("System.Net.Http", LogEventLevel.Warning)
                 .Enrich.FromLogContext()
                 .Enrich.WithProperty("Application", "ChatKit");
-            if (json)
+            // Through a background queue: a slow stdout (a busy pipe, a stalled log shipper) must never block
+            // the threads that serve requests.
+            lc.WriteTo.Async(sink =>
             {
-                lc.WriteTo.Console(new RenderedCompactJsonFormatter());
-            }
-            else
-            {
-                lc.WriteTo.Console(
-                    outputTemplate: "[{Timestamp:HH:mm:ss} {Level:u3}] {SourceContext}: {Message:lj}{NewLine}{Exception}",
-                    formatProvider: System.Globalization.CultureInfo.InvariantCulture);
-            }
+                if (json)
+                {
+                    sink.Console(new RenderedCompactJsonFormatter());
+                }
+                else
+                {
+                    sink.Console(
+                        outputTemplate: "[{Timestamp:HH:mm:ss} {Level:u3}] {SourceContext}: {Message:lj}{NewLine}{Exception}",
+                        formatProvider: System.Globalization.CultureInfo.InvariantCulture);
+                }
+            });
         });
     }
 

@@ -43,7 +43,7 @@ public sealed class ServerSentEventsResult(IAsyncEnumerable<RunEvent> events, Ti
                 if (!next.IsCompleted)
                 {
                     var pending = next.AsTask();
-                    while (true)
+                    while (!ct.IsCancellationRequested)
                     {
                         pingDue ??= Task.Delay(pingInterval, ct);
                         if (await Task.WhenAny(pending, pingDue).ConfigureAwait(false) == pending)
@@ -58,6 +58,7 @@ public sealed class ServerSentEventsResult(IAsyncEnumerable<RunEvent> events, Ti
                         }
                     }
 
+                    // Once the client is gone there is nothing to ping: wait for the run to store its reply and end.
                     next = new ValueTask<bool>(pending);
                 }
 
