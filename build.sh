@@ -127,7 +127,8 @@ case "$cmd" in
     BENCH_PG=$LOCAL/pg-bench; BENCH_PORT=${CHATKIT_BENCH_PG_PORT:-55434}
     trap 'stop_pg "$BENCH_PG"' EXIT
     start_pg "$BENCH_PG" "$BENCH_PORT" 1 0
-    ulimit -n 200000 2>/dev/null || ulimit -n 65536 2>/dev/null || say "could not raise the open-files limit; the open-streams step may stop early"
+    ulimit -n "$(ulimit -Hn)" 2>/dev/null || true
+    say "open-files limit $(ulimit -n) (each open stream needs about 2 in the service and 2 in the benchmark)"
     mkdir -p "$LOCAL/bench"; export CHATKIT_BENCH_DIR=$LOCAL/bench; : > "$LOCAL/bench/api.log"
     dotnet build bench/ChatKit.Bench -c Release -v q -nologo >&2
     dotnet bench/ChatKit.Bench/bin/Release/net10.0/ChatKit.Bench.dll bench \

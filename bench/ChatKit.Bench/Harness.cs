@@ -45,7 +45,7 @@ public sealed class Harness : IAsyncDisposable
         info.Environment["ASPNETCORE_URLS"] = $"http://127.0.0.1:{port}";
         info.Environment["DATABASE_URL"] = databaseUrl;
         info.Environment["JWT_SECRET"] = Secret;
-        info.Environment["LOG_LEVEL"] = "Warning";
+        info.Environment["LOG_LEVEL"] = Environment.GetEnvironmentVariable("CHATKIT_BENCH_LOG_LEVEL") ?? "Warning";
         info.Environment["MAX_SESSIONS_PER_USER"] = "0";
         info.Environment["MAX_MESSAGES_PER_SESSION"] = "10000000";
         info.Environment["RATE_LIMIT_PER_MINUTE"] = "0";
@@ -93,6 +93,13 @@ public sealed class Harness : IAsyncDisposable
         BaseAddress = new Uri(BaseUrl),
         Timeout = timeout ?? TimeSpan.FromMinutes(5),
     };
+
+    public static int FreePort()
+    {
+        using var listener = new System.Net.Sockets.TcpListener(System.Net.IPAddress.Loopback, 0);
+        listener.Start();
+        return ((System.Net.IPEndPoint)listener.LocalEndpoint).Port;
+    }
 
     public static string Token(string sub) =>
         JwtSetup.CreateToken(new JwtSettings { Secret = Secret }, sub, TimeSpan.FromHours(6), TimeProvider.System);

@@ -27,7 +27,7 @@ if (mode == "soak")
     return await soak.RunAsync();
 }
 
-await using var api = await Harness.StartAsync(Arg("--api-dll"), Arg("--database-url"), 18080, env);
+await using var api = await Harness.StartAsync(Arg("--api-dll"), Arg("--database-url"), Harness.FreePort(), env);
 var options = quick
     ? new BenchOptions([1, 16], 2, [16], 3, [200], 60, [100, 1000], [10, 1000])
     : new BenchOptions([1, 16, 64], 5, [16, 64], 8, [1000, 5000, 10000], 240, [100, 1000, 10_000, 100_000], [10, 10_000]);

@@ -28,7 +28,7 @@ public sealed class Soak(string apiDll, string databaseUrl, Dictionary<string, s
 
     public async Task<int> RunAsync()
     {
-        await using var api = await Harness.StartAsync(apiDll, databaseUrl, 18081, env);
+        await using var api = await Harness.StartAsync(apiDll, databaseUrl, Harness.FreePort(), env);
         Console.WriteLine($"Soak: {duration.TotalMinutes:0.#} min, {Users} users, faults on a schedule");
         var clock = Stopwatch.StartNew();
         using var stop = new CancellationTokenSource(duration);
