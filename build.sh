@@ -126,7 +126,7 @@ case "$cmd" in
     ensure_packages || { say "cannot provision PostgreSQL here"; exit 1; }
     BENCH_PG=$LOCAL/pg-bench; BENCH_PORT=${CHATKIT_BENCH_PG_PORT:-55434}
     trap 'stop_pg "$BENCH_PG"' EXIT
-    start_pg "$BENCH_PG" "$BENCH_PORT" 1 0
+    start_pg "$BENCH_PG" "$BENCH_PORT" 1 "${CHATKIT_BENCH_FAST_PG:-0}"
     ulimit -n "$(ulimit -Hn)" 2>/dev/null || true
     say "open-files limit $(ulimit -n) (each open stream needs about 2 in the service and 2 in the benchmark)"
     mkdir -p "$LOCAL/bench"; export CHATKIT_BENCH_DIR=$LOCAL/bench; : > "$LOCAL/bench/api.log"
