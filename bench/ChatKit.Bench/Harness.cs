@@ -179,6 +179,9 @@ public sealed class StreamTiming
 {
     public double TimeToFirstMs { get; set; } = double.NaN;
 
+    /// <summary>Time to the stream's first event of any kind (for the API: the stored user message).</summary>
+    public double FirstEventMs { get; set; } = double.NaN;
+
     public List<double> GapsMs { get; } = [];
 
     public string? UserMessageId { get; set; }
@@ -214,6 +217,11 @@ public sealed class StreamTiming
             if (!line.StartsWith("data: ", StringComparison.Ordinal))
             {
                 continue;
+            }
+
+            if (double.IsNaN(timing.FirstEventMs))
+            {
+                timing.FirstEventMs = Stopwatch.GetElapsedTime(startedAt).TotalMilliseconds;
             }
 
             if (line == "data: [DONE]")

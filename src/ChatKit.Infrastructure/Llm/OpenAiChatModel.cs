@@ -17,19 +17,26 @@ namespace ChatKit.Infrastructure.Llm;
 /// </summary>
 internal sealed class OpenAiChatModel(IHttpClientFactory httpClients, IOptions<LlmOptions> options) : IChatModel
 {
+    // One client for the process: building its pipeline per run costs measurable time to first token, and the
+    // handler's PooledConnectionLifetime already recycles connections (so the factory's rotation is not needed).
+    private readonly Lazy<ChatClient> _client = new(() => new ChatClient(
+        options.Value.Model,
+        new ApiKeyCredential(options.Value.ApiKey!),
+        new OpenAIClientOptions
+        {
+            Endpoint = options.Value.BaseUrl,
+            Transport = new HttpClientPipelineTransport(httpClients.CreateClient(LlmOptions.HttpClientName)),
+            RetryPolicy = new ClientRetryPolicy(maxRetries: 0),
+            NetworkTimeout = TimeSpan.FromSeconds(options.Value.TimeoutSeconds + 5),
+        }));
+
     public string Name => options.Value.Model;
 
     public async IAsyncEnumerable<ChatModelUpdate> StreamAsync(ChatPrompt prompt, [EnumeratorCancellation] CancellationToken ct)
     {
         var o = options.Value;
         var timeout = TimeSpan.FromSeconds(o.TimeoutSeconds);
-        var client = new ChatClient(o.Model, new ApiKeyCredential(o.ApiKey!), new OpenAIClientOptions
-        {
-            Endpoint = o.BaseUrl,
-            Transport = new HttpClientPipelineTransport(httpClients.CreateClient(LlmOptions.HttpClientName)),
-            RetryPolicy = new ClientRetryPolicy(maxRetries: 0),
-            NetworkTimeout = timeout + TimeSpan.FromSeconds(5),
-        });
+        var client = _client.Value;
 
         // Cancels on the caller's token (client gone) or when the upstream stays silent too long.
         using var idle = CancellationTokenSource.CreateLinkedTokenSource(ct);

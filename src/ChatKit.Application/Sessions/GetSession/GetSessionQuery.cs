@@ -7,15 +7,13 @@ namespace ChatKit.Application.Sessions.GetSession;
 
 /// <summary>A session with its messages oldest first; <see cref="Limit"/>/<see cref="After"/> page the messages.</summary>
 public sealed record GetSessionQuery(string UserId, string SessionId, int? Limit = null, string? After = null)
-    : IQuery<Result<SessionDetailPage>>;
+    : IQuery<Result<SessionDetailPage>>, IPagedQuery;
 
 public sealed class GetSessionValidator : AbstractValidator<GetSessionQuery>
 {
     public GetSessionValidator()
     {
-        RuleFor(q => q.Limit).InclusiveBetween(1, PagingRules.MaxLimit).When(q => q.Limit is not null)
-            .WithMessage($"limit must be between 1 and {PagingRules.MaxLimit}");
-        RuleFor(q => q.After).Must(PagingRules.IsWellFormedCursor).WithMessage("after is not a valid cursor");
+        Include(new PagingValidator());
     }
 }
 
