@@ -11,7 +11,7 @@ public static class DependencyInjection
     {
         services.AddValidatorsFromAssemblyContaining<PromptBuilder>(ServiceLifetime.Singleton);
         services.AddSingleton(TimeProvider.System);
-        services.AddScoped<PromptBuilder>();
+        services.AddSingleton<PromptBuilder>();
         return services;
     }
 }

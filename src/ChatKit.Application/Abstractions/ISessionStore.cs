@@ -11,15 +11,20 @@ public enum SessionAccess
 
 public sealed record SessionLookup(SessionAccess Access, ChatSession? Session);
 
+/// <summary>How starting a turn ended, in the contract's order of checks after validation.</summary>
 public enum BeginTurnOutcome
 {
     Started,
     NotFound,
+    Forbidden,
+    ThreadNotFound,
     MessageLimit,
     RunInProgress,
 }
 
-/// <param name="UserMessage">The message to commit.</param>
+/// <param name="UserMessage">The message to commit (its session id is the session to start the turn in).</param>
+/// <param name="ThreadMatches">Whether the path's thread id is the session's (checked after ownership, as the contract orders).</param>
+/// <param name="HistoryCount">How many of the session's most recent earlier messages to read for the prompt.</param>
 /// <param name="ClaimId">Identifies this run's claim on the session, so only it can renew or release the claim.</param>
 /// <param name="ClaimLength">How long the claim lasts if it is not renewed (a crashed instance frees the session then).</param>
 public sealed record BeginTurn(
@@ -28,9 +33,15 @@ public sealed record BeginTurn(
     int MaxMessagesPerSession,
     Guid ClaimId,
     TimeSpan ClaimLength,
-    string? TitleIfFirst);
+    string? TitleIfFirst,
+    bool ThreadMatches,
+    int HistoryCount);
 
-public sealed record BeginTurnResult(BeginTurnOutcome Outcome, ChatSession? Session, bool TitleChanged);
+/// <param name="History">The most recent earlier messages, oldest first, read in the same transaction.</param>
+public sealed record BeginTurnResult(BeginTurnOutcome Outcome, ChatSession? Session, bool TitleChanged, IReadOnlyList<ChatMessage> History)
+{
+    public static BeginTurnResult Refused(BeginTurnOutcome outcome) => new(outcome, null, false, []);
+}
 
 /// <summary>A page of sessions, newest activity first, and the cursor of the next one.</summary>
 public sealed record SessionPage(IReadOnlyList<ChatSession> Items, int Total, string? NextCursor);
@@ -52,12 +63,12 @@ public interface ISessionStore
 
     Task<MessagePage> GetMessagesAsync(Guid sessionId, string userId, int? limit, string? after, CancellationToken ct);
 
-    /// <summary>The most recent messages of the session, oldest first, at most <paramref name="maxCount"/>, excluding one id.</summary>
-    Task<IReadOnlyList<ChatMessage>> GetRecentMessagesAsync(Guid sessionId, int maxCount, Guid excludeId, CancellationToken ct);
-
     Task<SessionAccess> DeleteAsync(Guid sessionId, string userId, CancellationToken ct);
 
-    /// <summary>In one transaction: checks the message cap and the run claim, stores the user message, claims the session.</summary>
+    /// <summary>
+    /// In one transaction on one connection: finds and locks the session, checks owner, thread, message cap and
+    /// run claim, reads the recent history for the prompt, stores the user message and claims the session.
+    /// </summary>
     Task<BeginTurnResult> BeginTurnAsync(BeginTurn turn, CancellationToken ct);
 
     Task<bool> RenewRunClaimAsync(Guid sessionId, Guid claimId, TimeSpan claimLength, CancellationToken ct);

@@ -106,23 +106,6 @@ internal sealed class SessionStore(NpgsqlDataSource dataSource) : ISessionStore
         return new MessagePage(rows, next);
     }
 
-    public async Task<IReadOnlyList<ChatMessage>> GetRecentMessagesAsync(Guid sessionId, int maxCount, Guid excludeId, CancellationToken ct)
-    {
-        await using var conn = await dataSource.OpenConnectionAsync(ct).ConfigureAwait(false);
-        var rows = await conn.QueryAsync<MessageRow>(new CommandDefinition(
-            $"""
-            SELECT * FROM (
-                SELECT {MessageColumns} FROM messages m
-                WHERE m.session_id = @SessionId AND m.id <> @ExcludeId
-                ORDER BY m.created_at DESC, m.id DESC
-                LIMIT @Take) recent
-            ORDER BY created_at, id
-            """,
-            new { SessionId = sessionId, ExcludeId = excludeId, Take = maxCount },
-            cancellationToken: ct)).ConfigureAwait(false);
-        return rows.Select(r => r.ToMessage()).ToList();
-    }
-
     public async Task<SessionAccess> DeleteAsync(Guid sessionId, string userId, CancellationToken ct)
     {
         await using var conn = await dataSource.OpenConnectionAsync(ct).ConfigureAwait(false);
@@ -148,27 +131,39 @@ internal sealed class SessionStore(NpgsqlDataSource dataSource) : ISessionStore
         await using var tx = await conn.BeginTransactionAsync(ct).ConfigureAwait(false);
         var current = await conn.QuerySingleOrDefaultAsync<TurnRow>(new CommandDefinition(
             """
-            SELECT message_count, auto_title, title,
+            SELECT user_id = @UserId AS owned, message_count, auto_title, title,
                    run_claimed_until IS NOT NULL AND run_claimed_until > clock_timestamp() AS busy
-            FROM sessions WHERE id = @Id AND user_id = @UserId FOR UPDATE
+            FROM sessions WHERE id = @Id FOR UPDATE
             """,
             new { Id = message.SessionId, turn.UserId }, tx, cancellationToken: ct)).ConfigureAwait(false);
-        if (current is null)
+        var refusal = current switch
         {
-            return new BeginTurnResult(BeginTurnOutcome.NotFound, null, false);
+            null => BeginTurnOutcome.NotFound,
+            { Owned: false } => BeginTurnOutcome.Forbidden,
+            _ when !turn.ThreadMatches => BeginTurnOutcome.ThreadNotFound,
+            { MessageCount: var count } when count >= turn.MaxMessagesPerSession => BeginTurnOutcome.MessageLimit,
+            { Busy: true } => BeginTurnOutcome.RunInProgress,
+            _ => BeginTurnOutcome.Started,
+        };
+        if (refusal != BeginTurnOutcome.Started)
+        {
+            return BeginTurnResult.Refused(refusal);
         }
 
-        if (current.MessageCount >= turn.MaxMessagesPerSession)
-        {
-            return new BeginTurnResult(BeginTurnOutcome.MessageLimit, null, false);
-        }
-
-        if (current.Busy)
-        {
-            return new BeginTurnResult(BeginTurnOutcome.RunInProgress, null, false);
-        }
-
-        var renames = current.AutoTitle && current.MessageCount == 0 && turn.TitleIfFirst is not null;
+        var history = turn.HistoryCount <= 0
+            ? []
+            : (await conn.QueryAsync<MessageRow>(new CommandDefinition(
+                $"""
+                SELECT * FROM (
+                    SELECT {MessageColumns} FROM messages m
+                    WHERE m.session_id = @SessionId
+                    ORDER BY m.created_at DESC, m.id DESC
+                    LIMIT @Take) recent
+                ORDER BY created_at, id
+                """,
+                new { message.SessionId, Take = turn.HistoryCount }, tx, cancellationToken: ct)).ConfigureAwait(false))
+            .Select(r => r.ToMessage()).ToList();
+        var renames = current!.AutoTitle && current.MessageCount == 0 && turn.TitleIfFirst is not null;
         await InsertMessageAsync(conn, tx, message, ct).ConfigureAwait(false);
         var session = await conn.QuerySingleAsync<SessionRow>(new CommandDefinition(
             $"""
@@ -194,7 +189,7 @@ internal sealed class SessionStore(NpgsqlDataSource dataSource) : ISessionStore
             tx,
             cancellationToken: ct)).ConfigureAwait(false);
         await tx.CommitAsync(ct).ConfigureAwait(false);
-        return new BeginTurnResult(BeginTurnOutcome.Started, session.ToSession(), renames && current.Title != turn.TitleIfFirst);
+        return new BeginTurnResult(BeginTurnOutcome.Started, session.ToSession(), renames && current.Title != turn.TitleIfFirst, history);
     }
 
     public async Task<bool> RenewRunClaimAsync(Guid sessionId, Guid claimId, TimeSpan claimLength, CancellationToken ct)
@@ -300,6 +295,8 @@ internal sealed class SessionStore(NpgsqlDataSource dataSource) : ISessionStore
 
     private sealed class TurnRow
     {
+        public bool Owned { get; init; }
+
         public int MessageCount { get; init; }
 
         public bool AutoTitle { get; init; }

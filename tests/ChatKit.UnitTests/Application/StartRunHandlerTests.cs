@@ -12,40 +12,42 @@ public sealed class StartRunHandlerTests
     private readonly ChatSession _session = new(Guid.CreateVersion7(), "alice", "New Chat", DateTime.UtcNow, DateTime.UtcNow, 0);
 
     private StartRunHandler Handler => new(
-        _store, TimeProvider.System, Options.Create(new LimitsOptions { MaxMessagesPerSession = 7 }), Options.Create(new RunOptions()));
+        _store, TimeProvider.System, Options.Create(new LimitsOptions { MaxMessagesPerSession = 7 }), Options.Create(new RunOptions()),
+        Options.Create(new PromptOptions { HistoryMaxMessages = 5 }));
 
-    private StartRunCommand Command(string? threadId = null) =>
-        new("alice", _session.Id.ToString(), threadId ?? _session.Id.ToString(), new RunMessageInput(null, [new RunContentInput(null, "Hi there")]));
+    private StartRunCommand Command(string? sessionId = null, string? threadId = null) =>
+        new("alice", sessionId ?? _session.Id.ToString(), threadId ?? _session.Id.ToString(), new RunMessageInput(null, [new RunContentInput(null, "Hi there")]));
 
     [Test]
-    public async Task Handle_WhenSessionIsSomeoneElses_Returns403WithoutStoringAnything()
+    public async Task Handle_WhenSessionIdIsNotAUuid_Returns404WithoutTouchingTheStore()
     {
-        _store.FindAsync(_session.Id, "alice", Arg.Any<CancellationToken>()).Returns(new SessionLookup(SessionAccess.Forbidden, null));
+        var result = await Handler.Handle(Command("nope"), CancellationToken.None);
 
-        var result = await Handler.Handle(Command(), CancellationToken.None);
-
-        Assert.That(result.Error!.Code, Is.EqualTo("FORBIDDEN"));
+        Assert.That(result.Error!.Code, Is.EqualTo("SESSION_NOT_FOUND"));
+        Assert.That(result.Error.Message, Is.EqualTo("Session nope not found"));
         await _store.DidNotReceiveWithAnyArgs().BeginTurnAsync(default!, default);
     }
 
     [Test]
-    public async Task Handle_WhenThreadDiffers_ReturnsThreadNotFoundWithoutStoringAnything()
+    public async Task Handle_TellsTheStoreWhetherTheThreadMatches()
     {
-        _store.FindAsync(_session.Id, "alice", Arg.Any<CancellationToken>()).Returns(new SessionLookup(SessionAccess.Owned, _session));
+        _store.BeginTurnAsync(Arg.Any<BeginTurn>(), Arg.Any<CancellationToken>()).Returns(BeginTurnResult.Refused(BeginTurnOutcome.ThreadNotFound));
 
-        var result = await Handler.Handle(Command(Guid.NewGuid().ToString()), CancellationToken.None);
+        var result = await Handler.Handle(Command(threadId: "thread-x"), CancellationToken.None);
 
         Assert.That(result.Error!.Code, Is.EqualTo("THREAD_NOT_FOUND"));
-        await _store.DidNotReceiveWithAnyArgs().BeginTurnAsync(default!, default);
+        Assert.That(result.Error.Message, Does.Contain("thread-x"));
+        await _store.Received(1).BeginTurnAsync(Arg.Is<BeginTurn>(t => !t.ThreadMatches), Arg.Any<CancellationToken>());
     }
 
+    [TestCase(BeginTurnOutcome.NotFound, "SESSION_NOT_FOUND")]
+    [TestCase(BeginTurnOutcome.Forbidden, "FORBIDDEN")]
+    [TestCase(BeginTurnOutcome.ThreadNotFound, "THREAD_NOT_FOUND")]
     [TestCase(BeginTurnOutcome.MessageLimit, "MESSAGE_LIMIT")]
     [TestCase(BeginTurnOutcome.RunInProgress, "RUN_IN_PROGRESS")]
-    [TestCase(BeginTurnOutcome.NotFound, "SESSION_NOT_FOUND")]
     public async Task Handle_WhenTheStoreRefuses_MapsTheOutcome(BeginTurnOutcome outcome, string code)
     {
-        _store.FindAsync(_session.Id, "alice", Arg.Any<CancellationToken>()).Returns(new SessionLookup(SessionAccess.Owned, _session));
-        _store.BeginTurnAsync(Arg.Any<BeginTurn>(), Arg.Any<CancellationToken>()).Returns(new BeginTurnResult(outcome, null, false));
+        _store.BeginTurnAsync(Arg.Any<BeginTurn>(), Arg.Any<CancellationToken>()).Returns(BeginTurnResult.Refused(outcome));
 
         var result = await Handler.Handle(Command(), CancellationToken.None);
 
@@ -53,19 +55,21 @@ public sealed class StartRunHandlerTests
     }
 
     [Test]
-    public async Task Handle_WhenStarted_StoresTheTrimmedUserMessageWithLimitAndTitle()
+    public async Task Handle_WhenStarted_StoresTheTrimmedUserMessageWithLimitTitleAndHistoryBudget()
     {
-        _store.FindAsync(_session.Id, "alice", Arg.Any<CancellationToken>()).Returns(new SessionLookup(SessionAccess.Owned, _session));
+        ChatMessage[] history = [ChatMessage.FromUser(_session.Id, "earlier", DateTime.UtcNow)];
         _store.BeginTurnAsync(Arg.Any<BeginTurn>(), Arg.Any<CancellationToken>())
-            .Returns(c => new BeginTurnResult(BeginTurnOutcome.Started, _session with { Title = "Hi there" }, true));
+            .Returns(new BeginTurnResult(BeginTurnOutcome.Started, _session with { Title = "Hi there" }, true, history));
 
         var result = await Handler.Handle(Command(), CancellationToken.None);
 
         Assert.That(result.IsSuccess, Is.True);
         await _store.Received(1).BeginTurnAsync(
-            Arg.Is<BeginTurn>(t => t.UserMessage.Text == "Hi there" && t.UserMessage.Role == MessageRole.User
-                && t.MaxMessagesPerSession == 7 && t.TitleIfFirst == "Hi there" && t.ClaimId == result.Value.ClaimId),
+            Arg.Is<BeginTurn>(t => t.UserMessage.Text == "Hi there" && t.UserMessage.Role == MessageRole.User && t.UserMessage.SessionId == _session.Id
+                && t.MaxMessagesPerSession == 7 && t.TitleIfFirst == "Hi there" && t.ThreadMatches && t.HistoryCount == 5
+                && t.ClaimId == result.Value.ClaimId),
             Arg.Any<CancellationToken>());
         Assert.That(result.Value.TitleChanged, Is.True);
+        Assert.That(result.Value.History, Is.EqualTo(history));
     }
 }

@@ -18,12 +18,11 @@ public sealed class StreamRunHandlerTests
     public StreamRunHandlerTests()
     {
         var session = new ChatSession(Guid.CreateVersion7(), "alice", "Hi", DateTime.UtcNow, DateTime.UtcNow, 1);
-        _run = new StartedRun(session, ChatMessage.FromUser(session.Id, "Hi", DateTime.UtcNow), Guid.NewGuid(), TitleChanged: false);
-        _store.GetRecentMessagesAsync(default, default, default, default).ReturnsForAnyArgs(Array.Empty<ChatMessage>());
+        _run = new StartedRun(session, ChatMessage.FromUser(session.Id, "Hi", DateTime.UtcNow), Guid.NewGuid(), TitleChanged: false, History: []);
     }
 
     private StreamRunHandler Handler(IChatModel model) => new(
-        _store, model, new PromptBuilder(_store, Options.Create(new PromptOptions())), TimeProvider.System,
+        _store, model, new PromptBuilder(Options.Create(new PromptOptions())), TimeProvider.System,
         Options.Create(new RunOptions()), NullLogger<StreamRunHandler>.Instance);
 
     [Test]

@@ -1,6 +1,5 @@
 using ChatKit.Application.Abstractions;
 using ChatKit.Application.Common;
-using ChatKit.Application.Sessions;
 using ChatKit.Domain.Sessions;
 using FluentValidation;
 using Mediator;
@@ -21,7 +20,8 @@ public sealed record StartRunCommand(string UserId, string SessionId, string Thr
     : ICommand<Result<StartedRun>>;
 
 /// <param name="TitleChanged">The first message named the session, so the stream ends with <c>thread.updated</c>.</param>
-public sealed record StartedRun(ChatSession Session, ChatMessage UserMessage, Guid ClaimId, bool TitleChanged);
+/// <param name="History">The session's most recent earlier messages, oldest first, for the prompt.</param>
+public sealed record StartedRun(ChatSession Session, ChatMessage UserMessage, Guid ClaimId, bool TitleChanged, IReadOnlyList<ChatMessage> History);
 
 public sealed class StartRunValidator : AbstractValidator<StartRunCommand>
 {
@@ -45,39 +45,36 @@ public sealed class StartRunValidator : AbstractValidator<StartRunCommand>
 }
 
 public sealed class StartRunHandler(
-    ISessionStore store, TimeProvider clock, IOptions<LimitsOptions> limits, IOptions<RunOptions> runs)
+    ISessionStore store, TimeProvider clock, IOptions<LimitsOptions> limits, IOptions<RunOptions> runs, IOptions<PromptOptions> prompt)
     : ICommandHandler<StartRunCommand, Result<StartedRun>>
 {
     public async ValueTask<Result<StartedRun>> Handle(StartRunCommand command, CancellationToken cancellationToken)
     {
-        var owned = await OwnedSession.LoadAsync(store, command.SessionId, command.UserId, cancellationToken)
-            .ConfigureAwait(false);
-        if (!owned.IsSuccess)
+        if (!Guid.TryParse(command.SessionId, out var sessionId))
         {
-            return owned.Error!;
-        }
-
-        var session = owned.Value;
-        if (!Guid.TryParse(command.ThreadId, out var threadId) || threadId != session.Id)
-        {
-            return Errors.ThreadNotFound(command.ThreadId);
+            return Errors.SessionNotFound(command.SessionId);
         }
 
         var text = command.Message!.Text;
         var now = clock.GetUtcNow();
-        var userMessage = ChatMessage.FromUser(session.Id, text, SessionRules.ToStoragePrecision(now));
         var maxMessages = limits.Value.MaxMessagesPerSession;
         var turn = new BeginTurn(
             command.UserId,
-            userMessage,
+            ChatMessage.FromUser(sessionId, text, SessionRules.ToStoragePrecision(now)),
             maxMessages,
             Guid.NewGuid(),
             TimeSpan.FromSeconds(runs.Value.ClaimSeconds),
-            SessionRules.TitleFromFirstMessage(text));
+            SessionRules.TitleFromFirstMessage(text),
+            Guid.TryParse(command.ThreadId, out var threadId) && threadId == sessionId,
+            prompt.Value.HistoryMaxMessages);
+
+        // One transaction answers every check after validation, in the contract's order, and commits the message.
         var begun = await store.BeginTurnAsync(turn, cancellationToken).ConfigureAwait(false);
         return begun.Outcome switch
         {
-            BeginTurnOutcome.Started => new StartedRun(begun.Session!, userMessage, turn.ClaimId, begun.TitleChanged),
+            BeginTurnOutcome.Started => new StartedRun(begun.Session!, turn.UserMessage, turn.ClaimId, begun.TitleChanged, begun.History),
+            BeginTurnOutcome.Forbidden => Errors.Forbidden,
+            BeginTurnOutcome.ThreadNotFound => Errors.ThreadNotFound(command.ThreadId),
             BeginTurnOutcome.MessageLimit => Errors.MessageLimit(maxMessages),
             BeginTurnOutcome.RunInProgress => Errors.RunInProgress,
             _ => Errors.SessionNotFound(command.SessionId),

@@ -8,16 +8,11 @@ namespace ChatKit.Application.Runs.StreamRun;
 /// The prompt of a turn: the system prompt, then the session's most recent earlier messages within the
 /// count and character budget (newest kept first, sent oldest first), then the new message exactly once.
 /// </summary>
-public sealed class PromptBuilder(ISessionStore store, IOptions<PromptOptions> options)
+public sealed class PromptBuilder(IOptions<PromptOptions> options)
 {
-    public async Task<ChatPrompt> BuildAsync(ChatMessage newMessage, CancellationToken ct)
-    {
-        var o = options.Value;
-        var earlier = o.HistoryMaxMessages > 0
-            ? await store.GetRecentMessagesAsync(newMessage.SessionId, o.HistoryMaxMessages, newMessage.Id, ct).ConfigureAwait(false)
-            : [];
-        return Compose(o, earlier, newMessage);
-    }
+    /// <param name="earlierOldestFirst">The history read when the turn started (never more than <c>HISTORY_MAX_MESSAGES</c>).</param>
+    public ChatPrompt Build(IReadOnlyList<ChatMessage> earlierOldestFirst, ChatMessage newMessage) =>
+        Compose(options.Value, earlierOldestFirst, newMessage);
 
     internal static ChatPrompt Compose(PromptOptions o, IReadOnlyList<ChatMessage> earlierOldestFirst, ChatMessage newMessage)
     {

@@ -61,7 +61,7 @@ public sealed partial class StreamRunHandler(
             string? failure = null;
             try
             {
-                var prompt = await prompts.BuildAsync(run.UserMessage, cancellationToken).ConfigureAwait(false);
+                var prompt = prompts.Build(run.History, run.UserMessage);
                 updates = model.StreamAsync(prompt, cancellationToken).GetAsyncEnumerator(cancellationToken);
             }
             catch (Exception ex) when (!cancellationToken.IsCancellationRequested)
