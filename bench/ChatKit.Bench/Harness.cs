@@ -101,8 +101,11 @@ public sealed class Harness : IAsyncDisposable
         return ((System.Net.IPEndPoint)listener.LocalEndpoint).Port;
     }
 
+    private static readonly System.Collections.Concurrent.ConcurrentDictionary<string, string> Tokens = new();
+
+    /// <summary>One token per user, as a real client holds one: minting is not part of any measured request.</summary>
     public static string Token(string sub) =>
-        JwtSetup.CreateToken(new JwtSettings { Secret = Secret }, sub, TimeSpan.FromHours(6), TimeProvider.System);
+        Tokens.GetOrAdd(sub, s => JwtSetup.CreateToken(new JwtSettings { Secret = Secret }, s, TimeSpan.FromHours(6), TimeProvider.System));
 
     public static HttpRequestMessage Authorized(HttpMethod method, string path, string sub, string? json = null)
     {
