@@ -93,9 +93,6 @@ public sealed class FakeLlmServer : IAsyncDisposable
         throw new TimeoutException($"The fake upstream received no request containing {marker}.");
     }
 
-    public RecordedRequest? FindRequest(string marker) =>
-        _requests.FirstOrDefault(r => r.LastUserText.Contains(marker, StringComparison.Ordinal));
-
     private async Task HandleAsync(HttpContext context)
     {
         var body = await JsonNode.ParseAsync(context.Request.Body).ConfigureAwait(false);

@@ -1,5 +1,4 @@
 using System.Buffers;
-using System.Text;
 using System.Text.Json;
 using ChatKit.Api.Hosting;
 using ChatKit.Application.Runs;
@@ -84,8 +83,4 @@ public sealed class ServerSentEventsResult(IAsyncEnumerable<RunEvent> events, Ti
             // The client went away; the run has already stored what it had.
         }
     }
-
-    /// <summary>For documentation and tests: the exact bytes of one event.</summary>
-    public static string Format(RunEvent e) =>
-        Encoding.UTF8.GetString(DataPrefix) + JsonSerializer.Serialize(e, e.GetType(), JsonDefaults.Stream) + "\n\n";
 }
