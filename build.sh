@@ -23,6 +23,11 @@ pg_bin() { ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -n 1; }
 
 # Installs what is missing with apt-get: postgresql always, redis-server when asked.
 ensure_packages() {
+  install_missing "$@" || return 1
+  pg_dirs
+}
+
+install_missing() {
   local need=()
   [ -n "$(pg_bin)" ] && [ -x "$(pg_bin)/initdb" ] || need+=(postgresql)
   if [ "${1:-}" = redis ] && ! command -v redis-server >/dev/null 2>&1; then need+=(redis-server); fi
@@ -79,8 +84,22 @@ start_redis() {
   say "redis did not start"; return 1
 }
 
-DEV_PG=$LOCAL/pg-dev; DEV_PORT=${CHATKIT_DEV_PG_PORT:-55432}
-TEST_PG=$LOCAL/pg-test; TEST_PORT=${CHATKIT_TEST_PG_PORT:-55433}
+# PostgreSQL runs as the postgres user, which must be able to reach its folder. A checkout under a private
+# home (/root is 0700) is not reachable, so the clusters then live in a folder of their own under /var/tmp.
+# Called again once ensure_packages has created the postgres user.
+pg_dirs() {
+  PG_HOME=$LOCAL
+  if [ "$(id -u)" = 0 ] && id postgres >/dev/null 2>&1 && ! runuser -u postgres -- test -x "$LOCAL" 2>/dev/null; then
+    PG_HOME=/var/tmp/chatkit-$(printf '%s' "$ROOT" | md5sum | cut -c1-8)
+    install -d -m 755 "$PG_HOME"
+  fi
+  DEV_PG=$PG_HOME/pg-dev
+  TEST_PG=$PG_HOME/pg-test
+  BENCH_PG=$PG_HOME/pg-bench
+}
+pg_dirs
+DEV_PORT=${CHATKIT_DEV_PG_PORT:-55432}
+TEST_PORT=${CHATKIT_TEST_PG_PORT:-55433}
 TEST_REDIS=$LOCAL/redis-test; TEST_REDIS_PORT=${CHATKIT_TEST_REDIS_PORT:-56379}
 
 local_database() {
@@ -124,7 +143,7 @@ case "$cmd" in
     ;;
   bench)
     ensure_packages || { say "cannot provision PostgreSQL here"; exit 1; }
-    BENCH_PG=$LOCAL/pg-bench; BENCH_PORT=${CHATKIT_BENCH_PG_PORT:-55434}
+    BENCH_PORT=${CHATKIT_BENCH_PG_PORT:-55434}
     trap 'stop_pg "$BENCH_PG"' EXIT
     start_pg "$BENCH_PG" "$BENCH_PORT" 1 "${CHATKIT_BENCH_FAST_PG:-0}"
     ulimit -n "$(ulimit -Hn)" 2>/dev/null || true
