@@ -42,7 +42,7 @@ public static class Settings
                 var url = c["DATABASE_URL"];
                 if (!string.IsNullOrWhiteSpace(url))
                 {
-                    o.ConnectionString = Parse("DATABASE_URL", url, DatabaseConnection.FromUrl);
+                    o.ConnectionString = Validate("DATABASE_URL", url, DatabaseConnection.FromUrl);
                 }
 
                 o.MigrateOnStartup = Bool(c, "MIGRATE_ON_STARTUP", o.MigrateOnStartup);
@@ -123,13 +123,10 @@ public static class Settings
         }
 
         var items = raw.TrimStart().StartsWith('[')
-            ? Parse(name, raw, v => JsonSerializer.Deserialize<string[]>(v) ?? [])
+            ? Validate(name, raw, v => JsonSerializer.Deserialize<string[]>(v) ?? [])
             : raw.Split(',');
         return items.Select(i => i.Trim()).Where(i => i.Length > 0).ToList();
     }
-
-    /// <summary>Parses a value already known to be present; a failure names the variable.</summary>
-    public static T Validate<T>(string name, string raw, Func<string, T> parse) => Parse(name, raw, parse);
 
     public static string? NullIfBlank(string? value) => string.IsNullOrWhiteSpace(value) ? null : value.Trim();
 
@@ -143,9 +140,10 @@ public static class Settings
     }
 
     private static T Parse<T>(string name, string? raw, Func<string, T> parse, T fallback) =>
-        string.IsNullOrWhiteSpace(raw) ? fallback : Parse(name, raw, parse);
+        string.IsNullOrWhiteSpace(raw) ? fallback : Validate(name, raw, parse);
 
-    private static T Parse<T>(string name, string raw, Func<string, T> parse)
+    /// <summary>Parses a value already known to be present; a failure names the variable, never the value.</summary>
+    public static T Validate<T>(string name, string raw, Func<string, T> parse)
     {
         try
         {

@@ -54,26 +54,14 @@ public sealed partial class StreamRunHandler(
         var text = new StringBuilder();
         var stats = new RunStats();
         var storeAttempted = false;
-        IAsyncEnumerator<ChatModelUpdate>? updates = null;
         var lease = new RunLease(store, clock, logger, threadId, run.ClaimId, TimeSpan.FromSeconds(runOptions.Value.ClaimSeconds));
+
+        // An async iterator runs nothing until MoveNextAsync, so every upstream failure surfaces in the loop below.
+        var updates = model.StreamAsync(prompts.Build(run.History, run.UserMessage), cancellationToken).GetAsyncEnumerator(cancellationToken);
         try
         {
             string? failure = null;
-            try
-            {
-                var prompt = prompts.Build(run.History, run.UserMessage);
-                updates = model.StreamAsync(prompt, cancellationToken).GetAsyncEnumerator(cancellationToken);
-            }
-            catch (Exception ex) when (!cancellationToken.IsCancellationRequested)
-            {
-                failure = Fail(stats, ex);
-            }
-            catch (OperationCanceledException)
-            {
-                stats.Outcome = RunOutcome.ClientCancelled;
-            }
-
-            while (updates is not null && stats.Outcome == RunOutcome.Completed)
+            while (stats.Outcome == RunOutcome.Completed)
             {
                 string? delta;
                 try
@@ -145,10 +133,7 @@ public sealed partial class StreamRunHandler(
                 await PersistAsync(run, Reply(run, replyId, replyAt, text, stats)).ConfigureAwait(false);
             }
 
-            if (updates is not null)
-            {
-                await updates.DisposeAsync().ConfigureAwait(false);
-            }
+            await updates.DisposeAsync().ConfigureAwait(false);
 
             Record(threadId, started, stats);
         }
