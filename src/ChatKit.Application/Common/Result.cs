@@ -8,7 +8,6 @@ public enum ErrorKind
     Forbidden,
     Conflict,
     LimitExceeded,
-    Unavailable,
 }
 
 public sealed record ErrorDetail(string Field, string Message);
