@@ -1,4 +1,6 @@
-using ChatKit.Application.Runs.StreamRun;
+using ChatKit.Application.Runs.Engine;
+using ChatKit.Application.Tasks;
+using ChatKit.Application.Tools;
 using FluentValidation;
 using Microsoft.Extensions.DependencyInjection;
 
@@ -12,6 +14,15 @@ public static class DependencyInjection
         services.AddValidatorsFromAssemblyContaining<PromptBuilder>(ServiceLifetime.Singleton);
         services.AddSingleton(TimeProvider.System);
         services.AddSingleton<PromptBuilder>();
+        services.AddSingleton<RunMetrics>();
+        services.AddSingleton<TurnRunner>();
+        services.AddSingleton<TaskService>();
+        foreach (var tool in typeof(IAgentTool).Assembly.GetTypes().Where(t => t is { IsClass: true, IsAbstract: false } && t.IsAssignableTo(typeof(IAgentTool))))
+        {
+            services.AddSingleton(typeof(IAgentTool), tool);
+        }
+
+        services.AddSingleton<Toolbox>();
         return services;
     }
 }

@@ -13,7 +13,14 @@ public static class DependencyInjection
     public static IServiceCollection AddInfrastructure(this IServiceCollection services)
     {
         services.AddSingleton(sp => new NpgsqlDataSourceBuilder(sp.GetRequiredService<IOptions<DatabaseOptions>>().Value.ConnectionString).Build());
+        Rows.RegisterTypeMaps();
         services.AddSingleton<ISessionStore, SessionStore>();
+        services.AddSingleton<IMessageStore, MessageStore>();
+        services.AddSingleton<ITurnStore, TurnStore>();
+        services.AddSingleton<ITaskStore, TaskStore>();
+        services.AddSingleton<TurnWriteQueue>();
+        services.AddSingleton<ITurnWriter>(sp => sp.GetRequiredService<TurnWriteQueue>());
+        services.AddHostedService(sp => sp.GetRequiredService<TurnWriteQueue>());
         services.AddHealthChecks().AddCheck<DatabaseHealthCheck>("database", tags: [DatabaseHealthCheck.ReadyTag]);
 
         services.AddHttpClient(LlmOptions.HttpClientName, (sp, http) =>
@@ -39,12 +46,13 @@ public static class DependencyInjection
                 MaxResponseDrainSize = 0,
                 ResponseDrainTimeout = TimeSpan.Zero,
             })
-            .AddHttpMessageHandler(() => new AbortOnCancelHandler());
-        services.AddSingleton<OpenAiChatModel>();
+            .AddHttpMessageHandler(() => new AbortOnCancelHandler())
+            .AddHttpMessageHandler(() => new ToolCallStreamNormalizer());
+        services.AddSingleton<ChatClientModel>();
         services.AddSingleton<OfflineChatModel>();
         services.AddSingleton<IChatModel>(sp => sp.GetRequiredService<IOptions<LlmOptions>>().Value.UseOfflineModel
             ? sp.GetRequiredService<OfflineChatModel>()
-            : sp.GetRequiredService<OpenAiChatModel>());
+            : sp.GetRequiredService<ChatClientModel>());
         return services;
     }
 }

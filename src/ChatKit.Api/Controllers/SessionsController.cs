@@ -3,7 +3,6 @@ using ChatKit.Api.ErrorHandling;
 using ChatKit.Api.Hosting;
 using ChatKit.Api.Streaming;
 using ChatKit.Application.Runs.StartRun;
-using ChatKit.Application.Runs.StreamRun;
 using ChatKit.Application.Sessions.CreateSession;
 using ChatKit.Application.Sessions.DeleteSession;
 using ChatKit.Application.Sessions.EnsureThread;
@@ -59,12 +58,8 @@ public sealed class SessionsController(IMediator mediator, IOptions<StreamingSet
     public async Task<IActionResult> Run(string sessionId, string threadId, [FromBody] RunRequestBody body, CancellationToken ct)
     {
         var started = await mediator.Send(new StartRunCommand(UserId, sessionId, threadId, body.Message), ct);
-        if (!started.IsSuccess)
-        {
-            return ApiErrors.ToActionResult(started.Error!);
-        }
-
-        var events = mediator.CreateStream(new StreamRunRequest(started.Value), ct);
-        return new ServerSentEventsResult(events, TimeSpan.FromSeconds(streaming.Value.PingSeconds));
+        return started.IsSuccess
+            ? new ServerSentEventsResult(started.Value.Events, TimeSpan.FromSeconds(streaming.Value.PingSeconds))
+            : ApiErrors.ToActionResult(started.Error!);
     }
 }

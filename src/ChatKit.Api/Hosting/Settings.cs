@@ -2,6 +2,7 @@ using System.Globalization;
 using System.Text;
 using System.Text.Json;
 using ChatKit.Application.Abstractions;
+using ChatKit.Application.Tasks;
 using ChatKit.Infrastructure.Llm;
 using ChatKit.Infrastructure.Persistence;
 
@@ -91,7 +92,15 @@ public static class Settings
             .ValidateOnStart();
 
         services.AddOptions<RunOptions>()
-            .Configure<IConfiguration>((o, c) => o.ClaimSeconds = Int(c, "RUN_CLAIM_SECONDS", o.ClaimSeconds, 3, 3600))
+            .Configure<IConfiguration>((o, c) =>
+            {
+                o.ClaimSeconds = Int(c, "RUN_CLAIM_SECONDS", o.ClaimSeconds, 3, 3600);
+                o.MaxSteps = Int(c, "AGENT_MAX_STEPS", o.MaxSteps, 1, 50);
+            })
+            .ValidateOnStart();
+
+        services.AddOptions<TaskOptions>()
+            .Configure<IConfiguration>((o, c) => o.MaxTasksPerUser = Int(c, "MAX_TASKS_PER_USER", o.MaxTasksPerUser, 0, 1_000_000))
             .ValidateOnStart();
 
         services.AddOptions<StreamingSettings>()

@@ -1,7 +1,7 @@
 using System.Buffers;
 using System.Text.Json;
 using ChatKit.Api.Hosting;
-using ChatKit.Application.Runs;
+using ChatKit.Application.Runs.ThreadStream;
 using Microsoft.AspNetCore.Http.Features;
 using Microsoft.AspNetCore.Mvc;
 

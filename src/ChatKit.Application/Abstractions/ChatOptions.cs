@@ -23,8 +23,15 @@ public sealed class PromptOptions
     public int HistoryMaxChars { get; set; } = 12_000;
 }
 
-/// <summary>How long a run's claim on its session lasts without renewal, so a crashed instance frees it.</summary>
+/// <summary>How a run behaves.</summary>
 public sealed class RunOptions
 {
+    /// <summary>How long a run's claim on its session lasts without renewal, so a crashed instance frees it.</summary>
     public int ClaimSeconds { get; set; } = 60;
+
+    /// <summary><c>AGENT_MAX_STEPS</c>: model calls per turn; the last is made without tools, so a turn ends in words.</summary>
+    public int MaxSteps { get; set; } = 5;
+
+    /// <summary>How long a connected client waits for its reply to be stored before hearing that it is not stored yet.</summary>
+    public TimeSpan SaveWait { get; set; } = TimeSpan.FromSeconds(10);
 }

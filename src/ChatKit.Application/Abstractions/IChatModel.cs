@@ -1,13 +1,31 @@
+using System.Text.Json;
 using ChatKit.Domain.Sessions;
 
 namespace ChatKit.Application.Abstractions;
 
-public sealed record PromptMessage(MessageRole Role, string Text);
+/// <summary>One message of a prompt: text, and for an assistant step its tool calls, for a tool result its call id.</summary>
+public sealed record PromptMessage(MessageRole Role, string Text, IReadOnlyList<ToolCall>? ToolCalls = null, string? ToolCallId = null);
 
-public sealed record ChatPrompt(string SystemPrompt, IReadOnlyList<PromptMessage> Messages);
+/// <summary>A function the model may call: its name, what it does, and a JSON schema of its parameters.</summary>
+public sealed record ToolDefinition(string Name, string Description, JsonElement Parameters);
 
-/// <summary>One piece of a streamed reply: a text delta, the token usage (usually last), or both.</summary>
-public sealed record ChatModelUpdate(string? TextDelta, TokenUsage? Usage = null);
+/// <param name="Tools">What the model may call in this request; empty for a request that must answer in words.</param>
+public sealed record ChatPrompt(string SystemPrompt, IReadOnlyList<PromptMessage> Messages, IReadOnlyList<ToolDefinition> Tools);
+
+/// <summary>Why the model stopped, as the upstream's <c>finish_reason</c> said.</summary>
+public enum ModelFinish
+{
+    Stop,
+    ToolCalls,
+    Length,
+    ContentFilter,
+}
+
+/// <summary>
+/// One piece of a streamed model call: a text delta, a whole tool call (assembled from its deltas), the token
+/// usage, or the finish reason (the last thing a call yields).
+/// </summary>
+public sealed record ChatModelUpdate(string? TextDelta, TokenUsage? Usage = null, ToolCall? ToolCall = null, ModelFinish? Finish = null);
 
 /// <summary>
 /// Thrown by a model adapter when the upstream fails in a way the user should hear about: an error status,
@@ -30,7 +48,10 @@ public sealed class ChatModelException : Exception
     }
 }
 
-/// <summary>The LLM port: streams a reply to a prompt. Cancelling the token cancels the upstream request at once.</summary>
+/// <summary>
+/// The LLM port: streams one model call. A call that ends without a finish reason was cut, and the adapter
+/// throws <see cref="ChatModelException"/> for it. Cancelling the token closes the upstream request at once.
+/// </summary>
 public interface IChatModel
 {
     string Name { get; }

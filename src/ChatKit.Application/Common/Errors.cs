@@ -26,6 +26,14 @@ public static class Errors
     public static readonly Error RunInProgress =
         new("RUN_IN_PROGRESS", "Another reply is still streaming in this session. Wait for it to finish.", ErrorKind.Conflict);
 
+    public static Error TaskNotFound(string taskId) =>
+        new("TASK_NOT_FOUND", $"Task {taskId} not found", ErrorKind.NotFound);
+
+    public static Error TaskLimit(int max) =>
+        new("TASK_LIMIT", $"Maximum {max} tasks allowed. Please delete some first.", ErrorKind.LimitExceeded);
+
+    public static Error Invalid(string field, string message) => Validation([new ErrorDetail(field, message)]);
+
     public const string EmptyMessageCode = "EMPTY_MESSAGE";
     public const string EmptyMessageText = "Message text cannot be empty";
     public const string MessageTooLongCode = "MESSAGE_TOO_LONG";

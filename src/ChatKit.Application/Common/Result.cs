@@ -41,6 +41,12 @@ public sealed class Result<T> : IFailable<Result<T>>
 
     public static Result<T> Fail(Error error) => new(default, error);
 
+    public Result<TOut> Map<TOut>(Func<T, TOut> map)
+    {
+        ArgumentNullException.ThrowIfNull(map);
+        return IsSuccess ? Result<TOut>.Ok(map(_value!)) : Result<TOut>.Fail(Error!);
+    }
+
 #pragma warning disable CA2225 // Ok/Fail are the named alternates.
     public static implicit operator Result<T>(T value) => Ok(value);
 

@@ -13,11 +13,12 @@ public enum MessageStatus
     Incomplete,
 }
 
-/// <summary>One content part of a message: <c>input_text</c> for users, <c>output_text</c> for the assistant.</summary>
+/// <summary>One content part of a message: <c>input_text</c> for users, <c>output_text</c> for the assistant, <c>tool_result</c> for tools.</summary>
 public sealed record ContentPart(string Type, string Text)
 {
     public const string InputText = "input_text";
     public const string OutputText = "output_text";
+    public const string ToolResult = "tool_result";
 }
 
 /// <summary>A tool call in OpenAI's shape: <c>{"id", "type": "function", "function": {"name", "arguments"}}</c>.</summary>
@@ -25,7 +26,15 @@ public sealed record ToolCall(string Id, string Type, ToolCallFunction Function)
 
 public sealed record ToolCallFunction(string Name, string Arguments);
 
-public sealed record TokenUsage(int PromptTokens, int CompletionTokens, int TotalTokens);
+public sealed record TokenUsage(int PromptTokens, int CompletionTokens, int TotalTokens)
+{
+    public static TokenUsage? Sum(TokenUsage? a, TokenUsage? b) => (a, b) switch
+    {
+        (null, _) => b,
+        (_, null) => a,
+        _ => new(a.PromptTokens + b.PromptTokens, a.CompletionTokens + b.CompletionTokens, a.TotalTokens + b.TotalTokens),
+    };
+}
 
 public sealed record ChatMessage(
     Guid Id,
@@ -36,12 +45,20 @@ public sealed record ChatMessage(
     MessageStatus Status,
     DateTime CreatedAt,
     string? Model = null,
-    TokenUsage? Usage = null)
+    TokenUsage? Usage = null,
+    string? ToolCallId = null)
 {
+    /// <summary>Whether the message counts against <c>MAX_MESSAGES_PER_SESSION</c> (tool results do not).</summary>
+    public bool Counts => Role != MessageRole.Tool;
+
     /// <summary>The message's text: its parts joined with a newline, as the contract defines it.</summary>
     public string Text => Content.Count == 1 ? Content[0].Text : string.Join('\n', Content.Select(c => c.Text));
 
     public static ChatMessage FromUser(Guid sessionId, string text, DateTime createdAt) =>
         new(Guid.CreateVersion7(), sessionId, MessageRole.User, [new ContentPart(ContentPart.InputText, text)],
             null, MessageStatus.Completed, createdAt);
+
+    public static ChatMessage FromTool(Guid sessionId, string toolCallId, string resultJson, DateTime createdAt) =>
+        new(Guid.CreateVersion7(), sessionId, MessageRole.Tool, [new ContentPart(ContentPart.ToolResult, resultJson)],
+            null, MessageStatus.Completed, createdAt, ToolCallId: toolCallId);
 }

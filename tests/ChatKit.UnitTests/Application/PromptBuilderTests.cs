@@ -1,5 +1,5 @@
 using ChatKit.Application.Abstractions;
-using ChatKit.Application.Runs.StreamRun;
+using ChatKit.Application.Runs.Engine;
 using ChatKit.Domain.Sessions;
 
 namespace ChatKit.UnitTests.Application;

@@ -8,11 +8,13 @@ namespace ChatKit.UnitTests.Application;
 
 public sealed class StartRunHandlerTests
 {
-    private readonly ISessionStore _store = Substitute.For<ISessionStore>();
+    private readonly ITurnStore _store = Substitute.For<ITurnStore>();
     private readonly ChatSession _session = new(Guid.CreateVersion7(), "alice", "New Chat", DateTime.UtcNow, DateTime.UtcNow, 0);
 
     private StartRunHandler Handler => new(
-        _store, TimeProvider.System, Options.Create(new LimitsOptions { MaxMessagesPerSession = 7 }), Options.Create(new RunOptions()),
+        _store,
+        TurnRunnerTests.Runner(new TurnRunnerTests.ScriptedModel(), _store, new TurnRunnerTests.RecordingWriter(), Substitute.For<ITaskStore>()),
+        TimeProvider.System, Options.Create(new LimitsOptions { MaxMessagesPerSession = 7 }), Options.Create(new RunOptions()),
         Options.Create(new PromptOptions { HistoryMaxMessages = 5 }));
 
     private StartRunCommand Command(string? sessionId = null, string? threadId = null) =>
@@ -67,9 +69,9 @@ public sealed class StartRunHandlerTests
         await _store.Received(1).BeginTurnAsync(
             Arg.Is<BeginTurn>(t => t.UserMessage.Text == "Hi there" && t.UserMessage.Role == MessageRole.User && t.UserMessage.SessionId == _session.Id
                 && t.MaxMessagesPerSession == 7 && t.TitleIfFirst == "Hi there" && t.ThreadMatches && t.HistoryCount == 5
-                && t.ClaimId == result.Value.ClaimId),
+                && t.ClaimId == result.Value.Run.ClaimId),
             Arg.Any<CancellationToken>());
-        Assert.That(result.Value.TitleChanged, Is.True);
-        Assert.That(result.Value.History, Is.EqualTo(history));
+        Assert.That(result.Value.Run.TitleChanged, Is.True);
+        Assert.That(result.Value.Run.History, Is.EqualTo(history));
     }
 }

@@ -1,6 +1,9 @@
 using ChatKit.Application.Abstractions;
 using ChatKit.Application.Common;
+using ChatKit.Application.Runs.Engine;
+using ChatKit.Application.Runs.ThreadStream;
 using ChatKit.Domain.Sessions;
+using ChatKit.Domain.Text;
 using FluentValidation;
 using Mediator;
 using Microsoft.Extensions.Options;
@@ -15,9 +18,15 @@ public sealed record RunMessageInput(string? Role, IReadOnlyList<RunContentInput
     public string Text => string.Join('\n', (Content ?? []).Select(c => c?.Text ?? string.Empty)).Trim();
 }
 
-/// <summary>The first step of a turn: check everything, commit the user message, claim the session.</summary>
+/// <summary>
+/// A turn, start to stream: check everything, commit the user message and claim the session (still able to
+/// answer an error), then hand back the turn's events for a protocol to write.
+/// </summary>
 public sealed record StartRunCommand(string UserId, string SessionId, string ThreadId, RunMessageInput? Message)
-    : ICommand<Result<StartedRun>>;
+    : ICommand<Result<TurnStream>>;
+
+/// <summary>A started turn and its ChatKit events; enumerating them runs the turn.</summary>
+public sealed record TurnStream(StartedRun Run, IAsyncEnumerable<RunEvent> Events);
 
 /// <param name="TitleChanged">The first message named the session, so the stream ends with <c>thread.updated</c>.</param>
 /// <param name="History">The session's most recent earlier messages, oldest first, for the prompt.</param>
@@ -36,6 +45,8 @@ public sealed class StartRunValidator : AbstractValidator<StartRunCommand>
         RuleForEach(c => c.Message!.Content).NotNull().WithMessage("a content part must be an object")
             .Must(p => p!.Type is null or ContentPart.InputText).WithMessage("type must be \"input_text\"")
             .Must(p => p!.Text is not null).WithMessage("text is required");
+        RuleFor(c => c.Message!.Text).Must(StorableText.IsStorable).OverridePropertyName("message.content")
+            .WithMessage("text " + StorableText.UnstorableMessage);
         RuleFor(c => c.Message!.Text).NotEmpty()
             .WithErrorCode(Errors.EmptyMessageCode).WithMessage(Errors.EmptyMessageText);
         RuleFor(c => SessionRules.CodePointCount(c.Message!.Text)).LessThanOrEqualTo(max)
@@ -45,10 +56,15 @@ public sealed class StartRunValidator : AbstractValidator<StartRunCommand>
 }
 
 public sealed class StartRunHandler(
-    ISessionStore store, TimeProvider clock, IOptions<LimitsOptions> limits, IOptions<RunOptions> runs, IOptions<PromptOptions> prompt)
-    : ICommandHandler<StartRunCommand, Result<StartedRun>>
+    ITurnStore store,
+    TurnRunner runner,
+    TimeProvider clock,
+    IOptions<LimitsOptions> limits,
+    IOptions<RunOptions> runs,
+    IOptions<PromptOptions> prompt)
+    : ICommandHandler<StartRunCommand, Result<TurnStream>>
 {
-    public async ValueTask<Result<StartedRun>> Handle(StartRunCommand command, CancellationToken cancellationToken)
+    public async ValueTask<Result<TurnStream>> Handle(StartRunCommand command, CancellationToken cancellationToken)
     {
         if (!Guid.TryParse(command.SessionId, out var sessionId))
         {
@@ -72,7 +88,7 @@ public sealed class StartRunHandler(
         var begun = await store.BeginTurnAsync(turn, cancellationToken).ConfigureAwait(false);
         return begun.Outcome switch
         {
-            BeginTurnOutcome.Started => new StartedRun(begun.Session!, turn.UserMessage, turn.ClaimId, begun.TitleChanged, begun.History),
+            BeginTurnOutcome.Started => Stream(new StartedRun(begun.Session!, turn.UserMessage, turn.ClaimId, begun.TitleChanged, begun.History)),
             BeginTurnOutcome.Forbidden => Errors.Forbidden,
             BeginTurnOutcome.ThreadNotFound => Errors.ThreadNotFound(command.ThreadId),
             BeginTurnOutcome.MessageLimit => Errors.MessageLimit(maxMessages),
@@ -80,4 +96,6 @@ public sealed class StartRunHandler(
             _ => Errors.SessionNotFound(command.SessionId),
         };
     }
+
+    private TurnStream Stream(StartedRun run) => new(run, ThreadStreamMapper.MapAsync(runner.RunAsync(run, CancellationToken.None)));
 }

@@ -1,6 +1,7 @@
 using ChatKit.Application.Abstractions;
 using ChatKit.Application.Common;
 using ChatKit.Domain.Sessions;
+using ChatKit.Domain.Text;
 using FluentValidation;
 using Mediator;
 using Microsoft.Extensions.Options;
@@ -19,7 +20,9 @@ public sealed class CreateSessionValidator : AbstractValidator<CreateSessionComm
             .Must(t => t is null || SessionRules.CodePointCount(t) <= SessionRules.MaxTitleLength)
             .WithMessage($"title must be at most {SessionRules.MaxTitleLength} characters")
             .Must(t => t is null || t.Trim().Length > 0)
-            .WithMessage("title must not be blank");
+            .WithMessage("title must not be blank")
+            .Must(StorableText.IsStorable)
+            .WithMessage("title " + StorableText.UnstorableMessage);
     }
 }
 

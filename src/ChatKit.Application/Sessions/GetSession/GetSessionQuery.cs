@@ -17,7 +17,7 @@ public sealed class GetSessionValidator : AbstractValidator<GetSessionQuery>
     }
 }
 
-public sealed class GetSessionHandler(ISessionStore store) : IQueryHandler<GetSessionQuery, Result<SessionDetailPage>>
+public sealed class GetSessionHandler(ISessionStore store, IMessageStore messages) : IQueryHandler<GetSessionQuery, Result<SessionDetailPage>>
 {
     public async ValueTask<Result<SessionDetailPage>> Handle(GetSessionQuery query, CancellationToken cancellationToken)
     {
@@ -28,7 +28,7 @@ public sealed class GetSessionHandler(ISessionStore store) : IQueryHandler<GetSe
         }
 
         var s = owned.Value;
-        var page = await store.GetMessagesAsync(s.Id, query.UserId, query.Limit, query.After, cancellationToken)
+        var page = await messages.GetMessagesAsync(s.Id, query.UserId, query.Limit, query.After, cancellationToken)
             .ConfigureAwait(false);
         var detail = new SessionDetailDto(
             s.Id, s.UserId, s.Title, s.CreatedAt, s.UpdatedAt, s.MessageCount, page.Items.Select(MessageDto.From).ToList());

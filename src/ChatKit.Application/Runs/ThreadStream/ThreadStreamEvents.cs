@@ -1,10 +1,11 @@
 using System.Text.Json.Serialization;
 using ChatKit.Domain.Sessions;
 
-namespace ChatKit.Application.Runs;
+namespace ChatKit.Application.Runs.ThreadStream;
 
-// The ChatKit thread-stream events a run emits (see docs/streaming.md). Item and update payloads are typed
-// as object so the serializer writes each one by its runtime shape.
+// The ChatKit thread-stream events a run emits (see docs/streaming.md), shaped as the reference server's types
+// serialise them (by_alias, exclude_none). Item and update payloads are typed as object so the serializer writes
+// each one by its runtime shape.
 
 public abstract record RunEvent([property: JsonPropertyOrder(-1)] string Type);
 
@@ -12,7 +13,7 @@ public sealed record ItemDoneEvent(object Item) : RunEvent("thread.item.done");
 
 public sealed record ItemAddedEvent(object Item) : RunEvent("thread.item.added");
 
-public sealed record ItemUpdatedEvent(Guid ItemId, object Update) : RunEvent("thread.item.updated");
+public sealed record ItemUpdatedEvent(string ItemId, object Update) : RunEvent("thread.item.updated");
 
 public sealed record StreamOptions(bool AllowCancel);
 
@@ -26,6 +27,9 @@ public sealed record StreamErrorEvent(string Message) : RunEvent("error")
 
     public bool AllowRetry { get; } = true;
 }
+
+/// <summary>A user-facing notice; the turn uses it to say why a reply stopped short.</summary>
+public sealed record NoticeEvent(string Level, string Message) : RunEvent("notice");
 
 public sealed record InputText(string Text)
 {
@@ -78,6 +82,41 @@ public sealed record ContentPartDone(int ContentIndex, OutputText Content)
 {
     [JsonPropertyOrder(-1)]
     public string Type { get; } = "assistant_message.content_part.done";
+}
+
+/// <summary>A step's tool calls, shown as a ChatKit workflow; its id is <c>wf_</c> and the step's message id.</summary>
+public sealed record WorkflowItem(string Id, Guid ThreadId, DateTime CreatedAt, [property: JsonPropertyOrder(1)] Workflow Workflow)
+{
+    public string Type { get; } = "workflow";
+
+    public static string IdOf(Guid stepId) => "wf_" + stepId.ToString();
+}
+
+public sealed record Workflow(IReadOnlyList<CustomTask> Tasks)
+{
+    [JsonPropertyOrder(-1)]
+    public string Type { get; } = "custom";
+
+    public bool Expanded { get; }
+}
+
+/// <summary>One tool call in a workflow: what it does, and once it ran, its outcome.</summary>
+public sealed record CustomTask(string Title, string? Content, string StatusIndicator)
+{
+    [JsonPropertyOrder(-1)]
+    public string Type { get; } = "custom";
+}
+
+public sealed record WorkflowTaskAdded(int TaskIndex, CustomTask Task)
+{
+    [JsonPropertyOrder(-1)]
+    public string Type { get; } = "workflow.task.added";
+}
+
+public sealed record WorkflowTaskUpdated(int TaskIndex, CustomTask Task)
+{
+    [JsonPropertyOrder(-1)]
+    public string Type { get; } = "workflow.task.updated";
 }
 
 public sealed record ThreadStatus(string Type);

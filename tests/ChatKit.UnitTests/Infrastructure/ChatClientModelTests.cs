@@ -4,26 +4,26 @@ using ChatKit.Infrastructure.Llm;
 
 namespace ChatKit.UnitTests.Infrastructure;
 
-public sealed class OpenAiChatModelTests
+public sealed class ChatClientModelTests
 {
     [Test]
     public void Translate_Timeout_SaysHowLongItWaited() =>
-        Assert.That(OpenAiChatModel.Translate(new OperationCanceledException(), 30)!.Message, Is.EqualTo("The model service did not answer within 30 seconds."));
+        Assert.That(ChatClientModel.Translate(new OperationCanceledException(), 30)!.Message, Is.EqualTo("The model service did not answer within 30 seconds."));
 
     [Test]
     public void Translate_CutConnection_IsSafeText() =>
-        Assert.That(OpenAiChatModel.Translate(new IOException("socket reset by 10.0.0.7"), 30)!.Message, Is.EqualTo("The connection to the model service was lost."));
+        Assert.That(ChatClientModel.Translate(new IOException("socket reset by 10.0.0.7"), 30)!.Message, Is.EqualTo("The connection to the model service was lost."));
 
     [Test]
     public void Translate_UnknownBug_IsLeftToTheCaller() =>
-        Assert.That(OpenAiChatModel.Translate(new NullReferenceException(), 30), Is.Null);
+        Assert.That(ChatClientModel.Translate(new NullReferenceException(), 30), Is.Null);
 
     [Test]
     public void Translate_ErrorStatus_NamesOnlyTheStatus()
     {
         var ex = new ClientResultException("secret upstream body", new FakeResponse(503));
 
-        Assert.That(OpenAiChatModel.Translate(ex, 30)!.Message, Is.EqualTo("The model service answered with status 503."));
+        Assert.That(ChatClientModel.Translate(ex, 30)!.Message, Is.EqualTo("The model service answered with status 503."));
     }
 
     private sealed class FakeResponse(int status) : PipelineResponse

@@ -1,7 +1,7 @@
 using ChatKit.Application.Abstractions;
 using Microsoft.Extensions.Logging;
 
-namespace ChatKit.Application.Runs.StreamRun;
+namespace ChatKit.Application.Runs.Engine;
 
 /// <summary>
 /// Keeps a run's claim on its session alive while it streams by renewing it at a third of its length.
@@ -13,7 +13,7 @@ internal sealed partial class RunLease : IAsyncDisposable
     private readonly CancellationTokenSource _stop = new();
     private readonly Task _loop;
 
-    public RunLease(ISessionStore store, TimeProvider clock, ILogger logger, Guid sessionId, Guid claimId, TimeSpan length)
+    public RunLease(ITurnStore store, TimeProvider clock, ILogger logger, Guid sessionId, Guid claimId, TimeSpan length)
     {
         _loop = RenewAsync(store, clock, logger, sessionId, claimId, length, _stop.Token);
     }
@@ -42,7 +42,7 @@ internal sealed partial class RunLease : IAsyncDisposable
     }
 
     private static async Task RenewAsync(
-        ISessionStore store, TimeProvider clock, ILogger logger, Guid sessionId, Guid claimId, TimeSpan length, CancellationToken ct)
+        ITurnStore store, TimeProvider clock, ILogger logger, Guid sessionId, Guid claimId, TimeSpan length, CancellationToken ct)
     {
         using var timer = new PeriodicTimer(length / 3, clock);
         while (await timer.WaitForNextTickAsync(ct).ConfigureAwait(false))

@@ -1,0 +1,65 @@
+using ChatKit.Domain.Sessions;
+
+namespace ChatKit.Application.Abstractions;
+
+/// <summary>How starting a turn ended, in the contract's order of checks after validation.</summary>
+public enum BeginTurnOutcome
+{
+    Started,
+    NotFound,
+    Forbidden,
+    ThreadNotFound,
+    MessageLimit,
+    RunInProgress,
+}
+
+/// <param name="UserMessage">The message to commit (its session id is the session to start the turn in).</param>
+/// <param name="ThreadMatches">Whether the path's thread id is the session's (checked after ownership, as the contract orders).</param>
+/// <param name="HistoryCount">How many of the session's most recent earlier messages to read for the prompt.</param>
+/// <param name="ClaimId">Identifies this run's claim on the session, so only it can renew or release the claim.</param>
+/// <param name="ClaimLength">How long the claim lasts if it is not renewed (a crashed instance frees the session then).</param>
+public sealed record BeginTurn(
+    string UserId,
+    ChatMessage UserMessage,
+    int MaxMessagesPerSession,
+    Guid ClaimId,
+    TimeSpan ClaimLength,
+    string? TitleIfFirst,
+    bool ThreadMatches,
+    int HistoryCount);
+
+/// <param name="History">The most recent earlier messages, oldest first, read in the same transaction.</param>
+public sealed record BeginTurnResult(BeginTurnOutcome Outcome, ChatSession? Session, bool TitleChanged, IReadOnlyList<ChatMessage> History)
+{
+    public static BeginTurnResult Refused(BeginTurnOutcome outcome) => new(outcome, null, false, []);
+}
+
+/// <summary>The start of a turn and the run claim that keeps one run per session across instances.</summary>
+public interface ITurnStore
+{
+    /// <summary>
+    /// In one transaction on one connection: finds and locks the session, checks owner, thread, message cap and
+    /// run claim, reads the recent history for the prompt, stores the user message and claims the session.
+    /// </summary>
+    Task<BeginTurnResult> BeginTurnAsync(BeginTurn turn, CancellationToken ct);
+
+    Task<bool> RenewRunClaimAsync(Guid sessionId, Guid claimId, TimeSpan claimLength, CancellationToken ct);
+
+    Task ReleaseRunClaimAsync(Guid sessionId, Guid claimId, CancellationToken ct);
+}
+
+/// <summary>
+/// Messages a turn produced, to store in one transaction; <paramref name="ReleaseClaimId"/> is set on a turn's
+/// last write, which also releases the run claim.
+/// </summary>
+public sealed record TurnWrite(Guid SessionId, IReadOnlyList<ChatMessage> Messages, Guid? ReleaseClaimId);
+
+/// <summary>
+/// Stores what a turn produced without depending on a free database connection at that moment: writes wait
+/// in a bounded queue and are retried until stored, so a reply cut short by a mass hang-up is never dropped.
+/// </summary>
+public interface ITurnWriter
+{
+    /// <summary>Queues the write; the task completes once it is committed (or a session deleted meanwhile made it moot).</summary>
+    Task WriteAsync(TurnWrite write);
+}

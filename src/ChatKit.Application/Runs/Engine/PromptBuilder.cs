@@ -1,0 +1,85 @@
+using ChatKit.Application.Abstractions;
+using ChatKit.Domain.Sessions;
+using Microsoft.Extensions.Options;
+
+namespace ChatKit.Application.Runs.Engine;
+
+/// <summary>
+/// The prompt of a turn: the system prompt, then the session's most recent earlier messages within the count
+/// and character budget (newest kept first, sent oldest first), then the new message exactly once. A tool step
+/// (an assistant message with calls and the tool results that answer them) is kept or cut whole, and a call is
+/// only ever sent together with its result: providers refuse a call without one.
+/// </summary>
+public sealed class PromptBuilder(IOptions<PromptOptions> options)
+{
+    /// <param name="earlierOldestFirst">The history read when the turn started (never more than <c>HISTORY_MAX_MESSAGES</c>).</param>
+    public ChatPrompt Build(IReadOnlyList<ChatMessage> earlierOldestFirst, ChatMessage newMessage) =>
+        Compose(options.Value, earlierOldestFirst, newMessage);
+
+    internal static ChatPrompt Compose(PromptOptions o, IReadOnlyList<ChatMessage> earlierOldestFirst, ChatMessage newMessage)
+    {
+        var units = Units(earlierOldestFirst.Where(m => m.Id != newMessage.Id).ToList());
+        var kept = new List<IReadOnlyList<PromptMessage>>();
+        var budget = o.HistoryMaxChars;
+        var count = 0;
+        for (var i = units.Count - 1; i >= 0; i--)
+        {
+            var unit = units[i];
+            count += unit.Count;
+            budget -= unit.Sum(Size);
+            if (count > o.HistoryMaxMessages || budget < 0)
+            {
+                break;
+            }
+
+            kept.Add(unit);
+        }
+
+        kept.Reverse();
+        var messages = kept.SelectMany(u => u).ToList();
+        messages.Add(new PromptMessage(MessageRole.User, newMessage.Text));
+        return new ChatPrompt(o.SystemPrompt, messages, []);
+    }
+
+    /// <summary>Groups the history into what may be kept or cut: a message, or a tool step with its results.</summary>
+    private static List<IReadOnlyList<PromptMessage>> Units(IReadOnlyList<ChatMessage> history)
+    {
+        var units = new List<IReadOnlyList<PromptMessage>>();
+        for (var i = 0; i < history.Count; i++)
+        {
+            var m = history[i];
+            if (m.Role == MessageRole.Tool)
+            {
+                continue; // its call was cut from the window read, or it was taken with its step below
+            }
+
+            if (m.Role == MessageRole.Assistant && m.ToolCalls is { Count: > 0 } calls)
+            {
+                var results = new Dictionary<string, ChatMessage>(StringComparer.Ordinal);
+                for (var j = i + 1; j < history.Count && history[j].Role == MessageRole.Tool; j++)
+                {
+                    results.TryAdd(history[j].ToolCallId ?? string.Empty, history[j]);
+                }
+
+                var answered = calls.Where(c => results.ContainsKey(c.Id)).ToList();
+                if (answered.Count > 0)
+                {
+                    var step = new List<PromptMessage> { new(MessageRole.Assistant, m.Text, answered) };
+                    step.AddRange(answered.Select(c => new PromptMessage(MessageRole.Tool, results[c.Id].Text, ToolCallId: c.Id)));
+                    units.Add(step);
+                    continue;
+                }
+            }
+
+            if (m.Text.Length > 0)
+            {
+                units.Add([new PromptMessage(m.Role, m.Text)]);
+            }
+        }
+
+        return units;
+    }
+
+    private static int Size(PromptMessage m) =>
+        m.Text.Length + (m.ToolCalls?.Sum(c => c.Function.Name.Length + c.Function.Arguments.Length) ?? 0);
+}

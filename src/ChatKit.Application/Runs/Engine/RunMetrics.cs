@@ -1,0 +1,47 @@
+using System.Diagnostics.Metrics;
+
+namespace ChatKit.Application.Runs.Engine;
+
+/// <summary>The service's own run instruments, on the <c>ChatKit.Runs</c> meter from the host's <see cref="IMeterFactory"/>.</summary>
+public sealed class RunMetrics
+{
+    public const string MeterName = "ChatKit.Runs";
+
+    private readonly Counter<long> _runs;
+    private readonly Histogram<double> _firstToken;
+    private readonly Histogram<double> _duration;
+    private readonly Histogram<int> _steps;
+    private readonly Counter<long> _toolCalls;
+    private readonly Histogram<double> _toolDuration;
+
+    public RunMetrics(IMeterFactory meters)
+    {
+        ArgumentNullException.ThrowIfNull(meters);
+        var meter = meters.Create(MeterName);
+        _runs = meter.CreateCounter<long>("chatkit.runs", description: "Runs by outcome");
+        _firstToken = meter.CreateHistogram<double>("chatkit.run.time_to_first_token", "ms", "From the start of the stream to the first text delta");
+        _duration = meter.CreateHistogram<double>("chatkit.run.duration", "ms", "Whole runs, by outcome");
+        _steps = meter.CreateHistogram<int>("chatkit.run.steps", description: "Model calls per run");
+        _toolCalls = meter.CreateCounter<long>("chatkit.tool.calls", description: "Tool calls by tool and success");
+        _toolDuration = meter.CreateHistogram<double>("chatkit.tool.duration", "ms", "Time a tool call took");
+    }
+
+    public void RunEnded(string outcome, double durationMs, double? firstTokenMs, int steps)
+    {
+        var tag = new KeyValuePair<string, object?>("outcome", outcome);
+        _runs.Add(1, tag);
+        _duration.Record(durationMs, tag);
+        _steps.Record(steps, tag);
+        if (firstTokenMs is { } first)
+        {
+            _firstToken.Record(first);
+        }
+    }
+
+    public void ToolCalled(string tool, bool success, double durationMs)
+    {
+        var tags = new[] { new KeyValuePair<string, object?>("tool", tool), new KeyValuePair<string, object?>("success", success) };
+        _toolCalls.Add(1, tags);
+        _toolDuration.Record(durationMs, tags);
+    }
+}

@@ -1,0 +1,280 @@
+using System.Diagnostics;
+using System.Runtime.CompilerServices;
+using System.Text;
+using ChatKit.Application.Abstractions;
+using ChatKit.Application.Runs.StartRun;
+using ChatKit.Application.Tools;
+using ChatKit.Domain.Sessions;
+using ChatKit.Domain.Text;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+
+namespace ChatKit.Application.Runs.Engine;
+
+/// <summary>
+/// Runs a started turn: calls the model with the tools, runs the calls it asks for, sends their results back,
+/// and repeats until the model answers in words or <c>AGENT_MAX_STEPS</c> calls are spent (the last one is
+/// offered no tools). Every step is stored as it completes; whatever way the turn ends (finished, failed,
+/// the client gone) what it produced is stored and the run claim is released. Yields what happened as
+/// protocol-neutral <see cref="TurnEvent"/>s.
+/// </summary>
+public sealed partial class TurnRunner(
+    IChatModel model,
+    Toolbox toolbox,
+    ITurnStore turns,
+    ITurnWriter writer,
+    PromptBuilder prompts,
+    TimeProvider clock,
+    IOptions<RunOptions> options,
+    RunMetrics metrics,
+    ILogger<TurnRunner> logger)
+{
+    internal const string GenericFailure = "The assistant's reply failed. Please try again.";
+    internal const string SaveFailure = "The assistant's reply could not be saved. Please try again.";
+    internal const string SaveDelayed = "The assistant's reply is not saved yet; it is kept and will appear in the session once the database answers.";
+    internal const string NotRun = "not run: the turn was cancelled before this call";
+
+    public async IAsyncEnumerable<TurnEvent> RunAsync(StartedRun run, [EnumeratorCancellation] CancellationToken ct)
+    {
+        var o = options.Value;
+        var turn = new TurnState(run, new TurnClock(clock, run.UserMessage.CreatedAt));
+        var conversation = prompts.Build(run.History, run.UserMessage);
+        var messages = conversation.Messages.ToList();
+        var lease = new RunLease(turns, clock, logger, run.Session.Id, run.ClaimId, TimeSpan.FromSeconds(o.ClaimSeconds));
+        yield return new TurnStarted(run.UserMessage);
+        try
+        {
+            while (true)
+            {
+                var step = turn.BeginStep(model.Name);
+                var offerTools = turn.Steps < o.MaxSteps;
+                var prompt = conversation with { Messages = messages, Tools = offerTools ? toolbox.Definitions : [] };
+                var updates = model.StreamAsync(prompt, ct).GetAsyncEnumerator(ct);
+                try
+                {
+                    while (turn.Outcome == RunOutcome.Running)
+                    {
+                        ChatModelUpdate update;
+                        try
+                        {
+                            if (!await updates.MoveNextAsync().ConfigureAwait(false))
+                            {
+                                break;
+                            }
+
+                            update = updates.Current;
+                        }
+                        catch (OperationCanceledException) when (ct.IsCancellationRequested)
+                        {
+                            turn.Outcome = RunOutcome.ClientCancelled;
+                            break;
+                        }
+                        catch (Exception ex)
+                        {
+                            turn.Fail(Describe(ex));
+                            break;
+                        }
+
+                        step.Absorb(update);
+                        if (update.TextDelta is { Length: > 0 } raw)
+                        {
+                            var delta = StorableText.Repair(raw);
+                            step.Text.Append(delta);
+                            turn.FirstTokenAt ??= Stopwatch.GetTimestamp();
+                            yield return new TextDelta(step.Id, run.Session.Id, step.CreatedAt, delta);
+                        }
+                    }
+                }
+                finally
+                {
+                    await updates.DisposeAsync().ConfigureAwait(false);
+                }
+
+                if (turn.Outcome != RunOutcome.Running || step.Calls.Count == 0 || !offerTools)
+                {
+                    break;
+                }
+
+                for (var i = 0; i < step.Calls.Count; i++)
+                {
+                    var call = step.Calls[i];
+                    if (ct.IsCancellationRequested)
+                    {
+                        step.Results.Add(ChatMessage.FromTool(run.Session.Id, call.Id, Toolbox.Serialize(ToolOutcome.Failed(NotRun)), turn.Clock.Next()));
+                        continue;
+                    }
+
+                    var title = toolbox.TitleOf(call);
+                    yield return new ToolCallStarted(step.Id, run.Session.Id, step.CreatedAt, i, call, title);
+
+                    // A call that started runs to its end whatever the client does, so its effect always has its record.
+                    var started = Stopwatch.GetTimestamp();
+                    var outcome = await toolbox.InvokeAsync(run.Session.UserId, call, CancellationToken.None).ConfigureAwait(false);
+                    metrics.ToolCalled(toolbox.Knows(call) ? call.Function.Name : "unknown", outcome.Success, Stopwatch.GetElapsedTime(started).TotalMilliseconds);
+                    step.Results.Add(ChatMessage.FromTool(run.Session.Id, call.Id, StorableText.Repair(Toolbox.Serialize(outcome)), turn.Clock.Next()));
+                    yield return new ToolCallFinished(step.Id, i, title, outcome);
+                }
+
+                var stored = step.ToMessage(MessageStatus.Completed);
+                var saved = await SaveAsync(turn, new TurnWrite(run.Session.Id, [stored, .. step.Results], null)).ConfigureAwait(false);
+                turn.Stored();
+                if (saved is not null)
+                {
+                    turn.Fail(saved);
+                    break;
+                }
+
+                yield return new StepStored(stored, step.Results);
+                messages.Add(new PromptMessage(MessageRole.Assistant, stored.Text, step.Calls));
+                messages.AddRange(step.Results.Select(r => new PromptMessage(MessageRole.Tool, r.Text, ToolCallId: r.ToolCallId)));
+                if (ct.IsCancellationRequested)
+                {
+                    turn.Outcome = RunOutcome.ClientCancelled;
+                    break;
+                }
+            }
+
+            if (turn.Outcome == RunOutcome.ClientCancelled)
+            {
+                yield break; // the finally stores what there is; nobody is listening
+            }
+
+            // The last write stores the reply (none when a step could not be stored) and releases the claim.
+            var ending = turn.Ending;
+            var reply = turn.Current?.ToMessage(
+                turn.Outcome == RunOutcome.Running && ending == TurnEnding.Completed ? MessageStatus.Completed : MessageStatus.Incomplete,
+                withCalls: false);
+            await lease.DisposeAsync().ConfigureAwait(false);
+            turn.Finished = true;
+            var failure = await SaveAsync(turn, new TurnWrite(run.Session.Id, reply is null ? [] : [reply], run.ClaimId)).ConfigureAwait(false);
+            turn.Stored();
+            if ((turn.Failure ?? failure) is { } failed)
+            {
+                turn.Fail(failed);
+                yield return new TurnFailed(failed);
+                yield break;
+            }
+
+            turn.Outcome = ending == TurnEnding.Completed ? RunOutcome.Completed : RunOutcome.Incomplete;
+            yield return new StepStored(reply!, []);
+            yield return new TurnFinished(ending, run.TitleChanged ? run.Session : null);
+        }
+        finally
+        {
+            if (!turn.Finished)
+            {
+                // The client went away (or an event could not be written): what the turn produced is stored, cut
+                // short, and the claim released. Nobody waits for it; the writer keeps it until it is stored.
+                if (turn.Outcome == RunOutcome.Running)
+                {
+                    turn.Outcome = RunOutcome.ClientCancelled;
+                }
+
+                var pending = writer.WriteAsync(new TurnWrite(run.Session.Id, turn.Current is { } step ? Cut(run, turn, step) : [], run.ClaimId));
+                _ = pending.ContinueWith(
+                    static (t, state) => LogPersistFailed((ILogger)state!, t.Exception!),
+                    logger,
+                    CancellationToken.None,
+                    TaskContinuationOptions.OnlyOnFaulted,
+                    TaskScheduler.Default);
+            }
+
+            await lease.DisposeAsync().ConfigureAwait(false);
+            Record(run.Session.Id, turn);
+        }
+    }
+
+    /// <summary>A step cut short: its text, and its calls only if they ran or are recorded as not run, each with a result.</summary>
+    private static List<ChatMessage> Cut(StartedRun run, TurnState turn, StepDraft step)
+    {
+        var results = step.Results.ToList();
+        results.AddRange(step.Calls.Skip(results.Count).Select(c =>
+            ChatMessage.FromTool(run.Session.Id, c.Id, Toolbox.Serialize(ToolOutcome.Failed(NotRun)), turn.Clock.Next())));
+        return [step.ToMessage(MessageStatus.Incomplete, withCalls: step.Results.Count > 0), .. step.Results.Count > 0 ? results : []];
+    }
+
+    /// <summary>Waits for a write; null when stored, else the failure to tell the client (the write itself is never dropped).</summary>
+    private async Task<string?> SaveAsync(TurnState turn, TurnWrite write)
+    {
+        var pending = writer.WriteAsync(write);
+        try
+        {
+            await pending.WaitAsync(options.Value.SaveWait).ConfigureAwait(false);
+            return null;
+        }
+        catch (TimeoutException)
+        {
+            LogSaveDelayed(logger, write.SessionId);
+            return SaveDelayed;
+        }
+        catch (Exception ex)
+        {
+            LogPersistFailed(logger, ex);
+            if (write.ReleaseClaimId is { } claim)
+            {
+                await TryReleaseClaimAsync(write.SessionId, claim).ConfigureAwait(false);
+            }
+
+            turn.Outcome = RunOutcome.Failed;
+            return SaveFailure;
+        }
+    }
+
+    private string Describe(Exception ex)
+    {
+        if (ex is ChatModelException)
+        {
+            LogUpstreamFailed(logger, ex.Message, model.Name);
+            return ex.Message;
+        }
+
+        LogRunFailed(logger, ex, model.Name);
+        return GenericFailure;
+    }
+
+    // Without this the session would answer RUN_IN_PROGRESS until the claim lapses.
+    private async Task TryReleaseClaimAsync(Guid sessionId, Guid claimId)
+    {
+        try
+        {
+            await turns.ReleaseRunClaimAsync(sessionId, claimId, CancellationToken.None).ConfigureAwait(false);
+        }
+        catch (Exception ex)
+        {
+            LogReleaseFailed(logger, ex, sessionId);
+        }
+    }
+
+    private void Record(Guid sessionId, TurnState turn)
+    {
+        var total = Stopwatch.GetElapsedTime(turn.StartedAt).TotalMilliseconds;
+        double? ttft = turn.FirstTokenAt is { } t ? Stopwatch.GetElapsedTime(turn.StartedAt, t).TotalMilliseconds : null;
+        var outcome = turn.Outcome.ToString();
+        metrics.RunEnded(outcome, total, ttft, turn.Steps);
+        LogRunFinished(
+            logger, sessionId, model.Name, outcome, ttft, total, turn.Steps, turn.ToolCalls,
+            turn.Usage?.PromptTokens, turn.Usage?.CompletionTokens, turn.Usage?.TotalTokens);
+    }
+
+    [LoggerMessage(Level = LogLevel.Information, Message =
+        "Run on session {SessionId} with {Model} ended {Outcome}: first token {TimeToFirstTokenMs} ms, total {DurationMs} ms, " +
+        "{Steps} steps, {ToolCalls} tool calls, tokens {PromptTokens} in / {CompletionTokens} out / {TotalTokens} total")]
+    private static partial void LogRunFinished(
+        ILogger logger, Guid sessionId, string model, string outcome, double? timeToFirstTokenMs, double durationMs, int steps, int toolCalls,
+        int? promptTokens, int? completionTokens, int? totalTokens);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Upstream model {Model} failed: {Reason}")]
+    private static partial void LogUpstreamFailed(ILogger logger, string reason, string model);
+
+    [LoggerMessage(Level = LogLevel.Error, Message = "Run with {Model} failed unexpectedly")]
+    private static partial void LogRunFailed(ILogger logger, Exception ex, string model);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Could not release the run claim on session {SessionId}; it lapses by itself")]
+    private static partial void LogReleaseFailed(ILogger logger, Exception ex, Guid sessionId);
+
+    [LoggerMessage(Level = LogLevel.Error, Message = "A turn's messages could not be stored")]
+    private static partial void LogPersistFailed(ILogger logger, Exception ex);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "The reply of session {SessionId} is still queued for storage; the client was told")]
+    private static partial void LogSaveDelayed(ILogger logger, Guid sessionId);
+}

@@ -1,0 +1,125 @@
+using System.Diagnostics;
+using System.Text;
+using ChatKit.Application.Abstractions;
+using ChatKit.Application.Runs.StartRun;
+using ChatKit.Domain.Sessions;
+using ChatKit.Domain.Text;
+
+namespace ChatKit.Application.Runs.Engine;
+
+public enum RunOutcome
+{
+    Running,
+    Completed,
+    Incomplete,
+    UpstreamError,
+    Failed,
+    ClientCancelled,
+}
+
+/// <summary>The mutable facts of one running turn: its steps so far, usage, outcome and timings.</summary>
+internal sealed class TurnState(StartedRun run, TurnClock turnClock)
+{
+    public TurnClock Clock { get; } = turnClock;
+
+    public long StartedAt { get; } = Stopwatch.GetTimestamp();
+
+    public long? FirstTokenAt { get; set; }
+
+    public RunOutcome Outcome { get; set; } = RunOutcome.Running;
+
+    /// <summary>The turn's last write (the one that releases the claim) has been handed to the writer.</summary>
+    public bool Finished { get; set; }
+
+    public string? Failure { get; private set; }
+
+    public int Steps { get; private set; }
+
+    public int ToolCalls { get; private set; }
+
+    public TokenUsage? Usage { get; private set; }
+
+    /// <summary>The step being produced and not yet stored; null once stored.</summary>
+    public StepDraft? Current { get; private set; }
+
+    public TurnEnding Ending => Current?.Finish switch
+    {
+        ModelFinish.Length => TurnEnding.LengthLimit,
+        ModelFinish.ContentFilter => TurnEnding.ContentFilter,
+        _ => TurnEnding.Completed,
+    };
+
+    public StepDraft BeginStep(string model)
+    {
+        Steps++;
+        Current = new StepDraft(run.Session.Id, Clock.Next(), model, this);
+        return Current;
+    }
+
+    public void Stored()
+    {
+        ToolCalls += Current?.Results.Count ?? 0;
+        Current = null;
+    }
+
+    public void Fail(string message)
+    {
+        Failure ??= message;
+        if (Outcome == RunOutcome.Running)
+        {
+            Outcome = RunOutcome.UpstreamError;
+        }
+    }
+
+    public void AddUsage(TokenUsage? usage) => Usage = TokenUsage.Sum(Usage, usage);
+}
+
+/// <summary>One model call's output as it arrives: text, whole tool calls, usage, finish reason, and the results of its calls.</summary>
+internal sealed class StepDraft(Guid sessionId, DateTime createdAt, string model, TurnState turn)
+{
+    public Guid Id { get; } = Guid.CreateVersion7();
+
+    public DateTime CreatedAt { get; } = createdAt;
+
+    public StringBuilder Text { get; } = new();
+
+    public List<ToolCall> Calls { get; } = [];
+
+    public List<ChatMessage> Results { get; } = [];
+
+    public ModelFinish? Finish { get; private set; }
+
+    public TokenUsage? Usage { get; private set; }
+
+    public void Absorb(ChatModelUpdate update)
+    {
+        if (update.ToolCall is { } call)
+        {
+            // Model output goes into jsonb: make it storable, and give a call without an id one the history can pair.
+            Calls.Add(new ToolCall(
+                string.IsNullOrEmpty(call.Id) ? "call_" + Guid.NewGuid().ToString("N") : StorableText.Repair(call.Id),
+                "function",
+                new ToolCallFunction(StorableText.Repair(call.Function.Name), StorableText.Repair(call.Function.Arguments))));
+        }
+
+        if (update.Usage is { } usage)
+        {
+            Usage = TokenUsage.Sum(Usage, usage);
+            turn.AddUsage(usage);
+        }
+
+        Finish = update.Finish ?? Finish;
+    }
+
+    /// <param name="withCalls">Whether the stored message carries the step's calls (only when each has its result).</param>
+    public ChatMessage ToMessage(MessageStatus status, bool withCalls = true) => new(
+        Id,
+        sessionId,
+        MessageRole.Assistant,
+        [new ContentPart(ContentPart.OutputText, Text.ToString())],
+        withCalls && Calls.Count > 0 ? Calls.ToList() : null,
+        status,
+        CreatedAt,
+        model,
+        Usage);
+}

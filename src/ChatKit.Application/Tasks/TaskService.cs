@@ -1,0 +1,151 @@
+using ChatKit.Application.Abstractions;
+using ChatKit.Application.Common;
+using ChatKit.Domain.Sessions;
+using ChatKit.Domain.Tasks;
+using Microsoft.Extensions.Options;
+
+namespace ChatKit.Application.Tasks;
+
+/// <summary>A new task as asked for; the rules decide what is stored.</summary>
+public sealed record TaskDraft(string? Title, string? Description = null, string? Priority = null, IReadOnlyList<string?>? Tags = null);
+
+/// <summary>What to change on a task; null leaves a field as it is.</summary>
+public sealed record TaskChanges(
+    string? Title = null, string? Description = null, string? Priority = null, bool? Completed = null, IReadOnlyList<string?>? Tags = null);
+
+public sealed class TaskOptions
+{
+    /// <summary><c>MAX_TASKS_PER_USER</c>; 0 = unlimited.</summary>
+    public int MaxTasksPerUser { get; set; } = 500;
+}
+
+/// <summary>
+/// Every change to a user's tasks, used by the REST endpoints and the assistant's tools alike, so both obey the
+/// same rules. A task id that is not a UUID, does not exist or is someone else's is the same 404.
+/// </summary>
+public sealed class TaskService(ITaskStore store, TimeProvider clock, IOptions<TaskOptions> options)
+{
+    public async Task<Result<TaskItem>> AddAsync(string userId, TaskDraft draft, CancellationToken ct)
+    {
+        var titleError = TaskRules.Title(draft.Title, out var title);
+        var descriptionError = TaskRules.Description(draft.Description, out var description);
+        var priorityError = TaskRules.Priority(draft.Priority, out var priority);
+        var tagsError = TaskRules.Tags(draft.Tags, out var tags);
+        if ((titleError ?? descriptionError ?? priorityError ?? tagsError) is { } error)
+        {
+            return Errors.Invalid(error.Field, error.Message);
+        }
+
+        var now = SessionRules.ToStoragePrecision(clock.GetUtcNow());
+        var task = new TaskItem(Guid.CreateVersion7(), userId, title, description, false, priority, tags, now, now);
+        var max = options.Value.MaxTasksPerUser;
+        return await store.TryAddAsync(task, max, ct).ConfigureAwait(false) ? task : Errors.TaskLimit(max);
+    }
+
+    public async Task<Result<TaskItem>> GetAsync(string userId, string rawId, CancellationToken ct) =>
+        Guid.TryParse(rawId, out var id) && await store.GetAsync(id, userId, ct).ConfigureAwait(false) is { } task
+            ? task
+            : Errors.TaskNotFound(rawId);
+
+    public async Task<Result<TaskItem>> UpdateAsync(string userId, string rawId, TaskChanges changes, CancellationToken ct)
+    {
+        var found = await GetAsync(userId, rawId, ct).ConfigureAwait(false);
+        if (!found.IsSuccess)
+        {
+            return found;
+        }
+
+        var task = found.Value;
+        var error = Apply(changes, ref task);
+        if (error is not null)
+        {
+            return Errors.Invalid(error.Field, error.Message);
+        }
+
+        return await SaveAsync(task, rawId, ct).ConfigureAwait(false);
+    }
+
+    public async Task<Result<TaskItem>> AddTagsAsync(string userId, string rawId, IReadOnlyList<string?> added, CancellationToken ct)
+    {
+        var found = await GetAsync(userId, rawId, ct).ConfigureAwait(false);
+        if (!found.IsSuccess)
+        {
+            return found;
+        }
+
+        return TaskRules.AddTags(found.Value.Tags, added, out var tags) is { } error
+            ? Errors.Invalid(error.Field, error.Message)
+            : await SaveAsync(found.Value with { Tags = tags }, rawId, ct).ConfigureAwait(false);
+    }
+
+    public async Task<Result<TaskItem>> RemoveTagsAsync(string userId, string rawId, IReadOnlyList<string?> removed, CancellationToken ct)
+    {
+        var found = await GetAsync(userId, rawId, ct).ConfigureAwait(false);
+        return found.IsSuccess
+            ? await SaveAsync(found.Value with { Tags = TaskRules.RemoveTags(found.Value.Tags, removed) }, rawId, ct).ConfigureAwait(false)
+            : found;
+    }
+
+    public async Task<Result<Guid>> DeleteAsync(string userId, string rawId, CancellationToken ct) =>
+        Guid.TryParse(rawId, out var id) && await store.DeleteAsync(id, userId, ct).ConfigureAwait(false)
+            ? id
+            : Errors.TaskNotFound(rawId);
+
+    public Task<TaskPage> ListAsync(string userId, TaskQuery query, CancellationToken ct) => store.ListAsync(userId, query, ct);
+
+    public Task<IReadOnlyList<TagCount>> ListTagsAsync(string userId, CancellationToken ct) => store.ListTagsAsync(userId, ct);
+
+    private async Task<Result<TaskItem>> SaveAsync(TaskItem task, string rawId, CancellationToken ct)
+    {
+        var updatedAt = SessionRules.ToStoragePrecision(clock.GetUtcNow());
+        task = task with { UpdatedAt = updatedAt > task.UpdatedAt ? updatedAt : task.UpdatedAt.AddTicks(10) };
+        return await store.UpdateAsync(task, ct).ConfigureAwait(false) ? task : Errors.TaskNotFound(rawId);
+    }
+
+    /// <summary>Applies each given change in turn; the first broken rule stops it.</summary>
+    private static TaskFieldError? Apply(TaskChanges changes, ref TaskItem task)
+    {
+        if (changes.Title is not null)
+        {
+            if (TaskRules.Title(changes.Title, out var title) is { } error)
+            {
+                return error;
+            }
+
+            task = task with { Title = title };
+        }
+
+        if (changes.Description is not null)
+        {
+            if (TaskRules.Description(changes.Description, out var description) is { } error)
+            {
+                return error;
+            }
+
+            task = task with { Description = description };
+        }
+
+        if (changes.Priority is not null)
+        {
+            if (TaskRules.Priority(changes.Priority, out var priority) is { } error)
+            {
+                return error;
+            }
+
+            task = task with { Priority = priority };
+        }
+
+        if (changes.Tags is not null)
+        {
+            if (TaskRules.Tags(changes.Tags, out var tags) is { } error)
+            {
+                return error;
+            }
+
+            task = task with { Tags = tags };
+        }
+
+        task = task with { Completed = changes.Completed ?? task.Completed };
+        return null;
+    }
+}

@@ -1,0 +1,25 @@
+using ChatKit.Application.Abstractions;
+using ChatKit.Application.Tasks;
+
+namespace ChatKit.Application.Tools;
+
+public sealed class AddTagsTool(TaskService tasks) : IAgentTool
+{
+    public ToolDefinition Definition { get; } = new(
+        "add_tags",
+        "Add tags to a task (tags it already has are kept once).",
+        TaskToolResults.Schema("""
+            {"type":"object","properties":{
+              "task_id":{"type":"string"},
+              "tags":{"type":"array","items":{"type":"string"}}},
+             "required":["task_id","tags"]}
+            """));
+
+    public string Title(ToolArguments args) => $"Tagging a task with {string.Join(", ", args.Strings("tags") ?? [])}";
+
+    public async Task<ToolOutcome> InvokeAsync(string userId, ToolArguments args, CancellationToken ct) =>
+        TaskToolResults.Of(
+            await tasks.AddTagsAsync(userId, args.RequiredString("task_id"), args.RequiredStrings("tags"), ct).ConfigureAwait(false),
+            t => new() { ["task_id"] = t.Id.ToString(), ["tags"] = TaskToolResults.Tags(t.Tags) },
+            t => $"{TaskToolResults.Quote(t.Title)} is tagged {string.Join(", ", t.Tags)}");
+}

@@ -1,0 +1,30 @@
+using ChatKit.Application.Abstractions;
+using ChatKit.Application.Tasks;
+
+namespace ChatKit.Application.Tools;
+
+public sealed class AddTaskTool(TaskService tasks) : IAgentTool
+{
+    public ToolDefinition Definition { get; } = new(
+        "add_task",
+        "Add a new task to the user's task list.",
+        TaskToolResults.Schema("""
+            {"type":"object","properties":{
+              "title":{"type":"string","description":"Short title of the task (1-200 characters)"},
+              "description":{"type":"string","description":"Optional details"},
+              "priority":{"type":"string","enum":["low","medium","high"]},
+              "tags":{"type":"array","items":{"type":"string"},"description":"Up to 10 tags"}},
+             "required":["title"]}
+            """));
+
+    public string Title(ToolArguments args) => $"Adding task {TaskToolResults.Quote(args.String("title") ?? string.Empty)}";
+
+    public async Task<ToolOutcome> InvokeAsync(string userId, ToolArguments args, CancellationToken ct)
+    {
+        var draft = new TaskDraft(args.RequiredString("title"), args.String("description"), args.String("priority"), args.Strings("tags"));
+        return TaskToolResults.Of(
+            await tasks.AddAsync(userId, draft, ct).ConfigureAwait(false),
+            t => new() { ["task_id"] = t.Id.ToString(), ["title"] = t.Title },
+            t => $"Added {TaskToolResults.Quote(t.Title)}");
+    }
+}

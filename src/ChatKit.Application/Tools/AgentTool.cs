@@ -1,0 +1,105 @@
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using ChatKit.Application.Abstractions;
+
+namespace ChatKit.Application.Tools;
+
+/// <summary>What a tool call produced: the result sent back to the model, and a short outcome for people.</summary>
+public sealed record ToolOutcome(bool Success, JsonObject Result, string Summary)
+{
+    public static ToolOutcome Failed(string reason) =>
+        new(false, new JsonObject { ["success"] = false, ["error"] = reason }, reason);
+}
+
+/// <summary>A model's arguments were missing, of the wrong type or out of range; the message is sent back to the model.</summary>
+public sealed class ToolArgumentException : Exception
+{
+    public ToolArgumentException()
+        : base("invalid arguments")
+    {
+    }
+
+    public ToolArgumentException(string message)
+        : base(message)
+    {
+    }
+
+    public ToolArgumentException(string message, Exception innerException)
+        : base(message, innerException)
+    {
+    }
+}
+
+/// <summary>
+/// One tool the assistant is offered. Defined once, served to the in-app agent (and, through the same
+/// definition, to other doors): a name, a description and a parameter schema, a human title for a call, and
+/// the action, always for the user the request was authenticated as.
+/// </summary>
+public interface IAgentTool
+{
+    ToolDefinition Definition { get; }
+
+    /// <summary>A sentence for the person watching, e.g. <c>Adding task “Buy milk”</c>.</summary>
+    string Title(ToolArguments args);
+
+    Task<ToolOutcome> InvokeAsync(string userId, ToolArguments args, CancellationToken ct);
+}
+
+/// <summary>Typed reads of a call's JSON arguments; a wrong shape is a <see cref="ToolArgumentException"/>.</summary>
+public sealed class ToolArguments(JsonElement root)
+{
+    public static ToolArguments Empty { get; } = new(JsonDocument.Parse("{}").RootElement);
+
+    /// <summary>Parses the model's argument text; an empty text is an empty object.</summary>
+    public static ToolArguments Parse(string? json)
+    {
+        if (string.IsNullOrWhiteSpace(json))
+        {
+            return Empty;
+        }
+
+        try
+        {
+            var element = JsonDocument.Parse(json).RootElement;
+            return element.ValueKind == JsonValueKind.Object
+                ? new ToolArguments(element)
+                : throw new ToolArgumentException("arguments must be a JSON object");
+        }
+        catch (JsonException)
+        {
+            throw new ToolArgumentException("arguments are not valid JSON");
+        }
+    }
+
+    public string? String(string name) => Get(name) switch
+    {
+        null => null,
+        { ValueKind: JsonValueKind.String } v => v.GetString(),
+        _ => throw new ToolArgumentException($"{name} must be a string"),
+    };
+
+    public string RequiredString(string name) =>
+        String(name) is { Length: > 0 } value ? value : throw new ToolArgumentException($"{name} is required");
+
+    public bool? Bool(string name) => Get(name) switch
+    {
+        null => null,
+        { ValueKind: JsonValueKind.True } => true,
+        { ValueKind: JsonValueKind.False } => false,
+        _ => throw new ToolArgumentException($"{name} must be true or false"),
+    };
+
+    public IReadOnlyList<string?>? Strings(string name) => Get(name) switch
+    {
+        null => null,
+        { ValueKind: JsonValueKind.Array } v when v.EnumerateArray().All(e => e.ValueKind == JsonValueKind.String) =>
+            v.EnumerateArray().Select(e => e.GetString()).ToList(),
+        _ => throw new ToolArgumentException($"{name} must be a list of strings"),
+    };
+
+    public IReadOnlyList<string?> RequiredStrings(string name) =>
+        Strings(name) is { Count: > 0 } values ? values : throw new ToolArgumentException($"{name} is required");
+
+    private JsonElement? Get(string name) =>
+        root.TryGetProperty(name, out var value) && value.ValueKind != JsonValueKind.Null ? value : null;
+}

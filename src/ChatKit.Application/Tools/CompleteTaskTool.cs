@@ -1,0 +1,29 @@
+using ChatKit.Application.Abstractions;
+using ChatKit.Application.Tasks;
+
+namespace ChatKit.Application.Tools;
+
+/// <summary>Sets <c>completed</c> as asked (the original toggled it, so a repeated call undid itself).</summary>
+public sealed class CompleteTaskTool(TaskService tasks) : IAgentTool
+{
+    public ToolDefinition Definition { get; } = new(
+        "complete_task",
+        "Mark a task as completed (or, with completed=false, as not completed).",
+        TaskToolResults.Schema("""
+            {"type":"object","properties":{
+              "task_id":{"type":"string","description":"The task's id"},
+              "completed":{"type":"boolean","description":"Default true"}},
+             "required":["task_id"]}
+            """));
+
+    public string Title(ToolArguments args) => args.Bool("completed") == false ? "Marking a task as not done" : "Marking a task as done";
+
+    public async Task<ToolOutcome> InvokeAsync(string userId, ToolArguments args, CancellationToken ct)
+    {
+        var completed = args.Bool("completed") ?? true;
+        return TaskToolResults.Of(
+            await tasks.UpdateAsync(userId, args.RequiredString("task_id"), new TaskChanges(Completed: completed), ct).ConfigureAwait(false),
+            t => new() { ["task_id"] = t.Id.ToString(), ["completed"] = t.Completed },
+            t => $"Marked {TaskToolResults.Quote(t.Title)} {(t.Completed ? "done" : "not done")}");
+    }
+}

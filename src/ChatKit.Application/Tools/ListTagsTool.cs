@@ -1,0 +1,22 @@
+using System.Text.Json.Nodes;
+using ChatKit.Application.Abstractions;
+using ChatKit.Application.Tasks;
+
+namespace ChatKit.Application.Tools;
+
+public sealed class ListTagsTool(TaskService tasks) : IAgentTool
+{
+    public ToolDefinition Definition { get; } = new(
+        "list_tags",
+        "List every tag the user's tasks carry, with how many tasks carry each.",
+        TaskToolResults.Schema("""{"type":"object","properties":{}}"""));
+
+    public string Title(ToolArguments args) => "Listing tags";
+
+    public async Task<ToolOutcome> InvokeAsync(string userId, ToolArguments args, CancellationToken ct)
+    {
+        var tags = await tasks.ListTagsAsync(userId, ct).ConfigureAwait(false);
+        var list = new JsonArray(tags.Select(t => (JsonNode)new JsonObject { ["tag"] = t.Tag, ["count"] = t.Count }).ToArray());
+        return new ToolOutcome(true, new JsonObject { ["success"] = true, ["tags"] = list }, tags.Count == 1 ? "Found 1 tag" : $"Found {tags.Count} tags");
+    }
+}

@@ -1,0 +1,25 @@
+using ChatKit.Application.Abstractions;
+using ChatKit.Application.Tasks;
+
+namespace ChatKit.Application.Tools;
+
+public sealed class RemoveTagsTool(TaskService tasks) : IAgentTool
+{
+    public ToolDefinition Definition { get; } = new(
+        "remove_tags",
+        "Remove tags from a task.",
+        TaskToolResults.Schema("""
+            {"type":"object","properties":{
+              "task_id":{"type":"string"},
+              "tags":{"type":"array","items":{"type":"string"}}},
+             "required":["task_id","tags"]}
+            """));
+
+    public string Title(ToolArguments args) => $"Removing tags {string.Join(", ", args.Strings("tags") ?? [])}";
+
+    public async Task<ToolOutcome> InvokeAsync(string userId, ToolArguments args, CancellationToken ct) =>
+        TaskToolResults.Of(
+            await tasks.RemoveTagsAsync(userId, args.RequiredString("task_id"), args.RequiredStrings("tags"), ct).ConfigureAwait(false),
+            t => new() { ["task_id"] = t.Id.ToString(), ["tags"] = TaskToolResults.Tags(t.Tags) },
+            t => t.Tags.Count == 0 ? $"{TaskToolResults.Quote(t.Title)} has no tags" : $"{TaskToolResults.Quote(t.Title)} is tagged {string.Join(", ", t.Tags)}");
+}

@@ -1,0 +1,76 @@
+using System.Text.Json;
+using ChatKit.Application.Abstractions;
+using ChatKit.Domain.Sessions;
+using Microsoft.Extensions.Logging;
+
+namespace ChatKit.Application.Tools;
+
+/// <summary>
+/// The tools on offer and the one way to run a call: parse its arguments, find the tool, act for the given user.
+/// Whatever goes wrong in a call (unknown name, bad JSON, wrong arguments, a broken rule, even a fault) becomes a
+/// <c>{"success":false,"error"}</c> result for the model, never a failed run.
+/// </summary>
+public sealed partial class Toolbox
+{
+    private readonly Dictionary<string, IAgentTool> _tools;
+    private readonly ILogger<Toolbox> _logger;
+
+    public Toolbox(IEnumerable<IAgentTool> tools, ILogger<Toolbox> logger)
+    {
+        _tools = tools.ToDictionary(t => t.Definition.Name, StringComparer.Ordinal);
+        Definitions = _tools.Values.Select(t => t.Definition).OrderBy(d => d.Name, StringComparer.Ordinal).ToList();
+        _logger = logger;
+    }
+
+    public IReadOnlyList<ToolDefinition> Definitions { get; }
+
+    public bool Knows(ToolCall call) => _tools.ContainsKey(call.Function.Name);
+
+    /// <summary>A sentence describing the call for the person watching; never fails.</summary>
+    public string TitleOf(ToolCall call)
+    {
+        if (!_tools.TryGetValue(call.Function.Name, out var tool))
+        {
+            return $"Calling an unknown tool ({call.Function.Name})";
+        }
+
+        try
+        {
+            return tool.Title(ToolArguments.Parse(call.Function.Arguments));
+        }
+        catch (ToolArgumentException)
+        {
+            return $"Calling {call.Function.Name}";
+        }
+    }
+
+    public async Task<ToolOutcome> InvokeAsync(string userId, ToolCall call, CancellationToken ct)
+    {
+        if (!_tools.TryGetValue(call.Function.Name, out var tool))
+        {
+            return ToolOutcome.Failed($"unknown tool: {call.Function.Name}");
+        }
+
+        try
+        {
+            return await tool.InvokeAsync(userId, ToolArguments.Parse(call.Function.Arguments), ct).ConfigureAwait(false);
+        }
+        catch (ToolArgumentException ex)
+        {
+            return ToolOutcome.Failed(ex.Message);
+        }
+        catch (Exception ex) when (ex is not OperationCanceledException || !ct.IsCancellationRequested)
+        {
+            // The arguments are not logged: they are the user's words.
+            LogToolFailed(_logger, ex, call.Function.Name);
+            return ToolOutcome.Failed("the tool failed unexpectedly; try again later");
+        }
+    }
+
+    public static string Serialize(ToolOutcome outcome) => outcome.Result.ToJsonString(JsonOptions);
+
+    private static readonly JsonSerializerOptions JsonOptions = new() { Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping };
+
+    [LoggerMessage(Level = LogLevel.Error, Message = "Tool {Tool} failed unexpectedly")]
+    private static partial void LogToolFailed(ILogger logger, Exception ex, string tool);
+}

@@ -1,0 +1,29 @@
+using ChatKit.Application.Abstractions;
+using ChatKit.Application.Tasks;
+using ChatKit.Domain.Tasks;
+
+namespace ChatKit.Application.Tools;
+
+public sealed class UpdatePriorityTool(TaskService tasks) : IAgentTool
+{
+    public ToolDefinition Definition { get; } = new(
+        "update_priority",
+        "Set a task's priority.",
+        TaskToolResults.Schema("""
+            {"type":"object","properties":{
+              "task_id":{"type":"string"},
+              "priority":{"type":"string","enum":["low","medium","high"]}},
+             "required":["task_id","priority"]}
+            """));
+
+    public string Title(ToolArguments args) => $"Setting a task's priority to {args.String("priority")}";
+
+    public async Task<ToolOutcome> InvokeAsync(string userId, ToolArguments args, CancellationToken ct)
+    {
+        var changes = new TaskChanges(Priority: args.RequiredString("priority"));
+        return TaskToolResults.Of(
+            await tasks.UpdateAsync(userId, args.RequiredString("task_id"), changes, ct).ConfigureAwait(false),
+            t => new() { ["task_id"] = t.Id.ToString(), ["priority"] = TaskRules.Name(t.Priority) },
+            t => $"{TaskToolResults.Quote(t.Title)} is now {TaskRules.Name(t.Priority)} priority");
+    }
+}

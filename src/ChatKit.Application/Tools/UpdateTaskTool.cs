@@ -1,0 +1,31 @@
+using ChatKit.Application.Abstractions;
+using ChatKit.Application.Tasks;
+
+namespace ChatKit.Application.Tools;
+
+public sealed class UpdateTaskTool(TaskService tasks) : IAgentTool
+{
+    public ToolDefinition Definition { get; } = new(
+        "update_task",
+        "Change a task's title, description or priority.",
+        TaskToolResults.Schema("""
+            {"type":"object","properties":{
+              "task_id":{"type":"string"},
+              "title":{"type":"string"},
+              "description":{"type":"string"},
+              "priority":{"type":"string","enum":["low","medium","high"]}},
+             "required":["task_id"]}
+            """));
+
+    public string Title(ToolArguments args) =>
+        args.String("title") is { } title ? $"Renaming a task to {TaskToolResults.Quote(title)}" : "Updating a task";
+
+    public async Task<ToolOutcome> InvokeAsync(string userId, ToolArguments args, CancellationToken ct)
+    {
+        var changes = new TaskChanges(args.String("title"), args.String("description"), args.String("priority"));
+        return TaskToolResults.Of(
+            await tasks.UpdateAsync(userId, args.RequiredString("task_id"), changes, ct).ConfigureAwait(false),
+            t => new() { ["task_id"] = t.Id.ToString(), ["title"] = t.Title },
+            t => $"Updated {TaskToolResults.Quote(t.Title)}");
+    }
+}

@@ -1,0 +1,196 @@
+using System.ClientModel;
+using System.ClientModel.Primitives;
+using System.Runtime.CompilerServices;
+using System.Text;
+using System.Text.Json;
+using ChatKit.Application.Abstractions;
+using ChatKit.Domain.Sessions;
+using Microsoft.Extensions.AI;
+using Microsoft.Extensions.Options;
+using OpenAI;
+using OpenAI.Chat;
+using AiChatMessage = Microsoft.Extensions.AI.ChatMessage;
+
+namespace ChatKit.Infrastructure.Llm;
+
+/// <summary>
+/// OpenRouter, or any OpenAI-compatible server, through <see cref="IChatClient"/> (Microsoft.Extensions.AI's
+/// OpenAI adapter) over an <see cref="IHttpClientFactory"/> client that carries <c>HTTP-Referer</c>/<c>X-Title</c>,
+/// normalises streamed tool calls (<see cref="ToolCallStreamNormalizer"/>) and closes the upstream when the
+/// caller cancels. No retries: a retried stream would repeat text the user has already seen. A call that ends
+/// without a finish reason was cut (a proxy closing the connection cleanly mid-reply) and fails as such.
+/// </summary>
+internal sealed class ChatClientModel(IHttpClientFactory httpClients, IOptions<LlmOptions> options) : IChatModel
+{
+    // One client for the process: building its pipeline per run costs measurable time to first token, and the
+    // handler's PooledConnectionLifetime already recycles connections (so the factory's rotation is not needed).
+    private readonly Lazy<IChatClient> _client = new(() => new ChatClient(
+        options.Value.Model,
+        new ApiKeyCredential(options.Value.ApiKey!),
+        new OpenAIClientOptions
+        {
+            Endpoint = options.Value.BaseUrl,
+            Transport = new HttpClientPipelineTransport(httpClients.CreateClient(LlmOptions.HttpClientName)),
+            RetryPolicy = new ClientRetryPolicy(maxRetries: 0),
+            NetworkTimeout = TimeSpan.FromSeconds(options.Value.TimeoutSeconds + 5),
+        }).AsIChatClient());
+
+    public string Name => options.Value.Model;
+
+    public async IAsyncEnumerable<ChatModelUpdate> StreamAsync(ChatPrompt prompt, [EnumeratorCancellation] CancellationToken ct)
+    {
+        var o = options.Value;
+        var timeout = TimeSpan.FromSeconds(o.TimeoutSeconds);
+
+        // Cancels on the caller's token (client gone) or when the upstream stays silent too long.
+        using var idle = CancellationTokenSource.CreateLinkedTokenSource(ct);
+        idle.CancelAfter(timeout);
+        AbortOnCancelHandler.CallerToken.Value = idle.Token;
+        var updates = _client.Value.GetStreamingResponseAsync(ToMessages(prompt), ToOptions(prompt), idle.Token).GetAsyncEnumerator(idle.Token);
+        var calls = new SortedDictionary<int, CallParts>();
+        ModelFinish? finish = null;
+        try
+        {
+            while (true)
+            {
+                ChatResponseUpdate update;
+                try
+                {
+                    if (!await updates.MoveNextAsync().ConfigureAwait(false))
+                    {
+                        break;
+                    }
+
+                    update = updates.Current;
+                }
+                catch (Exception ex) when (!ct.IsCancellationRequested && Translate(ex, o.TimeoutSeconds) is { } failure)
+                {
+                    throw failure;
+                }
+
+                idle.CancelAfter(timeout);
+
+                // Calls are assembled from the raw deltas, not from the adapter's parsed FunctionCallContent: that one
+                // drops an argument text that is not valid JSON, and the model's exact text is what gets stored.
+                if (update.RawRepresentation is StreamingChatCompletionUpdate raw)
+                {
+                    foreach (var part in raw.ToolCallUpdates)
+                    {
+                        if (!calls.TryGetValue(part.Index, out var call))
+                        {
+                            calls[part.Index] = call = new CallParts();
+                        }
+
+                        call.Id ??= string.IsNullOrEmpty(part.ToolCallId) ? null : part.ToolCallId;
+                        call.Name ??= string.IsNullOrEmpty(part.FunctionName) ? null : part.FunctionName;
+                        if (part.FunctionArgumentsUpdate is { } args && !args.IsEmpty)
+                        {
+                            call.Arguments.Append(args.ToString());
+                        }
+                    }
+                }
+
+                finish = Finish(update.FinishReason) ?? finish;
+                var usage = update.Contents.OfType<UsageContent>().Select(u => u.Details).FirstOrDefault();
+                var text = update.Text;
+                if (text.Length > 0 || usage is not null)
+                {
+                    yield return new ChatModelUpdate(
+                        text.Length > 0 ? text : null,
+                        usage is null ? null : new TokenUsage(
+                            (int)(usage.InputTokenCount ?? 0), (int)(usage.OutputTokenCount ?? 0), (int)(usage.TotalTokenCount ?? 0)));
+                }
+            }
+        }
+        finally
+        {
+            await updates.DisposeAsync().ConfigureAwait(false);
+        }
+
+        if (finish is null && !ct.IsCancellationRequested)
+        {
+            throw new ChatModelException("The model service's reply was cut off before it finished.");
+        }
+
+        foreach (var call in calls.Values)
+        {
+            yield return new ChatModelUpdate(null, ToolCall: new ToolCall(
+                call.Id ?? string.Empty, "function", new ToolCallFunction(call.Name ?? string.Empty, call.Arguments.ToString())));
+        }
+
+        yield return new ChatModelUpdate(null, Finish: finish);
+    }
+
+    private static ModelFinish? Finish(Microsoft.Extensions.AI.ChatFinishReason? reason) =>
+        reason is not { } r ? null
+        : r == Microsoft.Extensions.AI.ChatFinishReason.Length ? ModelFinish.Length
+        : r == Microsoft.Extensions.AI.ChatFinishReason.ContentFilter ? ModelFinish.ContentFilter
+        : r == Microsoft.Extensions.AI.ChatFinishReason.ToolCalls ? ModelFinish.ToolCalls
+        : ModelFinish.Stop;
+
+    private static ChatOptions? ToOptions(ChatPrompt prompt) => prompt.Tools.Count == 0
+        ? null
+        : new ChatOptions
+        {
+            Tools = prompt.Tools.Select(t => (AITool)AIFunctionFactory.CreateDeclaration(t.Name, t.Description, t.Parameters)).ToList(),
+            ToolMode = ChatToolMode.Auto,
+        };
+
+    private static List<AiChatMessage> ToMessages(ChatPrompt prompt)
+    {
+        var messages = new List<AiChatMessage> { new(ChatRole.System, prompt.SystemPrompt) };
+        foreach (var m in prompt.Messages)
+        {
+            messages.Add(m.Role switch
+            {
+                MessageRole.Assistant when m.ToolCalls is { Count: > 0 } calls => new AiChatMessage(
+                    ChatRole.Assistant,
+                    [
+                        .. m.Text.Length > 0 ? [new TextContent(m.Text)] : Array.Empty<AIContent>(),
+                        .. calls.Select(c => new FunctionCallContent(c.Id, c.Function.Name, ArgumentsOf(c.Function.Arguments))),
+                    ]),
+                MessageRole.Assistant => new AiChatMessage(ChatRole.Assistant, m.Text),
+                MessageRole.Tool => new AiChatMessage(ChatRole.Tool, [new FunctionResultContent(m.ToolCallId!, m.Text)]),
+                _ => new AiChatMessage(ChatRole.User, m.Text),
+            });
+        }
+
+        return messages;
+    }
+
+    /// <summary>A stored call's arguments as the adapter wants them; text that is not a JSON object goes back as <c>{}</c>.</summary>
+    private static Dictionary<string, object?> ArgumentsOf(string json)
+    {
+        try
+        {
+            return JsonSerializer.Deserialize<Dictionary<string, object?>>(json) ?? [];
+        }
+        catch (JsonException)
+        {
+            return [];
+        }
+    }
+
+    /// <summary>Upstream failures become a <see cref="ChatModelException"/> whose text is safe to show a user.</summary>
+    internal static ChatModelException? Translate(Exception ex, int timeoutSeconds) => ex switch
+    {
+        ChatModelException same => same,
+        ClientResultException { Status: > 0 } r => new ChatModelException($"The model service answered with status {r.Status}.", ex),
+        OperationCanceledException or TimeoutException =>
+            new ChatModelException($"The model service did not answer within {timeoutSeconds} seconds.", ex),
+        JsonException or FormatException or InvalidOperationException or KeyNotFoundException or ArgumentException =>
+            new ChatModelException("The model service sent data that could not be read.", ex),
+        HttpRequestException or IOException or ClientResultException =>
+            new ChatModelException("The connection to the model service was lost.", ex),
+        _ => null,
+    };
+
+    private sealed class CallParts
+    {
+        public string? Id { get; set; }
+
+        public string? Name { get; set; }
+
+        public StringBuilder Arguments { get; } = new();
+    }
+}

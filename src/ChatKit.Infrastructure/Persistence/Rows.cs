@@ -1,0 +1,155 @@
+using System.Data;
+using System.Text.Json;
+using ChatKit.Application.Abstractions;
+using ChatKit.Application.Common;
+using ChatKit.Domain.Sessions;
+using Dapper;
+using Npgsql;
+
+namespace ChatKit.Infrastructure.Persistence;
+
+/// <summary>The row shapes, columns and conversions the stores share. Enum values are written and read by name, never by ordinal.</summary>
+internal static class Rows
+{
+    public const string SessionColumns = "id, user_id, title, created_at, updated_at, message_count";
+
+    public const string MessageColumns =
+        "m.id, m.session_id, m.role, m.content::text AS content, m.tool_calls::text AS tool_calls, m.status, m.created_at, " +
+        "m.model, m.prompt_tokens, m.completion_tokens, m.total_tokens, m.tool_call_id";
+
+    private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web)
+    {
+        PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower,
+    };
+
+    /// <summary>
+    /// Maps snake_case columns onto the row classes' properties. Registered per row type (not Dapper's process-wide
+    /// underscore switch), so nothing else in the process changes behaviour.
+    /// </summary>
+    public static void RegisterTypeMaps()
+    {
+        foreach (var type in new[] { typeof(SessionRow), typeof(MessageRow), typeof(TaskStore.TaskRow), typeof(TurnStore.TurnRow) })
+        {
+            SqlMapper.SetTypeMap(type, new CustomPropertyTypeMap(type, (t, column) =>
+                t.GetProperties().FirstOrDefault(p => string.Equals(p.Name, column.Replace("_", string.Empty, StringComparison.Ordinal), StringComparison.OrdinalIgnoreCase))!));
+        }
+    }
+
+    public static string Name(MessageRole role) => role switch
+    {
+        MessageRole.User => "user",
+        MessageRole.Assistant => "assistant",
+        MessageRole.Tool => "tool",
+        _ => throw new ArgumentOutOfRangeException(nameof(role)),
+    };
+
+    public static string Name(MessageStatus status) => status switch
+    {
+        MessageStatus.Completed => "completed",
+        MessageStatus.Incomplete => "incomplete",
+        _ => throw new ArgumentOutOfRangeException(nameof(status)),
+    };
+
+    public static Task InsertMessageAsync(NpgsqlConnection conn, IDbTransaction tx, ChatMessage m, CancellationToken ct) =>
+        conn.ExecuteAsync(new CommandDefinition(
+            """
+            INSERT INTO messages (id, session_id, role, content, tool_calls, status, created_at,
+                                  model, prompt_tokens, completion_tokens, total_tokens, tool_call_id)
+            VALUES (@Id, @SessionId, @Role, @Content::jsonb, @ToolCalls::jsonb, @Status, @CreatedAt,
+                    @Model, @PromptTokens, @CompletionTokens, @TotalTokens, @ToolCallId)
+            """,
+            new
+            {
+                m.Id,
+                m.SessionId,
+                Role = Name(m.Role),
+                Content = JsonSerializer.Serialize(m.Content, Json),
+                ToolCalls = m.ToolCalls is null ? null : JsonSerializer.Serialize(m.ToolCalls, Json),
+                Status = Name(m.Status),
+                m.CreatedAt,
+                m.Model,
+                m.Usage?.PromptTokens,
+                m.Usage?.CompletionTokens,
+                m.Usage?.TotalTokens,
+                m.ToolCallId,
+            },
+            tx,
+            cancellationToken: ct));
+
+    /// <summary>Rows were read one past the limit; drop the extra and return the cursor of the last kept row.</summary>
+    public static string? TrimPage<T>(List<T> rows, int? limit, Func<T, string> cursorOf)
+    {
+        if (limit is not { } take || rows.Count <= take)
+        {
+            return null;
+        }
+
+        rows.RemoveRange(take, rows.Count - take);
+        return cursorOf(rows[^1]);
+    }
+
+    public sealed class SessionRow
+    {
+        public Guid Id { get; init; }
+
+        public string UserId { get; init; } = string.Empty;
+
+        public string Title { get; init; } = string.Empty;
+
+        public DateTime CreatedAt { get; init; }
+
+        public DateTime UpdatedAt { get; init; }
+
+        public int MessageCount { get; init; }
+
+        public bool Owned { get; init; } = true;
+
+        public ChatSession ToSession() => new(Id, UserId, Title, Utc(CreatedAt), Utc(UpdatedAt), MessageCount);
+    }
+
+    public sealed class MessageRow
+    {
+        public Guid Id { get; init; }
+
+        public Guid SessionId { get; init; }
+
+        public string Role { get; init; } = string.Empty;
+
+        public string Content { get; init; } = "[]";
+
+        public string? ToolCalls { get; init; }
+
+        public string Status { get; init; } = string.Empty;
+
+        public DateTime CreatedAt { get; init; }
+
+        public string? Model { get; init; }
+
+        public int? PromptTokens { get; init; }
+
+        public int? CompletionTokens { get; init; }
+
+        public int? TotalTokens { get; init; }
+
+        public string? ToolCallId { get; init; }
+
+        public ChatMessage ToMessage() => new(
+            Id,
+            SessionId,
+            Role switch
+            {
+                "user" => MessageRole.User,
+                "assistant" => MessageRole.Assistant,
+                _ => MessageRole.Tool,
+            },
+            JsonSerializer.Deserialize<List<ContentPart>>(Content, Json) ?? [],
+            ToolCalls is null ? null : JsonSerializer.Deserialize<List<ToolCall>>(ToolCalls, Json),
+            Status == "incomplete" ? MessageStatus.Incomplete : MessageStatus.Completed,
+            Utc(CreatedAt),
+            Model,
+            TotalTokens is null ? null : new TokenUsage(PromptTokens ?? 0, CompletionTokens ?? 0, TotalTokens.Value),
+            ToolCallId);
+    }
+
+    public static DateTime Utc(DateTime value) => DateTime.SpecifyKind(value, DateTimeKind.Utc);
+}

@@ -1,0 +1,112 @@
+using System.Data;
+using System.Text.Json;
+using ChatKit.Application.Abstractions;
+using ChatKit.Application.Common;
+using ChatKit.Domain.Sessions;
+using Dapper;
+using Npgsql;
+
+namespace ChatKit.Infrastructure.Persistence;
+
+/// <summary>The start of a turn in one transaction, and the run claim that keeps one run per session.</summary>
+internal sealed class TurnStore(NpgsqlDataSource dataSource) : ITurnStore
+{
+    public async Task<BeginTurnResult> BeginTurnAsync(BeginTurn turn, CancellationToken ct)
+    {
+        var message = turn.UserMessage;
+        await using var conn = await dataSource.OpenConnectionAsync(ct).ConfigureAwait(false);
+        await using var tx = await conn.BeginTransactionAsync(ct).ConfigureAwait(false);
+        var current = await conn.QuerySingleOrDefaultAsync<TurnRow>(new CommandDefinition(
+            """
+            SELECT user_id = @UserId AS owned, message_count, auto_title, title,
+                   run_claimed_until IS NOT NULL AND run_claimed_until > clock_timestamp() AS busy
+            FROM sessions WHERE id = @Id FOR UPDATE
+            """,
+            new { Id = message.SessionId, turn.UserId }, tx, cancellationToken: ct)).ConfigureAwait(false);
+        var refusal = current switch
+        {
+            null => BeginTurnOutcome.NotFound,
+            { Owned: false } => BeginTurnOutcome.Forbidden,
+            _ when !turn.ThreadMatches => BeginTurnOutcome.ThreadNotFound,
+            { MessageCount: var count } when count >= turn.MaxMessagesPerSession => BeginTurnOutcome.MessageLimit,
+            { Busy: true } => BeginTurnOutcome.RunInProgress,
+            _ => BeginTurnOutcome.Started,
+        };
+        if (refusal != BeginTurnOutcome.Started)
+        {
+            return BeginTurnResult.Refused(refusal);
+        }
+
+        var history = turn.HistoryCount <= 0
+            ? []
+            : (await conn.QueryAsync<Rows.MessageRow>(new CommandDefinition(
+                $"""
+                SELECT * FROM (
+                    SELECT {Rows.MessageColumns} FROM messages m
+                    WHERE m.session_id = @SessionId
+                    ORDER BY m.created_at DESC, m.id DESC
+                    LIMIT @Take) recent
+                ORDER BY created_at, id
+                """,
+                new { message.SessionId, Take = turn.HistoryCount }, tx, cancellationToken: ct)).ConfigureAwait(false))
+            .Select(r => r.ToMessage()).ToList();
+        var renames = current!.AutoTitle && current.MessageCount == 0 && turn.TitleIfFirst is not null;
+        await Rows.InsertMessageAsync(conn, tx, message, ct).ConfigureAwait(false);
+        var session = await conn.QuerySingleAsync<Rows.SessionRow>(new CommandDefinition(
+            $"""
+            UPDATE sessions
+            SET message_count = message_count + 1,
+                updated_at = GREATEST(updated_at, @Now),
+                title = CASE WHEN @Rename THEN @Title ELSE title END,
+                auto_title = auto_title AND NOT @Rename,
+                run_claim_id = @ClaimId,
+                run_claimed_until = clock_timestamp() + @ClaimLength
+            WHERE id = @Id
+            RETURNING {Rows.SessionColumns}
+            """,
+            new
+            {
+                Id = message.SessionId,
+                Now = message.CreatedAt,
+                Rename = renames,
+                Title = turn.TitleIfFirst,
+                turn.ClaimId,
+                turn.ClaimLength,
+            },
+            tx,
+            cancellationToken: ct)).ConfigureAwait(false);
+        await tx.CommitAsync(ct).ConfigureAwait(false);
+        return new BeginTurnResult(BeginTurnOutcome.Started, session.ToSession(), renames && current.Title != turn.TitleIfFirst, history);
+    }
+
+    public async Task<bool> RenewRunClaimAsync(Guid sessionId, Guid claimId, TimeSpan claimLength, CancellationToken ct)
+    {
+        await using var conn = await dataSource.OpenConnectionAsync(ct).ConfigureAwait(false);
+        return await conn.ExecuteAsync(new CommandDefinition(
+            "UPDATE sessions SET run_claimed_until = clock_timestamp() + @ClaimLength WHERE id = @Id AND run_claim_id = @ClaimId",
+            new { Id = sessionId, ClaimId = claimId, ClaimLength = claimLength },
+            cancellationToken: ct)).ConfigureAwait(false) == 1;
+    }
+
+    public async Task ReleaseRunClaimAsync(Guid sessionId, Guid claimId, CancellationToken ct)
+    {
+        await using var conn = await dataSource.OpenConnectionAsync(ct).ConfigureAwait(false);
+        await conn.ExecuteAsync(new CommandDefinition(
+            "UPDATE sessions SET run_claim_id = NULL, run_claimed_until = NULL WHERE id = @Id AND run_claim_id = @ClaimId",
+            new { Id = sessionId, ClaimId = claimId },
+            cancellationToken: ct)).ConfigureAwait(false);
+    }
+
+    internal sealed class TurnRow
+    {
+        public bool Owned { get; init; }
+
+        public int MessageCount { get; init; }
+
+        public bool AutoTitle { get; init; }
+
+        public string Title { get; init; } = string.Empty;
+
+        public bool Busy { get; init; }
+    }
+}
