@@ -21,7 +21,19 @@ public sealed class RecordedRequest
     public TaskCompletionSource<DateTime> Closed { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
     public IReadOnlyList<(string Role, string Content)> Messages =>
-        Body["messages"]!.AsArray().Select(m => (m!["role"]!.GetValue<string>(), m["content"]!.GetValue<string>())).ToList();
+        Body["messages"]!.AsArray().Select(m => (m!["role"]!.GetValue<string>(), ContentOf(m["content"]))).ToList();
+
+    /// <summary>The names of the tools offered with the request (none when it must answer in words).</summary>
+    public IReadOnlyList<string> ToolNames =>
+        Body["tools"] is JsonArray tools ? tools.Select(t => t!["function"]!["name"]!.GetValue<string>()).ToList() : [];
+
+    // A message's content is a string, null (an assistant message with tool calls) or a list of text parts.
+    private static string ContentOf(JsonNode? content) => content switch
+    {
+        null => string.Empty,
+        JsonArray parts => string.Concat(parts.Select(p => p?["text"]?.GetValue<string>() ?? string.Empty)),
+        _ => content.GetValue<string>(),
+    };
 
     public string LastUserText => Messages.Last(m => m.Role == "user").Content;
 }
@@ -32,8 +44,11 @@ public sealed class RecordedRequest
 /// finish chunk, a usage chunk and <c>data: [DONE]</c>. What it does is chosen by markers in the last user message:
 /// <c>#fail503</c> (any status), <c>#cut3</c> (cut the connection after 3 chunks), <c>#stall</c> (send nothing
 /// more until the caller hangs up), <c>#slow</c> (300 ms between chunks), <c>#garbage</c> (an unreadable chunk),
-/// <c>#tokens=N</c> and <c>#gapms=G</c> (N one-word chunks G ms apart, for benchmarks). <see cref="ForcedMode"/>
-/// imposes one of those markers on every request (fault injection in the soak).
+/// <c>#tokens=N</c> and <c>#gapms=G</c> (N one-word chunks G ms apart, for benchmarks), <c>#nofinish</c> (end cleanly
+/// with neither a finish reason nor <c>[DONE]</c>, as a dying proxy does), <c>#finish=length</c> (any finish reason).
+/// <see cref="ForcedMode"/> imposes one of those markers on every request (fault injection in the soak).
+/// <see cref="Script"/> scripts whole agent turns: the n-th request whose last user message holds a script's marker
+/// is answered by its n-th step (text, tool calls with or without provider quirks, any finish).
 /// </summary>
 public sealed class FakeLlmServer : IAsyncDisposable
 {
@@ -43,6 +58,7 @@ public sealed class FakeLlmServer : IAsyncDisposable
 
     private readonly WebApplication _app;
     private readonly ConcurrentQueue<RecordedRequest> _requests = new();
+    private readonly ConcurrentDictionary<string, (ScriptStep[] Steps, int[] Served)> _scripts = new(StringComparer.Ordinal);
 
     private FakeLlmServer(WebApplication app)
     {
@@ -74,6 +90,13 @@ public sealed class FakeLlmServer : IAsyncDisposable
         server.BaseUrl = new Uri(app.Urls.First() + "/v1/");
         return server;
     }
+
+    /// <summary>Answers the requests whose last user message contains <paramref name="marker"/> with these steps, in order.</summary>
+    public void Script(string marker, params ScriptStep[] steps) => _scripts[marker] = (steps, [0]);
+
+    /// <summary>Every recorded request whose last user message contains <paramref name="marker"/>, in arrival order.</summary>
+    public IReadOnlyList<RecordedRequest> RequestsWith(string marker) =>
+        _requests.Where(r => r.LastUserText.Contains(marker, StringComparison.Ordinal)).ToList();
 
     /// <summary>The request whose last user message contains <paramref name="marker"/>, waiting for it briefly.</summary>
     public async Task<RecordedRequest> WaitForRequestAsync(string marker, TimeSpan? timeout = null)
@@ -110,6 +133,12 @@ public sealed class FakeLlmServer : IAsyncDisposable
         context.RequestAborted.Register(() => recorded.Closed.TrySetResult(DateTime.UtcNow));
         try
         {
+            if (NextScriptStep(recorded.LastUserText) is { } step)
+            {
+                await RespondScriptedAsync(context, step).ConfigureAwait(false);
+                return;
+            }
+
             await RespondAsync(context, ForcedMode is { } forced ? recorded.LastUserText + " " + forced : recorded.LastUserText).ConfigureAwait(false);
         }
         catch (OperationCanceledException)
@@ -120,6 +149,97 @@ public sealed class FakeLlmServer : IAsyncDisposable
         {
             recorded.Closed.TrySetResult(DateTime.UtcNow);
         }
+    }
+
+    private ScriptStep? NextScriptStep(string text)
+    {
+        foreach (var (marker, (steps, served)) in _scripts)
+        {
+            if (text.Contains(marker, StringComparison.Ordinal))
+            {
+                var n = Interlocked.Increment(ref served[0]) - 1;
+                return n < steps.Length ? steps[n] : ScriptStep.Text("(script ended)");
+            }
+        }
+
+        return null;
+    }
+
+    private static async Task RespondScriptedAsync(HttpContext context, ScriptStep step)
+    {
+        var ct = context.RequestAborted;
+        context.Response.ContentType = "text/event-stream";
+        await WriteAsync(context, Chunk(new JsonObject { ["role"] = "assistant", ["content"] = string.Empty }, null), ct).ConfigureAwait(false);
+        foreach (var chunk in step.Chunks)
+        {
+            await Task.Delay(2, ct).ConfigureAwait(false);
+            await WriteAsync(context, Chunk(new JsonObject { ["content"] = chunk }, null), ct).ConfigureAwait(false);
+        }
+
+        for (var i = 0; i < step.Calls.Count; i++)
+        {
+            var call = step.Calls[i];
+            var first = new JsonObject
+            {
+                ["id"] = call.Id,
+                ["type"] = step.Quirk == ToolCallQuirk.EmptyType ? string.Empty : "function",
+                ["function"] = new JsonObject { ["name"] = call.Name, ["arguments"] = string.Empty },
+            };
+            await WriteAsync(context, CallChunk(first, i, step.Quirk), ct).ConfigureAwait(false);
+
+            // Arguments arrive in pieces, as real providers stream them.
+            var args = call.Arguments;
+            for (var at = 0; at < args.Length; at += 7)
+            {
+                var piece = new JsonObject { ["function"] = new JsonObject { ["arguments"] = args.Substring(at, Math.Min(7, args.Length - at)) } };
+                await WriteAsync(context, CallChunk(piece, i, step.Quirk), ct).ConfigureAwait(false);
+            }
+        }
+
+        if (step.StallAfterCalls)
+        {
+            await Task.Delay(Timeout.Infinite, ct).ConfigureAwait(false);
+        }
+
+        if (step.Finish is null)
+        {
+            return; // a clean end with no finish reason and no [DONE]: a cut that looks like success
+        }
+
+        await WriteAsync(context, Chunk(new JsonObject(), step.Finish), ct).ConfigureAwait(false);
+        await WriteAsync(context, Usage(3 * step.Chunks.Count + 5 * step.Calls.Count + 1), ct).ConfigureAwait(false);
+        await WriteAsync(context, "data: [DONE]\n\n", ct).ConfigureAwait(false);
+    }
+
+    private static string CallChunk(JsonObject call, int index, ToolCallQuirk quirk)
+    {
+        var ordered = new JsonObject();
+        if (quirk != ToolCallQuirk.OmitIndex)
+        {
+            ordered["index"] = quirk == ToolCallQuirk.RepeatIndex ? 0 : index;
+        }
+
+        foreach (var (key, value) in call.ToList())
+        {
+            call.Remove(key);
+            ordered[key] = value;
+        }
+
+        return Chunk(new JsonObject { ["tool_calls"] = new JsonArray(ordered) }, null);
+    }
+
+    private static string Usage(int completionTokens)
+    {
+        var usage = new JsonObject
+        {
+            ["id"] = "gen-1",
+            ["object"] = "chat.completion.chunk",
+            ["created"] = 1_764_000_000,
+            ["model"] = "fake/model",
+            ["choices"] = new JsonArray(),
+            ["usage"] = new JsonObject { ["prompt_tokens"] = 42, ["completion_tokens"] = completionTokens, ["total_tokens"] = 42 + completionTokens },
+        };
+        return $"data: {usage.ToJsonString()}\n\n";
     }
 
     private static async Task RespondAsync(HttpContext context, string text)
@@ -181,17 +301,14 @@ public sealed class FakeLlmServer : IAsyncDisposable
             await WriteAsync(context, Chunk(new JsonObject { ["content"] = chunks[i] }, null), ct).ConfigureAwait(false);
         }
 
-        await WriteAsync(context, Chunk(new JsonObject(), "stop"), ct).ConfigureAwait(false);
-        var usage = new JsonObject
+        if (text.Contains("#nofinish", StringComparison.Ordinal))
         {
-            ["id"] = "gen-1",
-            ["object"] = "chat.completion.chunk",
-            ["created"] = 1_764_000_000,
-            ["model"] = "fake/model",
-            ["choices"] = new JsonArray(),
-            ["usage"] = new JsonObject { ["prompt_tokens"] = 42, ["completion_tokens"] = chunks.Length, ["total_tokens"] = 42 + chunks.Length },
-        };
-        await WriteAsync(context, $"data: {usage.ToJsonString()}\n\n", ct).ConfigureAwait(false);
+            return; // the connection closes cleanly mid-reply: no finish reason, no [DONE]
+        }
+
+        var finish = System.Text.RegularExpressions.Regex.Match(text, "#finish=([a-z_]+)");
+        await WriteAsync(context, Chunk(new JsonObject(), finish.Success ? finish.Groups[1].Value : "stop"), ct).ConfigureAwait(false);
+        await WriteAsync(context, Usage(chunks.Length), ct).ConfigureAwait(false);
         await WriteAsync(context, "data: [DONE]\n\n", ct).ConfigureAwait(false);
     }
 

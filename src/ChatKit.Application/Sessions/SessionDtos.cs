@@ -15,7 +15,8 @@ public sealed record MessageDto(
     IReadOnlyList<ContentPartDto> Content,
     IReadOnlyList<ToolCall>? ToolCalls,
     DateTime CreatedAt,
-    string Status)
+    string Status,
+    string? ToolCallId)
 {
     public static MessageDto From(ChatMessage m) => new(
         m.Id,
@@ -23,7 +24,8 @@ public sealed record MessageDto(
         m.Content.Select(c => new ContentPartDto(c.Type, c.Text)).ToList(),
         m.ToolCalls is { Count: > 0 } ? m.ToolCalls : null,
         m.CreatedAt,
-        m.Status.ToString().ToLowerInvariant());
+        m.Status.ToString().ToLowerInvariant(),
+        m.ToolCallId);
 }
 
 public sealed record SessionDetailDto(

@@ -26,6 +26,26 @@ public static class ChatApi
     public static async Task<JsonNode> JsonAsync(this HttpResponseMessage response) =>
         JsonNode.Parse(await response.Content.ReadAsStringAsync())!;
 
+    /// <summary>The session's messages, oldest first, as <c>GET /sessions/{id}</c> returns them.</summary>
+    public static async Task<JsonArray> MessagesAsync(this HttpClient client, string sessionId) =>
+        (await (await client.GetAsync($"{Sessions}/{sessionId}")).JsonAsync())["data"]!["messages"]!.AsArray();
+
+    /// <summary>Waits until the session holds <paramref name="count"/> messages (a reply cut by a hang-up is stored in the background).</summary>
+    public static async Task<JsonArray> WaitForMessagesAsync(this HttpClient client, string sessionId, int count)
+    {
+        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(10);
+        while (true)
+        {
+            var messages = await client.MessagesAsync(sessionId);
+            if (messages.Count >= count || DateTime.UtcNow > deadline)
+            {
+                return messages;
+            }
+
+            await Task.Delay(50);
+        }
+    }
+
     public static async Task<string> CreateSessionAsync(this HttpClient client)
     {
         var response = await client.PostAsync(Sessions, null);
@@ -65,6 +85,12 @@ public static class ChatApi
             {
                 comments.Add(line);
             }
+        }
+
+        if (Environment.GetEnvironmentVariable("CHATKIT_TEST_EVENTS_DUMP") is { Length: > 0 } dump)
+        {
+            // For checking the events against the reference ChatKit types by hand (docs/streaming.md says how).
+            await File.AppendAllLinesAsync(dump, data);
         }
 
         return new SseStream(response.StatusCode, response.Content.Headers.ContentType?.MediaType, data, comments);

@@ -170,7 +170,9 @@ public sealed partial class TurnRunner(
                     turn.Outcome = RunOutcome.ClientCancelled;
                 }
 
-                var pending = writer.WriteAsync(new TurnWrite(run.Session.Id, turn.Current is { } step ? Cut(run, turn, step) : [], run.ClaimId));
+                // Cut between steps, the turn still ends with an (empty) incomplete reply, as a cut single-step turn does.
+                var step = turn.Current ?? turn.BeginStep(model.Name);
+                var pending = writer.WriteAsync(new TurnWrite(run.Session.Id, Cut(run, turn, step), run.ClaimId));
                 _ = pending.ContinueWith(
                     static (t, state) => LogPersistFailed((ILogger)state!, t.Exception!),
                     logger,
