@@ -2,6 +2,7 @@ using ChatKit.Application.Abstractions;
 using ChatKit.Application.Common;
 using ChatKit.Application.Sessions;
 using ChatKit.Domain.Tasks;
+using ChatKit.Domain.Text;
 using FluentValidation;
 using Mediator;
 
@@ -19,8 +20,10 @@ public sealed class ListTasksValidator : AbstractValidator<ListTasksQuery>
         Include(new PagingValidator());
         RuleFor(q => q.Status).Must(s => TaskRules.ParseStatus(s) is not null).WithMessage("status must be all, pending or completed");
         RuleFor(q => q.Priority).Must(p => p is null || TaskRules.ParsePriority(p) is not null).WithMessage("priority must be low, medium or high");
-        RuleFor(q => q.Keyword).MaximumLength(TaskRules.MaxTitleLength);
-        RuleFor(q => q.Tag).MaximumLength(TaskRules.MaxTagLength);
+        RuleFor(q => q.Keyword).MaximumLength(TaskRules.MaxTitleLength).Must(StorableText.IsStorable).OverridePropertyName("q")
+            .WithMessage("q " + StorableText.UnstorableMessage);
+        RuleFor(q => q.Tag).MaximumLength(TaskRules.MaxTagLength).Must(StorableText.IsStorable)
+            .WithMessage("tag " + StorableText.UnstorableMessage);
     }
 }
 

@@ -1,6 +1,7 @@
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using ChatKit.Application.Abstractions;
+using ChatKit.Domain.Text;
 
 namespace ChatKit.Application.Tools;
 
@@ -74,7 +75,8 @@ public sealed class ToolArguments(JsonElement root)
     public string? String(string name) => Get(name) switch
     {
         null => null,
-        { ValueKind: JsonValueKind.String } v => v.GetString(),
+        { ValueKind: JsonValueKind.String } v when StorableText.IsStorable(v.GetString()) => v.GetString(),
+        { ValueKind: JsonValueKind.String } => throw new ToolArgumentException($"{name} {StorableText.UnstorableMessage}"),
         _ => throw new ToolArgumentException($"{name} must be a string"),
     };
 

@@ -38,6 +38,20 @@ public sealed class BadInputSweepTests
         "{\"message\":{\"content\":[{\"text\":\"" + new string('x', 60_000) + "\"}]}}",
         "{\"message\":{\"content\":[{\"text\":\"" + string.Concat(Enumerable.Repeat("😀", 501)) + "\"}]}}",
         "{\"message\":{\"content\":[{\"text\":\"" + string.Concat(Enumerable.Repeat("e\u0301", 300)) + "\"}]}}",
+
+        // Characters PostgreSQL cannot store: NUL and unpaired surrogates, in every text field a client sends.
+        "{\"message\":{\"content\":[{\"text\":\"a\\u0000b\"}]}}", "{\"message\":{\"content\":[{\"text\":\"\\u0000\"}]}}",
+        "{\"message\":{\"content\":[{\"text\":\"ok\"},{\"text\":\"\\u0000\"}]}}", "{\"message\":{\"content\":[{\"text\":\"\\udc00x\"}]}}",
+        "{\"title\":\"a\\u0000b\"}", "{\"title\":\"\\ud800\"}", "{\"title\":\"x\\udfffy\"}",
+    ];
+
+    private static readonly string[] BadTasks =
+    [
+        "{\"title\":\"a\\u0000\"}", "{\"title\":\"ok\",\"description\":\"\\u0000\"}", "{\"title\":\"ok\",\"tags\":[\"\\u0000\"]}",
+        "{\"title\":\"\\udc00\"}", "{\"title\":\"ok\",\"priority\":\"urgent\"}", "{\"title\":\"ok\",\"tags\":\"x\"}", "{\"title\":\"ok\",\"tags\":[1]}",
+        "{\"title\":\"ok\",\"tags\":[" + string.Join(',', Enumerable.Range(0, 11).Select(i => $"\"t{i}\"")) + "]}", "{\"title\":\"ok\",\"tags\":[\" \"]}",
+        "{\"title\":\"ok\",\"tags\":[\"" + new string('t', 51) + "\"]}", "{\"title\":\"" + new string('t', 201) + "\"}", "{\"title\":\"ok\",\"description\":\"" + new string('d', 1001) + "\"}",
+        "{\"completed\":\"yes\"}", "{\"title\":1}", "{\"title\":\"   \"}", "{\"priority\":\"low\"}", "{\"title\":null}",
     ];
 
     private static readonly string[] JunkIds =
@@ -62,7 +76,9 @@ public sealed class BadInputSweepTests
         var sub = ChatKitFactory.NewUser();
         using var client = app.ClientFor(sub);
         var id = await client.CreateSessionAsync();
-        var requests = Generate(id, app.TokenFor(sub)).ToList();
+        var task = await (await client.PostJsonAsync(Tasks, "{\"title\":\"the real task\"}")).JsonAsync();
+        var taskId = task["data"]!["id"]!.GetValue<string>();
+        var requests = Generate(id, taskId, app.TokenFor(sub)).ToList();
         var failures = new List<string>();
         var createdBySweep = 0;
 
@@ -82,6 +98,11 @@ public sealed class BadInputSweepTests
                 createdBySweep++;
             }
 
+            if (request.Method == HttpMethod.Post && request.RequestUri!.AbsolutePath == Tasks && status == 200)
+            {
+                failures.Add($"{label}: stored a task");
+            }
+
             if (request.Method != HttpMethod.Head && !IsEnvelope(body, status))
             {
                 failures.Add($"{label}: {status} not an envelope: {Cut(body)}");
@@ -93,12 +114,17 @@ public sealed class BadInputSweepTests
         Assert.That(await TestEnvironment.ScalarAsync<long>("SELECT count(*) FROM sessions WHERE user_id = @sub", new { sub }), Is.EqualTo(1 + createdBySweep));
         Assert.That(await TestEnvironment.ScalarAsync<long>("SELECT count(*) FROM messages m JOIN sessions s ON s.id = m.session_id WHERE s.user_id = @sub", new { sub }), Is.Zero);
         Assert.That((await client.GetAsync($"{ChatApi.Sessions}/{id}")).StatusCode, Is.EqualTo(HttpStatusCode.OK), "the real session survived");
+        Assert.That(await TestEnvironment.ScalarAsync<long>("SELECT count(*) FROM tasks WHERE user_id = @sub", new { sub }), Is.EqualTo(1));
+        var kept = (await (await client.GetAsync($"{Tasks}/{taskId}")).JsonAsync())["data"]!;
+        Assert.That(kept["title"]!.GetValue<string>(), Is.EqualTo("the real task"), "no malformed patch changed it");
         await TestContext.Out.WriteLineAsync($"{requests.Count} malformed requests, {createdBySweep} of them created a session (valid JSON whose unknown keys are ignored, or null)");
     }
 
-    private static IEnumerable<(string Label, HttpRequestMessage Request)> Generate(string id, string token)
+    private const string Tasks = "/api/v1/tasks";
+
+    private static IEnumerable<(string Label, HttpRequestMessage Request)> Generate(string id, string taskId, string token)
     {
-        var bodyPaths = new[] { ChatApi.Sessions, $"{ChatApi.Sessions}/{id}/threads", ChatApi.RunsOf(id) };
+        var bodyPaths = new[] { ChatApi.Sessions, $"{ChatApi.Sessions}/{id}/threads", ChatApi.RunsOf(id), Tasks };
         foreach (var path in bodyPaths)
         {
             foreach (var json in BrokenJson.Concat(WrongShapes))
@@ -120,6 +146,24 @@ public sealed class BadInputSweepTests
             var duplicateAuth = Json(HttpMethod.Post, path, "{");
             duplicateAuth.Headers.TryAddWithoutValidation("Authorization", ["Bearer " + token, "Bearer junk"]);
             yield return ($"POST {path} two authorizations", duplicateAuth);
+        }
+
+        foreach (var json in BadTasks.Concat(BrokenJson))
+        {
+            yield return ($"POST tasks {Cut(json)}", Json(HttpMethod.Post, Tasks, json));
+            yield return ($"PATCH task {Cut(json)}", Json(HttpMethod.Patch, $"{Tasks}/{taskId}", json));
+        }
+
+        foreach (var junk in JunkIds)
+        {
+            yield return ($"GET task {Cut(junk)}", new HttpRequestMessage(HttpMethod.Get, $"{Tasks}/{junk}"));
+            yield return ($"PATCH task {Cut(junk)}", Json(HttpMethod.Patch, $"{Tasks}/{junk}", "{\"completed\":true}"));
+            yield return ($"DELETE task {Cut(junk)}", new HttpRequestMessage(HttpMethod.Delete, $"{Tasks}/{junk}"));
+        }
+
+        foreach (var query in JunkQueries.Concat(["?status=done", "?priority=urgent", "?q=" + new string('q', 300), "?status=%00", "?q=%00", "?tag=%00"]))
+        {
+            yield return ($"GET tasks{query}", new HttpRequestMessage(HttpMethod.Get, Tasks + query));
         }
 
         foreach (var junk in JunkIds)
