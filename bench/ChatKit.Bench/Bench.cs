@@ -12,6 +12,7 @@ namespace ChatKit.Bench;
 public sealed class Bench(Harness api, FakeLlmServer upstream, string pgBin, string pgHost, int pgPort, BenchOptions options)
 {
     private readonly JsonObject _results = new();
+    private long _repliesLost;
     private readonly StringBuilder _table = new();
 
     public async Task<JsonObject> RunAsync()
@@ -20,7 +21,9 @@ public sealed class Bench(Harness api, FakeLlmServer upstream, string pgBin, str
         await RelayOverheadAsync();
         await ReadThroughputAsync();
         await OpenStreamsAsync();
+        await ToolStepsAsync();
         await GrowthAsync();
+        _results["replies_lost"] = _repliesLost;
         _results["table"] = _table.ToString();
         return _results;
     }
@@ -31,65 +34,82 @@ public sealed class Bench(Harness api, FakeLlmServer upstream, string pgBin, str
         _table.AppendLine(text);
     }
 
-    // 1. A client streaming straight from the fake upstream vs the same stream through the API.
+    // 1. A client streaming straight from the fake upstream, through a bare YARP proxy, and through the API.
     private async Task RelayOverheadAsync()
     {
         const int tokens = 40;
         const int gapMs = 10;
-        Line($"\n1. Relay overhead ({tokens} tokens, {gapMs} ms apart; added = through the API minus straight from the upstream)");
-        Line("   streams | TTFT direct p50/p99 | TTFT api p50/p99 | added TTFT p50/p99 | gap direct p50/p99 | gap api p50/p99 | added gap p50/p99  (ms)");
+        Line($"\n1. Relay overhead ({tokens} tokens, {gapMs} ms apart; added = through a relay minus straight from the upstream)");
+        Line($"   Each figure is the median over {options.RelayRounds} rounds of each round's p50 (spread = lowest..highest round), so it repeats run to run.");
+        Line("   streams | TTFT p50 direct / YARP / API | added TTFT p50 YARP | added TTFT p50 API (spread) | added TTFT p99 API | added gap p50 / p99 API | first event p50  (ms)");
         var rows = new JsonArray();
+        await using var yarp = await YarpRelay.StartAsync(upstream.BaseUrl);
+        using var viaYarp = new HttpClient(new SocketsHttpHandler { MaxConnectionsPerServer = int.MaxValue }) { BaseAddress = yarp.BaseUrl };
 
         // Warm-up: .NET compiles a method's optimised code only after it has run ~30 times; measure that code.
         var warm = await NewSessionsAsync("relay-warm-up", 4);
         for (var i = 0; i < 25; i++)
         {
-            await Task.WhenAll(warm.Select(s => ApiStreamAsync("relay-warm-up", s, "#tokens=5 #gapms=1")).Append(DirectStreamAsync(5, 1)));
+            await Task.WhenAll(warm.Select(s => ApiStreamAsync("relay-warm-up", s, "#tokens=5 #gapms=1"))
+                .Append(DirectStreamAsync(_direct, 5, 1)).Append(DirectStreamAsync(viaYarp, 5, 1)));
         }
 
         await Task.Delay(500);
         foreach (var concurrency in options.RelayConcurrency)
         {
             var sessions = await NewSessionsAsync("relay-" + concurrency, concurrency);
-            var direct = new List<StreamTiming>();
-            var viaApi = new List<StreamTiming>();
+            var batches = Math.Max(1, 16 / concurrency);
+            var rounds = new List<(double Direct, double Yarp, double Api)>();
+            var allDirect = new List<StreamTiming>();
+            var allApi = new List<StreamTiming>();
             for (var round = -1; round < options.RelayRounds; round++)
             {
-                if (round < 0)
+                var direct = new List<StreamTiming>();
+                var proxied = new List<StreamTiming>();
+                var viaApi = new List<StreamTiming>();
+                for (var batch = 0; batch < batches; batch++)
                 {
-                    // Warm-up: JIT, connection pools and caches on both paths; not recorded.
-                    await Task.WhenAll(Enumerable.Range(0, concurrency).Select(_ => DirectStreamAsync(tokens, gapMs)));
-                    await Task.WhenAll(sessions.Select(s => ApiStreamAsync("relay-" + concurrency, s, $"#tokens={tokens} #gapms={gapMs}")));
-                    continue;
+                    direct.AddRange(await Task.WhenAll(Enumerable.Range(0, concurrency).Select(_ => DirectStreamAsync(_direct, tokens, gapMs))));
+                    proxied.AddRange(await Task.WhenAll(Enumerable.Range(0, concurrency).Select(_ => DirectStreamAsync(viaYarp, tokens, gapMs))));
+                    viaApi.AddRange(await Task.WhenAll(sessions.Select(s => ApiStreamAsync("relay-" + concurrency, s, $"#tokens={tokens} #gapms={gapMs}"))));
                 }
 
-                direct.AddRange(await Task.WhenAll(Enumerable.Range(0, concurrency).Select(_ => DirectStreamAsync(tokens, gapMs))));
-                viaApi.AddRange(await Task.WhenAll(sessions.Select(s => ApiStreamAsync("relay-" + concurrency, s, $"#tokens={tokens} #gapms={gapMs}"))));
+                if (round < 0)
+                {
+                    continue; // warm-up round: JIT, connection pools and caches on every path; not recorded
+                }
+
+                rounds.Add((Summaries(direct).Ttft50, Summaries(proxied).Ttft50, Summaries(viaApi).Ttft50));
+                allDirect.AddRange(direct);
+                allApi.AddRange(viaApi);
             }
 
-            var d = Summaries(direct);
-            var a = Summaries(viaApi);
-            var firstEvent = Stats.Percentile(viaApi.Select(t => t.FirstEventMs).ToList(), 50);
+            var d = Summaries(allDirect);
+            var a = Summaries(allApi);
+            var addedApi = rounds.Select(r => r.Api - r.Direct).ToList();
+            var addedYarp = rounds.Select(r => r.Yarp - r.Direct).ToList();
+            var medianApi = Stats.Percentile(addedApi, 50);
+            var medianYarp = Stats.Percentile(addedYarp, 50);
+            var firstEvent = Stats.Percentile(allApi.Select(t => t.FirstEventMs).ToList(), 50);
             Line(string.Create(CultureInfo.InvariantCulture,
-                $"   {concurrency,7} | {d.Ttft50,8:0.00} / {d.Ttft99,7:0.00} | {a.Ttft50,7:0.00} / {a.Ttft99,7:0.00} | {a.Ttft50 - d.Ttft50,8:0.00} / {a.Ttft99 - d.Ttft99,7:0.00} | {d.Gap50,8:0.00} / {d.Gap99,7:0.00} | {a.Gap50,7:0.00} / {a.Gap99,7:0.00} | {a.Gap50 - d.Gap50,7:0.00} / {a.Gap99 - d.Gap99,6:0.00}"));
-            Line(string.Create(CultureInfo.InvariantCulture, $"           (through the API the first event, the stored user message, arrives at {firstEvent:0.00} ms p50)"));
+                $"   {concurrency,7} | {Stats.Percentile(rounds.Select(r => r.Direct).ToList(), 50),6:0.00} / {Stats.Percentile(rounds.Select(r => r.Yarp).ToList(), 50),5:0.00} / {Stats.Percentile(rounds.Select(r => r.Api).ToList(), 50),5:0.00} | {medianYarp,19:0.00} | {medianApi,9:0.00} ({addedApi.Min():0.00}..{addedApi.Max():0.00}) | {a.Ttft99 - d.Ttft99,18:0.00} | {a.Gap50 - d.Gap50,9:0.00} / {a.Gap99 - d.Gap99,6:0.00} | {firstEvent,8:0.00}"));
             rows.Add(new JsonObject
             {
                 ["streams"] = concurrency,
-                ["ttft_direct_p50"] = d.Ttft50,
-                ["ttft_direct_p99"] = d.Ttft99,
-                ["ttft_api_p50"] = a.Ttft50,
-                ["ttft_api_p99"] = a.Ttft99,
-                ["added_ttft_p50"] = a.Ttft50 - d.Ttft50,
+                ["rounds"] = rounds.Count,
+                ["ttft_direct_p50"] = Stats.Percentile(rounds.Select(r => r.Direct).ToList(), 50),
+                ["ttft_yarp_p50"] = Stats.Percentile(rounds.Select(r => r.Yarp).ToList(), 50),
+                ["ttft_api_p50"] = Stats.Percentile(rounds.Select(r => r.Api).ToList(), 50),
+                ["added_ttft_yarp_p50"] = medianYarp,
+                ["added_ttft_p50"] = medianApi,
+                ["added_ttft_p50_min"] = addedApi.Min(),
+                ["added_ttft_p50_max"] = addedApi.Max(),
                 ["added_ttft_p99"] = a.Ttft99 - d.Ttft99,
-                ["gap_direct_p50"] = d.Gap50,
-                ["gap_direct_p99"] = d.Gap99,
-                ["gap_api_p50"] = a.Gap50,
-                ["gap_api_p99"] = a.Gap99,
                 ["added_gap_p50"] = a.Gap50 - d.Gap50,
                 ["added_gap_p99"] = a.Gap99 - d.Gap99,
-                ["api_streams_completed"] = viaApi.Count(t => t.SawDone && !t.SawError),
-                ["api_streams"] = viaApi.Count,
+                ["first_event_p50"] = firstEvent,
+                ["api_streams_completed"] = allApi.Count(t => t.SawDone && !t.SawError),
+                ["api_streams"] = allApi.Count,
             });
         }
 
@@ -105,9 +125,8 @@ public sealed class Bench(Harness api, FakeLlmServer upstream, string pgBin, str
 
     private readonly HttpClient _direct = new(new SocketsHttpHandler { MaxConnectionsPerServer = int.MaxValue }) { BaseAddress = upstream.BaseUrl };
 
-    private async Task<StreamTiming> DirectStreamAsync(int tokens, int gapMs)
+    private static async Task<StreamTiming> DirectStreamAsync(HttpClient client, int tokens, int gapMs)
     {
-        var client = _direct;
         var body = new { model = "fake/model", stream = true, messages = new[] { new { role = "user", content = $"#tokens={tokens} #gapms={gapMs}" } } };
         var started = Stopwatch.GetTimestamp();
         using var request = new HttpRequestMessage(HttpMethod.Post, "chat/completions") { Content = JsonContent.Create(body) };
@@ -209,7 +228,7 @@ public sealed class Bench(Harness api, FakeLlmServer upstream, string pgBin, str
     private async Task OpenStreamsAsync()
     {
         Line("\n3. Concurrent open streams (upstream sends a token every 2 s)");
-        Line("   streams open | opened in s | RSS MiB | KiB / stream | DB conns open / busy | token gap p50 / p99 ms (added over 2000)");
+        Line("   streams open | opened in s | RSS MiB | KiB / stream | DB conns open / busy | token gap p50 / p99 ms (added over 2000) | replies lost when all hang up at once");
         var rows = new JsonArray();
         var baseline = api.ResidentBytes();
         foreach (var target in options.OpenStreams)
@@ -302,10 +321,62 @@ public sealed class Bench(Harness api, FakeLlmServer upstream, string pgBin, str
             });
             await cts.CancelAsync();
             await Task.WhenAll(streams);
+            var lost = await LostRepliesAsync("streamer-" + target);
+            _repliesLost += lost;
+            Line(string.Create(CultureInfo.InvariantCulture, $"   {string.Empty,6}   {string.Empty,-5}   all {opened} clients hung up at once: {lost} replies lost (target 0)"));
+            rows[^1]!["replies_lost"] = lost;
             await Task.Delay(TimeSpan.FromSeconds(3));
         }
 
         _results["open_streams"] = rows;
+    }
+
+    /// <summary>
+    /// Sessions of the user whose message was stored but that hold no reply: every cut reply must be stored, so after
+    /// the writer has had time to drain (a minute at most) this is 0.
+    /// </summary>
+    private async Task<long> LostRepliesAsync(string user)
+    {
+        var sql = $"""
+            SELECT count(*) FROM sessions s
+            WHERE s.user_id = '{user}'
+              AND EXISTS (SELECT 1 FROM messages m WHERE m.session_id = s.id AND m.role = 'user')
+              AND NOT EXISTS (SELECT 1 FROM messages m WHERE m.session_id = s.id AND m.role = 'assistant')
+            """;
+        var deadline = Stopwatch.StartNew();
+        long lost;
+        while ((lost = await api.ScalarAsync(sql)) > 0 && deadline.Elapsed < TimeSpan.FromSeconds(60))
+        {
+            await Task.Delay(500);
+        }
+
+        return lost;
+    }
+
+    // 5. What one agent step costs the service, model time excluded: from the end of the model's tool-call response
+    // to the arrival of the request that carries the tool's result (the tool ran, the step was stored, the prompt built).
+    private async Task ToolStepsAsync()
+    {
+        Line($"\n5. Agent tool steps ({options.ToolTurns} turns, each: the model calls list_tasks, then answers)");
+        Line("   added time per tool step (model time excluded) p50 / p99 ms | turns completed");
+        var sessions = await NewSessionsAsync("agent", Math.Min(options.ToolTurns, 50));
+        upstream.ToolStepGapsMs.Clear();
+        var completed = 0;
+        for (var i = 0; i < options.ToolTurns; i++)
+        {
+            var session = sessions[i % sessions.Count];
+            var timing = await ApiStreamAsync("agent", session, $"#tool=list_tasks {Guid.NewGuid():N}");
+            if (timing.SawDone && !timing.SawError)
+            {
+                completed++;
+            }
+        }
+
+        var gaps = upstream.ToolStepGapsMs.Skip(Math.Min(5, options.ToolTurns / 4)).ToList(); // the first few warm the path up
+        var p50 = Stats.Percentile(gaps, 50);
+        var p99 = Stats.Percentile(gaps, 99);
+        Line(string.Create(CultureInfo.InvariantCulture, $"   {p50,36:0.00} / {p99,6:0.00} (target p50 <= 2 ms) | {completed} / {options.ToolTurns}"));
+        _results["tool_steps"] = new JsonObject { ["turns"] = options.ToolTurns, ["completed"] = completed, ["step_p50_ms"] = p50, ["step_p99_ms"] = p99 };
     }
 
     // 4. Latency as data grows: it should stay flat.
@@ -414,4 +485,5 @@ public sealed record BenchOptions(
     int[] OpenStreams,
     int OpenStreamsTimeoutSeconds,
     int[] GrowthSizes,
-    int[] SessionCounts);
+    int[] SessionCounts,
+    int ToolTurns);

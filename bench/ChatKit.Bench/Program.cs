@@ -29,11 +29,13 @@ if (mode == "soak")
 
 await using var api = await Harness.StartAsync(Arg("--api-dll"), Arg("--database-url"), Harness.FreePort(), env);
 var options = quick
-    ? new BenchOptions([1, 16], 2, [16], 3, [200], 60, [100, 1000], [10, 1000])
-    : new BenchOptions([1, 16, 64], 5, [16, 64], 8, [1000, 5000, 10000], 240, [100, 1000, 10_000, 100_000], [10, 10_000]);
+    ? new BenchOptions([1, 16], 3, [16], 3, [200], 60, [100, 1000], [10, 1000], 60)
+    : new BenchOptions([1, 16, 64], 5, [16, 64], 8, [1000, 5000, 10000], 240, [100, 1000, 10_000, 100_000], [10, 10_000], 300);
 var bench = new Bench(api, upstream, Arg("--pg-bin"), Arg("--pg-host"), int.Parse(Arg("--pg-port"), System.Globalization.CultureInfo.InvariantCulture), options);
 var results = await bench.RunAsync();
 var output = Arg("--out", "bench-results.json");
 await File.WriteAllTextAsync(output, results.ToJsonString(new JsonSerializerOptions { WriteIndented = true }));
 Console.WriteLine($"\nResults written to {output}");
-return 0;
+var lost = results["replies_lost"]!.GetValue<long>();
+Console.WriteLine(lost == 0 ? "No reply lost." : $"BENCH FAILED: {lost} replies lost (target 0)");
+return lost == 0 ? 0 : 1;

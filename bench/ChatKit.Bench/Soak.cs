@@ -12,7 +12,7 @@ namespace ChatKit.Bench;
 /// Mixed traffic from many users while faults are injected on a schedule: the upstream answering 5xx,
 /// stalling and cutting streams, Redis stopped and started, PostgreSQL restarted, clients hanging up.
 /// Fails (exit 1) on a 5xx outside the database outage, an acknowledged user message missing from the
-/// database, or resident memory that keeps growing.
+/// database or left without a stored reply, or resident memory that keeps growing.
 /// </summary>
 public sealed class Soak(string apiDll, string databaseUrl, Dictionary<string, string> env, FakeLlmServer upstream, string services, TimeSpan duration)
 {
@@ -130,7 +130,9 @@ public sealed class Soak(string apiDll, string databaseUrl, Dictionary<string, s
                 }
                 else if (roll < 95)
                 {
-                    await RunAsync(client, user, sessions[random.Next(sessions.Count)], random.Next(100) < 15 ? random.Next(5, 200) : null);
+                    // One turn in four is an agent turn: the model calls a tool, the service runs it and stores the step.
+                    var text = random.Next(4) == 0 ? $"soak #tool=list_tasks {Guid.NewGuid():N}" : "soak #tokens=20 #gapms=15";
+                    await RunAsync(client, user, sessions[random.Next(sessions.Count)], random.Next(100) < 15 ? random.Next(5, 200) : null, text);
                 }
                 else
                 {
@@ -168,11 +170,11 @@ public sealed class Soak(string apiDll, string databaseUrl, Dictionary<string, s
         return response.IsSuccessStatusCode ? JsonNode.Parse(text) : null;
     }
 
-    private async Task RunAsync(HttpClient client, string user, Guid session, int? hangUpAfterMs)
+    private async Task RunAsync(HttpClient client, string user, Guid session, int? hangUpAfterMs, string text)
     {
         var started = DateTime.UtcNow;
         using var cts = new CancellationTokenSource();
-        using var request = Harness.Authorized(HttpMethod.Post, $"/api/v1/chatkit/sessions/{session}/threads/{session}/runs", user, Harness.RunBody("soak #tokens=20 #gapms=15"));
+        using var request = Harness.Authorized(HttpMethod.Post, $"/api/v1/chatkit/sessions/{session}/threads/{session}/runs", user, Harness.RunBody(text));
         using var response = await client.SendAsync(request, HttpCompletionOption.ResponseHeadersRead);
         if (!response.IsSuccessStatusCode)
         {
@@ -232,6 +234,20 @@ public sealed class Soak(string apiDll, string databaseUrl, Dictionary<string, s
         var ids = _acknowledged.Keys.ToArray();
         var found = await conn.ExecuteScalarAsync<long>("SELECT count(*) FROM messages WHERE id = ANY(@ids)", new { ids });
         var missing = ids.Length - found;
+
+        // Every acknowledged message must be answered by a stored reply (completed or cut short); replies cut when a
+        // client hung up are written in the background, so give the writer time to drain.
+        const string Replyless = """
+            SELECT count(*) FROM messages u
+            WHERE u.id = ANY(@ids)
+              AND NOT EXISTS (SELECT 1 FROM messages a WHERE a.session_id = u.session_id AND a.role = 'assistant' AND (a.created_at, a.id) > (u.created_at, u.id))
+            """;
+        long repliesLost;
+        var drain = Stopwatch.StartNew();
+        while ((repliesLost = await conn.ExecuteScalarAsync<long>(Replyless, new { ids })) > 0 && drain.Elapsed < TimeSpan.FromSeconds(30))
+        {
+            await Task.Delay(500);
+        }
         var samples = _memory.ToList();
         var startMiB = samples.Count > 2 ? samples.Skip(samples.Count / 10).First().Bytes / 1048576.0 : double.NaN;
         var endMiB = samples.Count > 0 ? samples[^1].Bytes / 1048576.0 : double.NaN;
@@ -248,9 +264,10 @@ public sealed class Soak(string apiDll, string databaseUrl, Dictionary<string, s
         }
 
         Console.WriteLine($"Acknowledged user messages: {ids.Length}, missing from the database: {missing} (target 0)");
+        Console.WriteLine($"Replies that should exist and do not: {repliesLost} (target 0)");
         Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
             $"Resident memory: {startMiB:0} MiB after warm-up, {endMiB:0} MiB at the end; first-half mean {firstHalf:0} MiB, last-quarter mean {lastQuarter:0} MiB ({(growing ? "GROWING" : "no growth trend")})"));
-        var ok = _unexpected.IsEmpty && missing == 0 && !growing && ids.Length > 0;
+        var ok = _unexpected.IsEmpty && missing == 0 && repliesLost == 0 && !growing && ids.Length > 0;
         Console.WriteLine(ok ? "SOAK PASSED" : "SOAK FAILED");
         return ok ? 0 : 1;
     }

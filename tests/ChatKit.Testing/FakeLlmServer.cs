@@ -46,6 +46,8 @@ public sealed class RecordedRequest
 /// more until the caller hangs up), <c>#slow</c> (300 ms between chunks), <c>#garbage</c> (an unreadable chunk),
 /// <c>#tokens=N</c> and <c>#gapms=G</c> (N one-word chunks G ms apart, for benchmarks), <c>#nofinish</c> (end cleanly
 /// with neither a finish reason nor <c>[DONE]</c>, as a dying proxy does), <c>#finish=length</c> (any finish reason).
+/// <c>#tool=NAME</c> answers a request offered tools with a call of that tool (arguments <c>{}</c>) and the request that
+/// brings its result with text, timing the gap between the two (<see cref="ToolStepGapsMs"/>: the service's own time per step).
 /// <see cref="ForcedMode"/> imposes one of those markers on every request (fault injection in the soak).
 /// <see cref="Script"/> scripts whole agent turns: the n-th request whose last user message holds a script's marker
 /// is answered by its n-th step (text, tool calls with or without provider quirks, any finish).
@@ -59,6 +61,10 @@ public sealed class FakeLlmServer : IAsyncDisposable
     private readonly WebApplication _app;
     private readonly ConcurrentQueue<RecordedRequest> _requests = new();
     private readonly ConcurrentDictionary<string, (ScriptStep[] Steps, int[] Served)> _scripts = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<string, long> _toolStepEnds = new(StringComparer.Ordinal);
+
+    /// <summary>For <c>#tool=</c> turns: ms from the end of the tool-call response to the arrival of the request with its result.</summary>
+    public ConcurrentBag<double> ToolStepGapsMs { get; } = [];
 
     private FakeLlmServer(WebApplication app)
     {
@@ -119,6 +125,7 @@ public sealed class FakeLlmServer : IAsyncDisposable
     private async Task HandleAsync(HttpContext context)
     {
         var body = await JsonNode.ParseAsync(context.Request.Body).ConfigureAwait(false);
+        var arrived = System.Diagnostics.Stopwatch.GetTimestamp();
         var recorded = new RecordedRequest
         {
             Path = context.Request.Path,
@@ -133,7 +140,24 @@ public sealed class FakeLlmServer : IAsyncDisposable
         context.RequestAborted.Register(() => recorded.Closed.TrySetResult(DateTime.UtcNow));
         try
         {
-            if (NextScriptStep(recorded.LastUserText) is { } step)
+            var lastUserText = recorded.LastUserText;
+            if (System.Text.RegularExpressions.Regex.Match(lastUserText, "#tool=([a-z_]+)") is { Success: true } tool)
+            {
+                if (body!["messages"]!.AsArray()[^1]!["role"]!.GetValue<string>() != "tool" && body["tools"] is JsonArray)
+                {
+                    await RespondScriptedAsync(context, ScriptStep.ToolCalls(new ScriptedCall("call_" + Guid.NewGuid().ToString("N"), tool.Groups[1].Value, "{}")))
+                        .ConfigureAwait(false);
+                    _toolStepEnds[lastUserText] = System.Diagnostics.Stopwatch.GetTimestamp();
+                    return;
+                }
+
+                if (_toolStepEnds.TryRemove(lastUserText, out var ended))
+                {
+                    ToolStepGapsMs.Add(System.Diagnostics.Stopwatch.GetElapsedTime(ended, arrived).TotalMilliseconds);
+                }
+            }
+
+            if (NextScriptStep(lastUserText) is { } step)
             {
                 await RespondScriptedAsync(context, step).ConfigureAwait(false);
                 return;
