@@ -18,8 +18,6 @@ namespace ChatKit.Api.Controllers;
 
 public sealed record CreateSessionBody(string? Title);
 
-public sealed record RunRequestBody(RunMessageInput? Message);
-
 /// <summary>The sessions API of the contract. Each action binds, sends one message, and maps the result.</summary>
 [ApiController]
 [Authorize]
@@ -57,7 +55,12 @@ public sealed class SessionsController(IMediator mediator, IOptions<StreamingSet
     [Produces("text/event-stream", "application/json")]
     public async Task<IActionResult> Run(string sessionId, string threadId, [FromBody] RunRequestBody body, CancellationToken ct)
     {
-        var started = await mediator.Send(new StartRunCommand(UserId, sessionId, threadId, body.Message), ct);
+        if (RunRequestBodyValidator.Check(body) is { } shape)
+        {
+            return ApiErrors.ToActionResult(shape);
+        }
+
+        var started = await mediator.Send(new StartRunCommand(UserId, sessionId, threadId, body.Message!.Text), ct);
         return started.IsSuccess
             ? new ServerSentEventsResult(started.Value.Events, TimeSpan.FromSeconds(streaming.Value.PingSeconds))
             : ApiErrors.ToActionResult(started.Error!);

@@ -25,30 +25,12 @@ public sealed class ValidationBehavior<TMessage, TResponse>(IEnumerable<IValidat
             var result = await validator.ValidateAsync(message, cancellationToken).ConfigureAwait(false);
             if (!result.IsValid)
             {
-                return FailureFactory<TResponse>.Create(ToError(result.Errors));
+                return FailureFactory<TResponse>.Create(ValidationErrors.ToError(result.Errors));
             }
         }
 
         return await next(message, cancellationToken).ConfigureAwait(false);
     }
-
-    internal static Error ToError(IReadOnlyList<ValidationFailure> failures)
-    {
-        var first = failures[0];
-        if (IsContractCode(first.ErrorCode))
-        {
-            return new Error(first.ErrorCode, first.ErrorMessage, ErrorKind.Validation);
-        }
-
-        return Errors.Validation(failures.Select(f => new ErrorDetail(ToSnakeCase(f.PropertyName), f.ErrorMessage)).ToList());
-    }
-
-    // FluentValidation's own codes are validator names such as "NotEmptyValidator"; ours are UPPER_SNAKE.
-    private static bool IsContractCode(string code) =>
-        code.Length > 0 && code != Errors.ValidationCode && code.All(c => char.IsAsciiLetterUpper(c) || c == '_');
-
-    internal static string ToSnakeCase(string propertyPath) =>
-        string.Join('.', propertyPath.Split('.').Select(System.Text.Json.JsonNamingPolicy.SnakeCaseLower.ConvertName));
 }
 
 /// <summary>Builds a failed <c>Result&lt;T&gt;</c> for a response type only known as a type parameter.</summary>
@@ -71,4 +53,29 @@ internal static class FailureFactory<TResponse>
         var method = typeof(TResponse).GetMethod(nameof(IFailable<object>.Fail), [typeof(Error)])!;
         return method.CreateDelegate<Func<Error, TResponse>>();
     }
+}
+
+/// <summary>
+/// Turns FluentValidation failures into the one <see cref="Error"/> the API answers: the first failure's own contract
+/// code when it has one, else <c>VALIDATION_ERROR</c> with a detail per failure.
+/// </summary>
+public static class ValidationErrors
+{
+    public static Error ToError(IReadOnlyList<ValidationFailure> failures)
+    {
+        var first = failures[0];
+        if (IsContractCode(first.ErrorCode))
+        {
+            return new Error(first.ErrorCode, first.ErrorMessage, ErrorKind.Validation);
+        }
+
+        return Errors.Validation(failures.Select(f => new ErrorDetail(ToSnakeCase(f.PropertyName), f.ErrorMessage)).ToList());
+    }
+
+    // FluentValidation's own codes are validator names such as "NotEmptyValidator"; ours are UPPER_SNAKE.
+    private static bool IsContractCode(string code) =>
+        code.Length > 0 && code != Errors.ValidationCode && code.All(c => char.IsAsciiLetterUpper(c) || c == '_');
+
+    public static string ToSnakeCase(string propertyPath) =>
+        string.Join('.', propertyPath.Split('.').Select(System.Text.Json.JsonNamingPolicy.SnakeCaseLower.ConvertName));
 }

@@ -10,12 +10,13 @@ public static class OwnedSession
     public static async Task<Result<ChatSession>> LoadAsync(
         ISessionStore store, string rawSessionId, string userId, CancellationToken ct)
     {
-        if (!Guid.TryParse(rawSessionId, out var id))
+        var id = PathId.Parse(rawSessionId, Errors.SessionNotFound);
+        if (!id.IsSuccess)
         {
-            return Errors.SessionNotFound(rawSessionId);
+            return id.Error!;
         }
 
-        var lookup = await store.FindAsync(id, userId, ct).ConfigureAwait(false);
+        var lookup = await store.FindAsync(id.Value, userId, ct).ConfigureAwait(false);
         return ToResult(lookup.Access, rawSessionId, lookup.Session);
     }
 

@@ -43,7 +43,7 @@ public sealed class TaskService(ITaskStore store, TimeProvider clock, IOptions<T
     }
 
     public async Task<Result<TaskItem>> GetAsync(string userId, string rawId, CancellationToken ct) =>
-        Guid.TryParse(rawId, out var id) && await store.GetAsync(id, userId, ct).ConfigureAwait(false) is { } task
+        PathId.Parse(rawId, Errors.TaskNotFound) is { IsSuccess: true } id && await store.GetAsync(id.Value, userId, ct).ConfigureAwait(false) is { } task
             ? task
             : Errors.TaskNotFound(rawId);
 
@@ -87,8 +87,8 @@ public sealed class TaskService(ITaskStore store, TimeProvider clock, IOptions<T
     }
 
     public async Task<Result<Guid>> DeleteAsync(string userId, string rawId, CancellationToken ct) =>
-        Guid.TryParse(rawId, out var id) && await store.DeleteAsync(id, userId, ct).ConfigureAwait(false)
-            ? id
+        PathId.Parse(rawId, Errors.TaskNotFound) is { IsSuccess: true } id && await store.DeleteAsync(id.Value, userId, ct).ConfigureAwait(false)
+            ? id.Value
             : Errors.TaskNotFound(rawId);
 
     public Task<TaskPage> ListAsync(string userId, TaskQuery query, CancellationToken ct) => store.ListAsync(userId, query, ct);

@@ -18,7 +18,7 @@ public sealed class StartRunHandlerTests
         Options.Create(new PromptOptions { HistoryMaxMessages = 5 }));
 
     private StartRunCommand Command(string? sessionId = null, string? threadId = null) =>
-        new("alice", sessionId ?? _session.Id.ToString(), threadId ?? _session.Id.ToString(), new RunMessageInput(null, [new RunContentInput(null, "Hi there")]));
+        new("alice", sessionId ?? _session.Id.ToString(), threadId ?? _session.Id.ToString(), "Hi there");
 
     [Test]
     public async Task Handle_WhenSessionIdIsNotAUuid_Returns404WithoutTouchingTheStore()

@@ -1,3 +1,4 @@
+using ChatKit.Api.Controllers;
 using ChatKit.Application.Abstractions;
 using ChatKit.Application.Behaviors;
 using ChatKit.Application.Common;
@@ -11,10 +12,16 @@ public sealed class StartRunValidationTests
 {
     private static readonly StartRunValidator Validator = new(Options.Create(new LimitsOptions { MaxMessageLength = 5 }));
 
+    // The REST door checks its wire shape first, then the command's rules apply (the contract's order).
     private static Error? Validate(RunMessageInput? message)
     {
-        var result = Validator.Validate(new StartRunCommand("u", Guid.NewGuid().ToString(), "t", message));
-        return result.IsValid ? null : ValidationBehavior<StartRunCommand, Result<StartedRun>>.ToError(result.Errors);
+        if (RunRequestBodyValidator.Check(new RunRequestBody(message)) is { } shape)
+        {
+            return shape;
+        }
+
+        var result = Validator.Validate(new StartRunCommand("u", Guid.NewGuid().ToString(), "t", message!.Text));
+        return result.IsValid ? null : ValidationErrors.ToError(result.Errors);
     }
 
     private static RunMessageInput Text(params string?[] parts) => new(null, parts.Select(p => new RunContentInput(null, p)).ToList());
@@ -57,15 +64,15 @@ public sealed class StartRunValidationTests
     [Test]
     public async Task Behavior_WhenInvalid_AnswersFailureWithoutCallingTheHandler()
     {
-        var behavior = new ValidationBehavior<StartRunCommand, Result<StartedRun>>([Validator]);
+        var behavior = new ValidationBehavior<StartRunCommand, Result<TurnStream>>([Validator]);
         var called = false;
 
         var result = await behavior.Handle(
-            new StartRunCommand("u", "s", "t", Text("")),
+            new StartRunCommand("u", "s", "t", string.Empty),
             (_, _) =>
             {
                 called = true;
-                return ValueTask.FromResult(Result<StartedRun>.Fail(Errors.RunInProgress));
+                return ValueTask.FromResult(Result<TurnStream>.Fail(Errors.RunInProgress));
             },
             CancellationToken.None);
 

@@ -21,8 +21,11 @@ public sealed record ToolCallStarted(Guid StepId, Guid SessionId, DateTime Creat
 /// <summary>Call <paramref name="Index"/> of a step has run (successfully or not: a failing tool is a result).</summary>
 public sealed record ToolCallFinished(Guid StepId, int Index, string Title, ToolOutcome Outcome) : TurnEvent;
 
-/// <summary>A step (its assistant message and the results of its calls) is stored.</summary>
-public sealed record StepStored(ChatMessage Assistant, IReadOnlyList<ChatMessage> ToolResults) : TurnEvent;
+/// <summary>
+/// A step is complete: its assistant message and the results of its calls are handed to the turn writer (a tool step)
+/// or stored (the final reply, which is written last and waited for).
+/// </summary>
+public sealed record StepCompleted(ChatMessage Assistant, IReadOnlyList<ChatMessage> ToolResults) : TurnEvent;
 
 /// <summary>The turn failed; <paramref name="Message"/> is safe to show. What it produced is stored <c>incomplete</c>.</summary>
 public sealed record TurnFailed(string Message) : TurnEvent;

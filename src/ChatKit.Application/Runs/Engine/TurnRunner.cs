@@ -115,16 +115,12 @@ public sealed partial class TurnRunner(
                     yield return new ToolCallFinished(step.Id, i, title, outcome);
                 }
 
+                // Queued, not awaited: the writer stores a turn's writes in order and retries until stored, so the next
+                // model call need not wait for this commit; the turn's last write, which is awaited, comes after it.
                 var stored = step.ToMessage(MessageStatus.Completed);
-                var saved = await SaveAsync(turn, new TurnWrite(run.Session.Id, [stored, .. step.Results], null)).ConfigureAwait(false);
+                turn.Queued.Add(writer.WriteAsync(new TurnWrite(run.Session.Id, [stored, .. step.Results], null)));
                 turn.Stored();
-                if (saved is not null)
-                {
-                    turn.Fail(saved);
-                    break;
-                }
-
-                yield return new StepStored(stored, step.Results);
+                yield return new StepCompleted(stored, step.Results);
                 messages.Add(new PromptMessage(MessageRole.Assistant, stored.Text, step.Calls));
                 messages.AddRange(step.Results.Select(r => new PromptMessage(MessageRole.Tool, r.Text, ToolCallId: r.ToolCallId)));
                 if (ct.IsCancellationRequested)
@@ -156,7 +152,7 @@ public sealed partial class TurnRunner(
             }
 
             turn.Outcome = ending == TurnEnding.Completed ? RunOutcome.Completed : RunOutcome.Incomplete;
-            yield return new StepStored(reply!, []);
+            yield return new StepCompleted(reply!, []);
             yield return new TurnFinished(ending, run.TitleChanged ? run.Session : null);
         }
         finally
@@ -195,13 +191,16 @@ public sealed partial class TurnRunner(
         return [step.ToMessage(MessageStatus.Incomplete, withCalls: step.Results.Count > 0), .. step.Results.Count > 0 ? results : []];
     }
 
-    /// <summary>Waits for a write; null when stored, else the failure to tell the client (the write itself is never dropped).</summary>
+    /// <summary>
+    /// Waits for the turn's last write and the steps queued before it; null when all are stored, else the failure to
+    /// tell the client (a write that is only slow is never dropped).
+    /// </summary>
     private async Task<string?> SaveAsync(TurnState turn, TurnWrite write)
     {
         var pending = writer.WriteAsync(write);
         try
         {
-            await pending.WaitAsync(options.Value.SaveWait).ConfigureAwait(false);
+            await Task.WhenAll(turn.Queued.Append(pending)).WaitAsync(options.Value.SaveWait).ConfigureAwait(false);
             return null;
         }
         catch (TimeoutException)

@@ -39,7 +39,10 @@ internal sealed class TurnState(StartedRun run, TurnClock turnClock)
 
     public TokenUsage? Usage { get; private set; }
 
-    /// <summary>The step being produced and not yet stored; null once stored.</summary>
+    /// <summary>The writes of the turn's tool steps, queued in order; the last write waits for them.</summary>
+    public List<Task> Queued { get; } = [];
+
+    /// <summary>The step being produced and not yet handed to the writer; null once it is.</summary>
     public StepDraft? Current { get; private set; }
 
     public TurnEnding Ending => Current?.Finish switch

@@ -10,19 +10,13 @@ using Microsoft.Extensions.Options;
 
 namespace ChatKit.Application.Runs.StartRun;
 
-public sealed record RunContentInput(string? Type, string? Text);
-
-public sealed record RunMessageInput(string? Role, IReadOnlyList<RunContentInput?>? Content)
-{
-    /// <summary>The message text: the <c>input_text</c> parts joined with a newline, trimmed.</summary>
-    public string Text => string.Join('\n', (Content ?? []).Select(c => c?.Text ?? string.Empty)).Trim();
-}
-
 /// <summary>
 /// A turn, start to stream: check everything, commit the user message and claim the session (still able to
 /// answer an error), then hand back the turn's events for a protocol to write.
 /// </summary>
-public sealed record StartRunCommand(string UserId, string SessionId, string ThreadId, RunMessageInput? Message)
+/// <param name="Text">The user's message text as the protocol delivered it (each door checks its own wire shape).</param>
+/// <param name="ThreadId">The thread id the request named, if its protocol names one apart from the session.</param>
+public sealed record StartRunCommand(string UserId, string SessionId, string? ThreadId, string Text)
     : ICommand<Result<TurnStream>>;
 
 /// <summary>A started turn and its ChatKit events; enumerating them runs the turn.</summary>
@@ -39,19 +33,13 @@ public sealed class StartRunValidator : AbstractValidator<StartRunCommand>
         var max = limits.Value.MaxMessageLength;
         ClassLevelCascadeMode = CascadeMode.Stop;
         RuleLevelCascadeMode = CascadeMode.Stop;
-        RuleFor(c => c.Message).NotNull().WithMessage("message is required");
-        RuleFor(c => c.Message!.Role).Must(r => r is null or "user").WithMessage("role must be \"user\"");
-        RuleFor(c => c.Message!.Content).NotEmpty().WithMessage("content must hold at least one part");
-        RuleForEach(c => c.Message!.Content).NotNull().WithMessage("a content part must be an object")
-            .Must(p => p!.Type is null or ContentPart.InputText).WithMessage("type must be \"input_text\"")
-            .Must(p => p!.Text is not null).WithMessage("text is required");
-        RuleFor(c => c.Message!.Text).Must(StorableText.IsStorable).OverridePropertyName("message.content")
+        RuleFor(c => c.Text).Must(StorableText.IsStorable).OverridePropertyName("message.content")
             .WithMessage("text " + StorableText.UnstorableMessage);
-        RuleFor(c => c.Message!.Text).NotEmpty()
+        RuleFor(c => c.Text).NotEmpty()
             .WithErrorCode(Errors.EmptyMessageCode).WithMessage(Errors.EmptyMessageText);
-        RuleFor(c => SessionRules.CodePointCount(c.Message!.Text)).LessThanOrEqualTo(max)
+        RuleFor(c => SessionRules.CodePointCount(c.Text)).LessThanOrEqualTo(max)
             .WithErrorCode(Errors.MessageTooLongCode)
-            .WithMessage(c => Errors.MessageTooLongText(max, SessionRules.CodePointCount(c.Message!.Text)));
+            .WithMessage(c => Errors.MessageTooLongText(max, SessionRules.CodePointCount(c.Text)));
     }
 }
 
@@ -66,12 +54,14 @@ public sealed class StartRunHandler(
 {
     public async ValueTask<Result<TurnStream>> Handle(StartRunCommand command, CancellationToken cancellationToken)
     {
-        if (!Guid.TryParse(command.SessionId, out var sessionId))
+        var parsed = PathId.Parse(command.SessionId, Errors.SessionNotFound);
+        if (!parsed.IsSuccess)
         {
-            return Errors.SessionNotFound(command.SessionId);
+            return parsed.Error!;
         }
 
-        var text = command.Message!.Text;
+        var sessionId = parsed.Value;
+        var text = command.Text;
         var now = clock.GetUtcNow();
         var maxMessages = limits.Value.MaxMessagesPerSession;
         var turn = new BeginTurn(
@@ -81,7 +71,7 @@ public sealed class StartRunHandler(
             Guid.NewGuid(),
             TimeSpan.FromSeconds(runs.Value.ClaimSeconds),
             SessionRules.TitleFromFirstMessage(text),
-            Guid.TryParse(command.ThreadId, out var threadId) && threadId == sessionId,
+            command.ThreadId is null || (Guid.TryParse(command.ThreadId, out var threadId) && threadId == sessionId),
             prompt.Value.HistoryMaxMessages);
 
         // One transaction answers every check after validation, in the contract's order, and commits the message.
@@ -90,7 +80,7 @@ public sealed class StartRunHandler(
         {
             BeginTurnOutcome.Started => Stream(new StartedRun(begun.Session!, turn.UserMessage, turn.ClaimId, begun.TitleChanged, begun.History)),
             BeginTurnOutcome.Forbidden => Errors.Forbidden,
-            BeginTurnOutcome.ThreadNotFound => Errors.ThreadNotFound(command.ThreadId),
+            BeginTurnOutcome.ThreadNotFound => Errors.ThreadNotFound(command.ThreadId!),
             BeginTurnOutcome.MessageLimit => Errors.MessageLimit(maxMessages),
             BeginTurnOutcome.RunInProgress => Errors.RunInProgress,
             _ => Errors.SessionNotFound(command.SessionId),

@@ -36,7 +36,7 @@ public static class ThreadStreamMapper
             TextDelta d => Delta(d),
             ToolCallStarted c => CallStarted(c),
             ToolCallFinished f => CallFinished(f),
-            StepStored => CloseAll(),
+            StepCompleted => CloseAll(),
             TurnFailed f => [.. CloseAll(), new StreamErrorEvent(f.Message)],
             TurnFinished f => Finished(f),
             _ => [],

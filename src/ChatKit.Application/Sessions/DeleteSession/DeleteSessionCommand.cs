@@ -10,14 +10,15 @@ public sealed class DeleteSessionHandler(ISessionStore store) : ICommandHandler<
 {
     public async ValueTask<Result<DeletedDto>> Handle(DeleteSessionCommand command, CancellationToken cancellationToken)
     {
-        if (!Guid.TryParse(command.SessionId, out var id))
+        var id = PathId.Parse(command.SessionId, Errors.SessionNotFound);
+        if (!id.IsSuccess)
         {
-            return Errors.SessionNotFound(command.SessionId);
+            return id.Error!;
         }
 
-        var access = await store.DeleteAsync(id, command.UserId, cancellationToken).ConfigureAwait(false);
+        var access = await store.DeleteAsync(id.Value, command.UserId, cancellationToken).ConfigureAwait(false);
         return access == SessionAccess.Owned
-            ? new DeletedDto(true, id)
+            ? new DeletedDto(true, id.Value)
             : OwnedSession.ToResult(access, command.SessionId, null).Error!;
     }
 }
