@@ -26,7 +26,14 @@ public sealed record BeginTurn(
     TimeSpan ClaimLength,
     string? TitleIfFirst,
     bool ThreadMatches,
-    int HistoryCount);
+    int HistoryCount)
+{
+    /// <summary>
+    /// Called once every check has passed and the history is read, before the message is inserted and committed, so
+    /// the first model call can start while the commit is in flight.
+    /// </summary>
+    public Action<IReadOnlyList<ChatMessage>>? Checked { get; init; }
+}
 
 /// <param name="History">The most recent earlier messages, oldest first, read in the same transaction.</param>
 public sealed record BeginTurnResult(BeginTurnOutcome Outcome, ChatSession? Session, bool TitleChanged, IReadOnlyList<ChatMessage> History)

@@ -50,6 +50,7 @@ internal sealed class TurnStore(NpgsqlDataSource dataSource) : ITurnStore
                 """,
                 new { message.SessionId, Take = turn.HistoryCount }, tx, cancellationToken: ct)).ConfigureAwait(false))
             .Select(r => r.ToMessage()).ToList();
+        turn.Checked?.Invoke(history);
         var renames = current!.AutoTitle && current.MessageCount == 0 && turn.TitleIfFirst is not null;
         await Rows.InsertMessageAsync(conn, tx, message, ct).ConfigureAwait(false);
         var session = await conn.QuerySingleAsync<Rows.SessionRow>(new CommandDefinition(

@@ -74,4 +74,51 @@ public sealed class StartRunHandlerTests
         Assert.That(result.Value.Run.TitleChanged, Is.True);
         Assert.That(result.Value.Run.History, Is.EqualTo(history));
     }
+
+    [Test]
+    public async Task Handle_StartsTheFirstModelCallBeforeTheCommitAndCancelsItWhenTheCommitFails()
+    {
+        var model = new WaitingModel();
+        var handler = new StartRunHandler(
+            _store,
+            TurnRunnerTests.Runner(model, _store, new TurnRunnerTests.RecordingWriter(), Substitute.For<ITaskStore>()),
+            TimeProvider.System,
+            Options.Create(new LimitsOptions()),
+            Options.Create(new RunOptions()),
+            Options.Create(new PromptOptions()));
+        _store.BeginTurnAsync(Arg.Any<BeginTurn>(), Arg.Any<CancellationToken>()).Returns(call =>
+        {
+            call.Arg<BeginTurn>().Checked!([]);
+            Assert.That(model.Started, Is.True, "the upstream request is under way before the commit");
+            return Task.FromException<BeginTurnResult>(new TimeoutException("commit failed"));
+        });
+
+        await Assert.ThrowsAsync<TimeoutException>(async () => await handler.Handle(Command(), CancellationToken.None));
+
+        Assert.That(await model.Cancelled.Task.WaitAsync(TimeSpan.FromSeconds(5)), Is.True, "and cancelled when the commit fails");
+    }
+
+    private sealed class WaitingModel : IChatModel
+    {
+        public bool Started { get; private set; }
+
+        public TaskCompletionSource<bool> Cancelled { get; } = new();
+
+        public string Name => "waiting";
+
+        public async IAsyncEnumerable<ChatModelUpdate> StreamAsync(ChatPrompt prompt, [System.Runtime.CompilerServices.EnumeratorCancellation] CancellationToken ct)
+        {
+            Started = true;
+            try
+            {
+                await Task.Delay(Timeout.Infinite, ct);
+            }
+            finally
+            {
+                Cancelled.TrySetResult(ct.IsCancellationRequested);
+            }
+
+            yield break;
+        }
+    }
 }

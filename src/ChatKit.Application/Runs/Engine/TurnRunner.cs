@@ -34,11 +34,18 @@ public sealed partial class TurnRunner(
     internal const string SaveDelayed = "The assistant's reply is not saved yet; it is kept and will appear in the session once the database answers.";
     internal const string NotRun = "not run: the turn was cancelled before this call";
 
+    /// <summary>Starts the first model call of a turn whose prompt is known (see <see cref="EarlyModelCall"/>).</summary>
+    public EarlyModelCall StartFirstCall(IReadOnlyList<ChatMessage> history, ChatMessage userMessage, CancellationToken ct) =>
+        EarlyModelCall.Start(model, FirstPrompt(history, userMessage), ct);
+
+    private ChatPrompt FirstPrompt(IReadOnlyList<ChatMessage> history, ChatMessage userMessage) =>
+        prompts.Build(history, userMessage) with { Tools = options.Value.MaxSteps > 1 ? toolbox.Definitions : [] };
+
     public async IAsyncEnumerable<TurnEvent> RunAsync(StartedRun run, [EnumeratorCancellation] CancellationToken ct)
     {
         var o = options.Value;
         var turn = new TurnState(run, new TurnClock(clock, run.UserMessage.CreatedAt));
-        var conversation = prompts.Build(run.History, run.UserMessage);
+        var conversation = run.FirstCall?.Prompt ?? FirstPrompt(run.History, run.UserMessage);
         var messages = conversation.Messages.ToList();
         var lease = new RunLease(turns, clock, logger, run.Session.Id, run.ClaimId, TimeSpan.FromSeconds(o.ClaimSeconds));
         yield return new TurnStarted(run.UserMessage);
@@ -49,7 +56,9 @@ public sealed partial class TurnRunner(
                 var step = turn.BeginStep(model.Name);
                 var offerTools = turn.Steps < o.MaxSteps;
                 var prompt = conversation with { Messages = messages, Tools = offerTools ? toolbox.Definitions : [] };
-                var updates = model.StreamAsync(prompt, ct).GetAsyncEnumerator(ct);
+                var updates = turn.Steps == 1 && run.FirstCall is { } early
+                    ? early.TakeOver()
+                    : model.StreamAsync(prompt, ct).GetAsyncEnumerator(ct);
                 try
                 {
                     while (turn.Outcome == RunOutcome.Running)

@@ -24,7 +24,12 @@ public sealed record TurnStream(StartedRun Run, IAsyncEnumerable<RunEvent> Event
 
 /// <param name="TitleChanged">The first message named the session, so the stream ends with <c>thread.updated</c>.</param>
 /// <param name="History">The session's most recent earlier messages, oldest first, for the prompt.</param>
-public sealed record StartedRun(ChatSession Session, ChatMessage UserMessage, Guid ClaimId, bool TitleChanged, IReadOnlyList<ChatMessage> History);
+/// <param name="FirstCall">The first model call, already under way (started while the user message was committed).</param>
+public sealed record StartedRun(
+    ChatSession Session, ChatMessage UserMessage, Guid ClaimId, bool TitleChanged, IReadOnlyList<ChatMessage> History)
+{
+    public EarlyModelCall? FirstCall { get; init; }
+}
 
 public sealed class StartRunValidator : AbstractValidator<StartRunCommand>
 {
@@ -73,12 +78,31 @@ public sealed class StartRunHandler(
             SessionRules.TitleFromFirstMessage(text),
             command.ThreadId is null || (Guid.TryParse(command.ThreadId, out var threadId) && threadId == sessionId),
             prompt.Value.HistoryMaxMessages);
+        EarlyModelCall? firstCall = null;
+        turn = turn with { Checked = history => firstCall = runner.StartFirstCall(history, turn.UserMessage, cancellationToken) };
 
         // One transaction answers every check after validation, in the contract's order, and commits the message.
-        var begun = await store.BeginTurnAsync(turn, cancellationToken).ConfigureAwait(false);
+        BeginTurnResult begun;
+        try
+        {
+            begun = await store.BeginTurnAsync(turn, cancellationToken).ConfigureAwait(false);
+        }
+        catch
+        {
+            if (firstCall is not null)
+            {
+                await firstCall.DisposeAsync().ConfigureAwait(false); // the message was not stored: nobody asked
+            }
+
+            throw;
+        }
+
         return begun.Outcome switch
         {
-            BeginTurnOutcome.Started => Stream(new StartedRun(begun.Session!, turn.UserMessage, turn.ClaimId, begun.TitleChanged, begun.History)),
+            BeginTurnOutcome.Started => Stream(new StartedRun(begun.Session!, turn.UserMessage, turn.ClaimId, begun.TitleChanged, begun.History)
+            {
+                FirstCall = firstCall,
+            }),
             BeginTurnOutcome.Forbidden => Errors.Forbidden,
             BeginTurnOutcome.ThreadNotFound => Errors.ThreadNotFound(command.ThreadId!),
             BeginTurnOutcome.MessageLimit => Errors.MessageLimit(maxMessages),
