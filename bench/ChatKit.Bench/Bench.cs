@@ -376,7 +376,14 @@ public sealed class Bench(Harness api, FakeLlmServer upstream, string pgBin, str
         var p50 = Stats.Percentile(gaps, 50);
         var p99 = Stats.Percentile(gaps, 99);
         Line(string.Create(CultureInfo.InvariantCulture, $"   {p50,36:0.00} / {p99,6:0.00} (target p50 <= 2 ms) | {completed} / {options.ToolTurns}"));
-        _results["tool_steps"] = new JsonObject { ["turns"] = options.ToolTurns, ["completed"] = completed, ["step_p50_ms"] = p50, ["step_p99_ms"] = p99 };
+        // No gaps means the service under test offered no tools (an older build): there is no figure, not a zero.
+        _results["tool_steps"] = new JsonObject
+        {
+            ["turns"] = options.ToolTurns,
+            ["completed"] = completed,
+            ["step_p50_ms"] = gaps.Count > 0 ? p50 : null,
+            ["step_p99_ms"] = gaps.Count > 0 ? p99 : null,
+        };
     }
 
     // 4. Latency as data grows: it should stay flat.

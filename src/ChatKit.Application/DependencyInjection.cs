@@ -1,4 +1,5 @@
 using ChatKit.Application.Runs.Engine;
+using ChatKit.Application.Runs.StartRun;
 using ChatKit.Application.Tasks;
 using ChatKit.Application.Tools;
 using FluentValidation;
@@ -16,6 +17,8 @@ public static class DependencyInjection
         services.AddSingleton<PromptBuilder>();
         services.AddSingleton<RunMetrics>();
         services.AddSingleton<TurnRunner>();
+        services.AddSingleton<TurnStarter>();
+        services.AddSingleton<Threads.ThreadItems>();
         services.AddSingleton<TaskService>();
         foreach (var tool in typeof(IAgentTool).Assembly.GetTypes().Where(t => t is { IsClass: true, IsAbstract: false } && t.IsAssignableTo(typeof(IAgentTool))))
         {

@@ -8,12 +8,24 @@ using Microsoft.AspNetCore.Mvc;
 namespace ChatKit.Api.Streaming;
 
 /// <summary>
-/// Writes run events as <c>data: &lt;compact JSON&gt;</c> lines, each flushed at once, then <c>data: [DONE]</c>.
+/// Writes run events as <c>data: &lt;compact JSON&gt;</c> lines, each flushed at once, then (REST framing) <c>data: [DONE]</c>;
+/// the native ChatKit framing has no terminator, the stream ends when the body closes.
 /// While the next event is slow to come, a <c>: ping</c> comment goes out every ping interval so proxies
 /// keep the connection open. A client that hangs up ends the stream quietly: the run stores its partial reply.
 /// </summary>
-public sealed class ServerSentEventsResult(IAsyncEnumerable<RunEvent> events, TimeSpan pingInterval) : IActionResult
+public sealed class ServerSentEventsResult(
+    IAsyncEnumerable<RunEvent> events, TimeSpan pingInterval, ServerSentEventsResult.Framing framing = ServerSentEventsResult.Framing.Rest)
+    : IActionResult
 {
+    public enum Framing
+    {
+        /// <summary>The REST run stream: <c>data: [DONE]</c> last.</summary>
+        Rest,
+
+        /// <summary>ChatKit's own protocol: no terminator.</summary>
+        ChatKit,
+    }
+
     private static readonly byte[] DataPrefix = "data: "u8.ToArray();
     private static readonly byte[] EventEnd = "\n\n"u8.ToArray();
     private static readonly byte[] Ping = ": ping\n\n"u8.ToArray();
@@ -76,7 +88,10 @@ public sealed class ServerSentEventsResult(IAsyncEnumerable<RunEvent> events, Ti
                 await writer.FlushAsync(ct).ConfigureAwait(false);
             }
 
-            await writer.WriteAsync(Done, ct).ConfigureAwait(false);
+            if (framing == Framing.Rest)
+            {
+                await writer.WriteAsync(Done, ct).ConfigureAwait(false);
+            }
         }
         catch (Exception ex) when (ct.IsCancellationRequested && ex is OperationCanceledException or IOException)
         {

@@ -9,4 +9,21 @@ public interface IMessageStore
 {
     /// <summary>The user's session's messages oldest first, tool steps included; empty when the session is not theirs.</summary>
     Task<MessagePage> GetMessagesAsync(Guid sessionId, string userId, int? limit, string? after, CancellationToken ct);
+
+    /// <summary>
+    /// At most <paramref name="take"/> of the user's session's user and assistant messages (no tool results) in
+    /// <c>(created_at, id)</c> order, starting after the message <paramref name="after"/> (exclusive) or, with
+    /// <paramref name="including"/>, at it.
+    /// </summary>
+    Task<IReadOnlyList<ChatMessage>> ReadAsync(
+        Guid sessionId, string userId, Guid? after, bool including, bool descending, int take, CancellationToken ct);
+
+    /// <summary>The tool messages of the user's session that answer these call ids.</summary>
+    Task<IReadOnlyList<ChatMessage>> ReadToolResultsAsync(Guid sessionId, string userId, IReadOnlyList<string> callIds, CancellationToken ct);
+
+    /// <summary>
+    /// Sets the feedback on the messages if every one is an assistant message of the user's session (else changes
+    /// nothing); answers how many of them are.
+    /// </summary>
+    Task<int> SetFeedbackAsync(Guid sessionId, string userId, IReadOnlyList<Guid> messageIds, MessageFeedback feedback, CancellationToken ct);
 }

@@ -28,4 +28,13 @@ public interface ISessionStore
     Task<SessionPage> ListAsync(string userId, int? limit, string? after, CancellationToken ct);
 
     Task<SessionAccess> DeleteAsync(Guid sessionId, string userId, CancellationToken ct);
+
+    /// <summary>
+    /// The user's sessions by creation time, at most <paramref name="take"/>, after the session <paramref name="after"/>
+    /// (a keyset cursor; an id that is not one of the user's sessions yields nothing).
+    /// </summary>
+    Task<IReadOnlyList<ChatSession>> ListByCreationAsync(string userId, int take, bool descending, Guid? after, CancellationToken ct);
+
+    /// <summary>Sets the title (and stops titling it from the first message); the session as it now is, or why not.</summary>
+    Task<SessionLookup> RenameAsync(Guid sessionId, string userId, string title, CancellationToken ct);
 }

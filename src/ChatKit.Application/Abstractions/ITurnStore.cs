@@ -11,6 +11,7 @@ public enum BeginTurnOutcome
     ThreadNotFound,
     MessageLimit,
     RunInProgress,
+    ItemNotFound,
 }
 
 /// <param name="UserMessage">The message to commit (its session id is the session to start the turn in).</param>
@@ -41,6 +42,9 @@ public sealed record BeginTurnResult(BeginTurnOutcome Outcome, ChatSession? Sess
     public static BeginTurnResult Refused(BeginTurnOutcome outcome) => new(outcome, null, false, []);
 }
 
+/// <summary>Running a turn again from an earlier user message (<paramref name="ItemId"/>) of the session.</summary>
+public sealed record RetryTurn(string UserId, Guid SessionId, Guid ItemId, Guid ClaimId, TimeSpan ClaimLength, int HistoryCount);
+
 /// <summary>The start of a turn and the run claim that keeps one run per session across instances.</summary>
 public interface ITurnStore
 {
@@ -49,6 +53,13 @@ public interface ITurnStore
     /// run claim, reads the recent history for the prompt, stores the user message and claims the session.
     /// </summary>
     Task<BeginTurnResult> BeginTurnAsync(BeginTurn turn, CancellationToken ct);
+
+    /// <summary>
+    /// In one transaction: locks and checks the session (owner, run claim), finds the user message, deletes every later
+    /// message, reads the history before it and claims the session. <see cref="BeginTurnResult.History"/> ends with that
+    /// user message.
+    /// </summary>
+    Task<BeginTurnResult> BeginRetryAsync(RetryTurn retry, CancellationToken ct);
 
     Task<bool> RenewRunClaimAsync(Guid sessionId, Guid claimId, TimeSpan claimLength, CancellationToken ct);
 

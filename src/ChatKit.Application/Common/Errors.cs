@@ -32,6 +32,12 @@ public static class Errors
     public static Error TaskLimit(int max) =>
         new("TASK_LIMIT", $"Maximum {max} tasks allowed. Please delete some first.", ErrorKind.LimitExceeded);
 
+    public static Error ItemNotFound(string itemId) =>
+        new("ITEM_NOT_FOUND", $"Item {itemId} not found (it must be a user message of the thread)", ErrorKind.NotFound);
+
+    public static Error UnsupportedRequest(string type) =>
+        new("UNSUPPORTED_REQUEST", $"{type} is not offered by this service", ErrorKind.Validation);
+
     public static Error Invalid(string field, string message) => Validation([new ErrorDetail(field, message)]);
 
     public const string EmptyMessageCode = "EMPTY_MESSAGE";

@@ -16,7 +16,8 @@ public sealed record MessageDto(
     IReadOnlyList<ToolCall>? ToolCalls,
     DateTime CreatedAt,
     string Status,
-    string? ToolCallId)
+    string? ToolCallId,
+    string? Feedback)
 {
     public static MessageDto From(ChatMessage m) => new(
         m.Id,
@@ -25,7 +26,8 @@ public sealed record MessageDto(
         m.ToolCalls is { Count: > 0 } ? m.ToolCalls : null,
         m.CreatedAt,
         m.Status.ToString().ToLowerInvariant(),
-        m.ToolCallId);
+        m.ToolCallId,
+        m.Feedback?.ToString().ToLowerInvariant());
 }
 
 public sealed record SessionDetailDto(

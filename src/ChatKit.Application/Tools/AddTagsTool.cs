@@ -1,3 +1,4 @@
+using System.Text.Json.Nodes;
 using ChatKit.Application.Abstractions;
 using ChatKit.Application.Tasks;
 
@@ -17,9 +18,10 @@ public sealed class AddTagsTool(TaskService tasks) : IAgentTool
 
     public string Title(ToolArguments args) => $"Tagging a task with {string.Join(", ", args.Strings("tags") ?? [])}";
 
+    public string Summarize(JsonObject result) => $"Tags: {TaskToolResults.TagsOf(result)}";
+
     public async Task<ToolOutcome> InvokeAsync(string userId, ToolArguments args, CancellationToken ct) =>
         TaskToolResults.Of(
             await tasks.AddTagsAsync(userId, args.RequiredString("task_id"), args.RequiredStrings("tags"), ct).ConfigureAwait(false),
-            t => new() { ["task_id"] = t.Id.ToString(), ["tags"] = TaskToolResults.Tags(t.Tags) },
-            t => $"{TaskToolResults.Quote(t.Title)} is tagged {string.Join(", ", t.Tags)}");
+            t => new() { ["task_id"] = t.Id.ToString(), ["tags"] = TaskToolResults.Tags(t.Tags) });
 }

@@ -1,3 +1,4 @@
+using System.Text.Json.Nodes;
 using ChatKit.Application.Abstractions;
 using ChatKit.Application.Tasks;
 
@@ -19,12 +20,13 @@ public sealed class AddTaskTool(TaskService tasks) : IAgentTool
 
     public string Title(ToolArguments args) => $"Adding task {TaskToolResults.Quote(args.String("title") ?? string.Empty)}";
 
+    public string Summarize(JsonObject result) => $"Added {TaskToolResults.TitleOf(result)}";
+
     public async Task<ToolOutcome> InvokeAsync(string userId, ToolArguments args, CancellationToken ct)
     {
         var draft = new TaskDraft(args.RequiredString("title"), args.String("description"), args.String("priority"), args.Strings("tags"));
         return TaskToolResults.Of(
             await tasks.AddAsync(userId, draft, ct).ConfigureAwait(false),
-            t => new() { ["task_id"] = t.Id.ToString(), ["title"] = t.Title },
-            t => $"Added {TaskToolResults.Quote(t.Title)}");
+            t => new() { ["task_id"] = t.Id.ToString(), ["title"] = t.Title });
     }
 }

@@ -5,11 +5,10 @@ using ChatKit.Domain.Text;
 
 namespace ChatKit.Application.Tools;
 
-/// <summary>What a tool call produced: the result sent back to the model, and a short outcome for people.</summary>
-public sealed record ToolOutcome(bool Success, JsonObject Result, string Summary)
+/// <summary>What a tool call produced: the result sent back to the model (and stored), and whether it succeeded.</summary>
+public sealed record ToolOutcome(bool Success, JsonObject Result)
 {
-    public static ToolOutcome Failed(string reason) =>
-        new(false, new JsonObject { ["success"] = false, ["error"] = reason }, reason);
+    public static ToolOutcome Failed(string reason) => new(false, new JsonObject { ["success"] = false, ["error"] = reason });
 }
 
 /// <summary>A model's arguments were missing, of the wrong type or out of range; the message is sent back to the model.</summary>
@@ -42,6 +41,12 @@ public interface IAgentTool
 
     /// <summary>A sentence for the person watching, e.g. <c>Adding task “Buy milk”</c>.</summary>
     string Title(ToolArguments args);
+
+    /// <summary>
+    /// A short outcome for people, from the stored result alone (so a thread read back later says what the live stream
+    /// said), e.g. <c>Added “Buy milk”</c>.
+    /// </summary>
+    string Summarize(JsonObject result);
 
     Task<ToolOutcome> InvokeAsync(string userId, ToolArguments args, CancellationToken ct);
 }

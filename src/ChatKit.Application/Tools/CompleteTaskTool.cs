@@ -1,3 +1,4 @@
+using System.Text.Json.Nodes;
 using ChatKit.Application.Abstractions;
 using ChatKit.Application.Tasks;
 
@@ -18,12 +19,13 @@ public sealed class CompleteTaskTool(TaskService tasks) : IAgentTool
 
     public string Title(ToolArguments args) => args.Bool("completed") == false ? "Marking a task as not done" : "Marking a task as done";
 
+    public string Summarize(JsonObject result) => (bool?)result["completed"] == false ? "Marked not done" : "Marked done";
+
     public async Task<ToolOutcome> InvokeAsync(string userId, ToolArguments args, CancellationToken ct)
     {
         var completed = args.Bool("completed") ?? true;
         return TaskToolResults.Of(
             await tasks.UpdateAsync(userId, args.RequiredString("task_id"), new TaskChanges(Completed: completed), ct).ConfigureAwait(false),
-            t => new() { ["task_id"] = t.Id.ToString(), ["completed"] = t.Completed },
-            t => $"Marked {TaskToolResults.Quote(t.Title)} {(t.Completed ? "done" : "not done")}");
+            t => new() { ["task_id"] = t.Id.ToString(), ["completed"] = t.Completed });
     }
 }

@@ -1,3 +1,4 @@
+using System.Text.Json.Nodes;
 using ChatKit.Application.Abstractions;
 using ChatKit.Application.Tasks;
 
@@ -14,9 +15,10 @@ public sealed class DeleteTaskTool(TaskService tasks) : IAgentTool
 
     public string Title(ToolArguments args) => "Deleting a task";
 
+    public string Summarize(JsonObject result) => "Deleted the task";
+
     public async Task<ToolOutcome> InvokeAsync(string userId, ToolArguments args, CancellationToken ct) =>
         TaskToolResults.Of(
             await tasks.DeleteAsync(userId, args.RequiredString("task_id"), ct).ConfigureAwait(false),
-            id => new() { ["task_id"] = id.ToString() },
-            _ => "Deleted the task");
+            id => new() { ["task_id"] = id.ToString() });
 }

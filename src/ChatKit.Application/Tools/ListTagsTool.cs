@@ -13,10 +13,12 @@ public sealed class ListTagsTool(TaskService tasks) : IAgentTool
 
     public string Title(ToolArguments args) => "Listing tags";
 
+    public string Summarize(JsonObject result) => (result["tags"] as JsonArray)?.Count is 1 ? "Found 1 tag" : $"Found {(result["tags"] as JsonArray)?.Count ?? 0} tags";
+
     public async Task<ToolOutcome> InvokeAsync(string userId, ToolArguments args, CancellationToken ct)
     {
         var tags = await tasks.ListTagsAsync(userId, ct).ConfigureAwait(false);
         var list = new JsonArray(tags.Select(t => (JsonNode)new JsonObject { ["tag"] = t.Tag, ["count"] = t.Count }).ToArray());
-        return new ToolOutcome(true, new JsonObject { ["success"] = true, ["tags"] = list }, tags.Count == 1 ? "Found 1 tag" : $"Found {tags.Count} tags");
+        return new ToolOutcome(true, new JsonObject { ["success"] = true, ["tags"] = list });
     }
 }

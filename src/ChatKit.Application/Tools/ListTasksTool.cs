@@ -1,3 +1,4 @@
+using System.Text.Json.Nodes;
 using ChatKit.Application.Abstractions;
 using ChatKit.Application.Tasks;
 using ChatKit.Domain.Tasks;
@@ -15,6 +16,8 @@ public sealed class ListTasksTool(TaskService tasks) : IAgentTool
             """));
 
     public string Title(ToolArguments args) => args.String("status") is { } s and not "all" ? $"Listing {s} tasks" : "Listing tasks";
+
+    public string Summarize(JsonObject result) => TaskToolResults.Found(result, "task");
 
     public async Task<ToolOutcome> InvokeAsync(string userId, ToolArguments args, CancellationToken ct)
     {

@@ -1,3 +1,4 @@
+using System.Text.Json.Nodes;
 using ChatKit.Application.Abstractions;
 using ChatKit.Application.Tasks;
 using ChatKit.Domain.Tasks;
@@ -21,6 +22,8 @@ public sealed class SearchTasksTool(TaskService tasks) : IAgentTool
 
     public string Title(ToolArguments args) =>
         args.String("keyword") is { Length: > 0 } k ? $"Searching tasks for {TaskToolResults.Quote(k)}" : "Searching tasks";
+
+    public string Summarize(JsonObject result) => TaskToolResults.Found(result, "task");
 
     public async Task<ToolOutcome> InvokeAsync(string userId, ToolArguments args, CancellationToken ct)
     {

@@ -11,7 +11,7 @@ internal static class TaskToolResults
 {
     public static JsonElement Schema(string json) => JsonDocument.Parse(json).RootElement.Clone();
 
-    public static ToolOutcome Of<T>(Result<T> result, Func<T, JsonObject> fields, Func<T, string> summary)
+    public static ToolOutcome Of<T>(Result<T> result, Func<T, JsonObject> fields)
     {
         if (!result.IsSuccess)
         {
@@ -24,7 +24,7 @@ internal static class TaskToolResults
             body[key] = value?.DeepClone();
         }
 
-        return new ToolOutcome(true, body, summary(result.Value));
+        return new ToolOutcome(true, body);
     }
 
     public static string Reason(Error error) =>
@@ -42,12 +42,16 @@ internal static class TaskToolResults
             ["priority"] = TaskRules.Name(t.Priority),
             ["tags"] = Tags(t.Tags),
         }).ToArray());
-        var count = page.Items.Count;
-        return new ToolOutcome(
-            true,
-            new JsonObject { ["success"] = true, ["count"] = count, ["tasks"] = tasks },
-            count == 1 ? "Found 1 task" : $"Found {count} tasks");
+        return new ToolOutcome(true, new JsonObject { ["success"] = true, ["count"] = page.Items.Count, ["tasks"] = tasks });
     }
+
+    public static string Found(JsonObject result, string noun) =>
+        (int?)result["count"] is 1 ? $"Found 1 {noun}" : $"Found {(int?)result["count"] ?? 0} {noun}s";
+
+    public static string TitleOf(JsonObject result) => Quote((string?)result["title"] ?? string.Empty);
+
+    public static string TagsOf(JsonObject result) =>
+        string.Join(", ", (result["tags"] as JsonArray ?? []).Select(t => (string?)t));
 
     /// <summary>The most a list tool sends back to the model; a bigger answer costs tokens and helps no one.</summary>
     public const int ListLimit = 50;

@@ -1,4 +1,5 @@
 using System.Text.Json;
+using System.Text.Json.Nodes;
 using ChatKit.Application.Abstractions;
 using ChatKit.Domain.Sessions;
 using Microsoft.Extensions.Logging;
@@ -65,6 +66,32 @@ public sealed partial class Toolbox
             LogToolFailed(_logger, ex, call.Function.Name);
             return ToolOutcome.Failed("the tool failed unexpectedly; try again later");
         }
+    }
+
+    /// <summary>The short outcome people see for a call, from its stored result: the tool's own words, or the error.</summary>
+    public string Summarize(ToolCall call, string resultJson)
+    {
+        JsonObject? result;
+        try
+        {
+            result = JsonNode.Parse(resultJson) as JsonObject;
+        }
+        catch (JsonException)
+        {
+            result = null;
+        }
+
+        if (result is null)
+        {
+            return "Done";
+        }
+
+        if ((bool?)result["success"] != true)
+        {
+            return (string?)result["error"] ?? "Failed";
+        }
+
+        return _tools.TryGetValue(call.Function.Name, out var tool) ? tool.Summarize(result) : "Done";
     }
 
     public static string Serialize(ToolOutcome outcome) => outcome.Result.ToJsonString(JsonOptions);

@@ -1,3 +1,4 @@
+using System.Text.Json.Nodes;
 using ChatKit.Application.Abstractions;
 using ChatKit.Application.Tasks;
 using ChatKit.Domain.Tasks;
@@ -18,12 +19,13 @@ public sealed class UpdatePriorityTool(TaskService tasks) : IAgentTool
 
     public string Title(ToolArguments args) => $"Setting a task's priority to {args.String("priority")}";
 
+    public string Summarize(JsonObject result) => $"Priority is now {(string?)result["priority"]}";
+
     public async Task<ToolOutcome> InvokeAsync(string userId, ToolArguments args, CancellationToken ct)
     {
         var changes = new TaskChanges(Priority: args.RequiredString("priority"));
         return TaskToolResults.Of(
             await tasks.UpdateAsync(userId, args.RequiredString("task_id"), changes, ct).ConfigureAwait(false),
-            t => new() { ["task_id"] = t.Id.ToString(), ["priority"] = TaskRules.Name(t.Priority) },
-            t => $"{TaskToolResults.Quote(t.Title)} is now {TaskRules.Name(t.Priority)} priority");
+            t => new() { ["task_id"] = t.Id.ToString(), ["priority"] = TaskRules.Name(t.Priority) });
     }
 }

@@ -1,3 +1,4 @@
+using System.Text.Json.Nodes;
 using ChatKit.Application.Abstractions;
 using ChatKit.Application.Tasks;
 
@@ -20,12 +21,13 @@ public sealed class UpdateTaskTool(TaskService tasks) : IAgentTool
     public string Title(ToolArguments args) =>
         args.String("title") is { } title ? $"Renaming a task to {TaskToolResults.Quote(title)}" : "Updating a task";
 
+    public string Summarize(JsonObject result) => $"Updated {TaskToolResults.TitleOf(result)}";
+
     public async Task<ToolOutcome> InvokeAsync(string userId, ToolArguments args, CancellationToken ct)
     {
         var changes = new TaskChanges(args.String("title"), args.String("description"), args.String("priority"));
         return TaskToolResults.Of(
             await tasks.UpdateAsync(userId, args.RequiredString("task_id"), changes, ct).ConfigureAwait(false),
-            t => new() { ["task_id"] = t.Id.ToString(), ["title"] = t.Title },
-            t => $"Updated {TaskToolResults.Quote(t.Title)}");
+            t => new() { ["task_id"] = t.Id.ToString(), ["title"] = t.Title });
     }
 }

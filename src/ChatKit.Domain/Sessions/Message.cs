@@ -13,6 +13,13 @@ public enum MessageStatus
     Incomplete,
 }
 
+/// <summary>What the user said of an assistant message (ChatKit's <c>items.feedback</c>).</summary>
+public enum MessageFeedback
+{
+    Positive,
+    Negative,
+}
+
 /// <summary>One content part of a message: <c>input_text</c> for users, <c>output_text</c> for the assistant, <c>tool_result</c> for tools.</summary>
 public sealed record ContentPart(string Type, string Text)
 {
@@ -46,7 +53,8 @@ public sealed record ChatMessage(
     DateTime CreatedAt,
     string? Model = null,
     TokenUsage? Usage = null,
-    string? ToolCallId = null)
+    string? ToolCallId = null,
+    MessageFeedback? Feedback = null)
 {
     /// <summary>Whether the message counts against <c>MAX_MESSAGES_PER_SESSION</c> (tool results do not).</summary>
     public bool Counts => Role != MessageRole.Tool;

@@ -15,7 +15,7 @@ internal static class Rows
 
     public const string MessageColumns =
         "m.id, m.session_id, m.role, m.content::text AS content, m.tool_calls::text AS tool_calls, m.status, m.created_at, " +
-        "m.model, m.prompt_tokens, m.completion_tokens, m.total_tokens, m.tool_call_id";
+        "m.model, m.prompt_tokens, m.completion_tokens, m.total_tokens, m.tool_call_id, m.feedback";
 
     private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web)
     {
@@ -41,6 +41,13 @@ internal static class Rows
         MessageRole.Assistant => "assistant",
         MessageRole.Tool => "tool",
         _ => throw new ArgumentOutOfRangeException(nameof(role)),
+    };
+
+    public static string Name(MessageFeedback feedback) => feedback switch
+    {
+        MessageFeedback.Positive => "positive",
+        MessageFeedback.Negative => "negative",
+        _ => throw new ArgumentOutOfRangeException(nameof(feedback)),
     };
 
     public static string Name(MessageStatus status) => status switch
@@ -133,6 +140,8 @@ internal static class Rows
 
         public string? ToolCallId { get; init; }
 
+        public string? Feedback { get; init; }
+
         public ChatMessage ToMessage() => new(
             Id,
             SessionId,
@@ -148,7 +157,13 @@ internal static class Rows
             Utc(CreatedAt),
             Model,
             TotalTokens is null ? null : new TokenUsage(PromptTokens ?? 0, CompletionTokens ?? 0, TotalTokens.Value),
-            ToolCallId);
+            ToolCallId,
+            Feedback switch
+            {
+                "positive" => MessageFeedback.Positive,
+                "negative" => MessageFeedback.Negative,
+                _ => null,
+            });
     }
 
     public static DateTime Utc(DateTime value) => DateTime.SpecifyKind(value, DateTimeKind.Utc);

@@ -90,4 +90,44 @@ internal sealed class SessionStore(NpgsqlDataSource dataSource) : ISessionStore
         return (SessionAccess)access;
     }
 
+    public async Task<IReadOnlyList<ChatSession>> ListByCreationAsync(string userId, int take, bool descending, Guid? after, CancellationToken ct)
+    {
+        var direction = descending ? "DESC" : "ASC";
+        var comparison = descending ? "<" : ">";
+        var sql =
+            $"""
+            SELECT {Rows.SessionColumns} FROM sessions
+            WHERE user_id = @UserId
+            {(after is null ? string.Empty : $"AND (created_at, id) {comparison} (SELECT created_at, id FROM sessions WHERE id = @After AND user_id = @UserId)")}
+            ORDER BY created_at {direction}, id {direction}
+            LIMIT @Take
+            """;
+        await using var conn = await dataSource.OpenConnectionAsync(ct).ConfigureAwait(false);
+        var rows = await conn.QueryAsync<Rows.SessionRow>(new CommandDefinition(
+            sql, new { UserId = userId, After = after, Take = take }, cancellationToken: ct)).ConfigureAwait(false);
+        return rows.Select(r => r.ToSession()).ToList();
+    }
+
+    public async Task<SessionLookup> RenameAsync(Guid sessionId, string userId, string title, CancellationToken ct)
+    {
+        await using var conn = await dataSource.OpenConnectionAsync(ct).ConfigureAwait(false);
+        var row = await conn.QuerySingleOrDefaultAsync<Rows.SessionRow>(new CommandDefinition(
+            $"""
+            WITH renamed AS (
+                UPDATE sessions SET title = @Title, auto_title = false
+                WHERE id = @Id AND user_id = @UserId
+                RETURNING {Rows.SessionColumns})
+            SELECT {Rows.SessionColumns}, true AS owned FROM renamed
+            UNION ALL
+            SELECT {Rows.SessionColumns}, false AS owned FROM sessions WHERE id = @Id AND user_id <> @UserId
+            """,
+            new { Id = sessionId, UserId = userId, Title = title },
+            cancellationToken: ct)).ConfigureAwait(false);
+        return row switch
+        {
+            null => new SessionLookup(SessionAccess.NotFound, null),
+            { Owned: false } => new SessionLookup(SessionAccess.Forbidden, null),
+            _ => new SessionLookup(SessionAccess.Owned, row.ToSession()),
+        };
+    }
 }

@@ -98,6 +98,65 @@ internal sealed class TurnStore(NpgsqlDataSource dataSource) : ITurnStore
             cancellationToken: ct)).ConfigureAwait(false);
     }
 
+    public async Task<BeginTurnResult> BeginRetryAsync(RetryTurn retry, CancellationToken ct)
+    {
+        await using var conn = await dataSource.OpenConnectionAsync(ct).ConfigureAwait(false);
+        await using var tx = await conn.BeginTransactionAsync(ct).ConfigureAwait(false);
+        var current = await conn.QuerySingleOrDefaultAsync<TurnRow>(new CommandDefinition(
+            """
+            SELECT user_id = @UserId AS owned, message_count, auto_title, title,
+                   run_claimed_until IS NOT NULL AND run_claimed_until > clock_timestamp() AS busy
+            FROM sessions WHERE id = @Id FOR UPDATE
+            """,
+            new { Id = retry.SessionId, retry.UserId }, tx, cancellationToken: ct)).ConfigureAwait(false);
+        var item = current is { Owned: true, Busy: false }
+            ? await conn.QuerySingleOrDefaultAsync<Rows.MessageRow>(new CommandDefinition(
+                $"SELECT {Rows.MessageColumns} FROM messages m WHERE m.id = @ItemId AND m.session_id = @Id AND m.role = 'user'",
+                new { Id = retry.SessionId, retry.ItemId }, tx, cancellationToken: ct)).ConfigureAwait(false)
+            : null;
+        var refusal = current switch
+        {
+            null => BeginTurnOutcome.NotFound,
+            { Owned: false } => BeginTurnOutcome.Forbidden,
+            { Busy: true } => BeginTurnOutcome.RunInProgress,
+            _ when item is null => BeginTurnOutcome.ItemNotFound,
+            _ => BeginTurnOutcome.Started,
+        };
+        if (refusal != BeginTurnOutcome.Started)
+        {
+            return BeginTurnResult.Refused(refusal);
+        }
+
+        var message = item!.ToMessage();
+        var history = (await conn.QueryAsync<Rows.MessageRow>(new CommandDefinition(
+            $"""
+            SELECT * FROM (
+                SELECT {Rows.MessageColumns} FROM messages m
+                WHERE m.session_id = @Id AND (m.created_at, m.id) < (@At, @ItemId)
+                ORDER BY m.created_at DESC, m.id DESC
+                LIMIT @Take) recent
+            ORDER BY created_at, id
+            """,
+            new { Id = retry.SessionId, At = message.CreatedAt, retry.ItemId, Take = retry.HistoryCount }, tx, cancellationToken: ct)).ConfigureAwait(false))
+            .Select(r => r.ToMessage()).ToList();
+        var session = await conn.QuerySingleAsync<Rows.SessionRow>(new CommandDefinition(
+            $"""
+            WITH later AS (
+                DELETE FROM messages WHERE session_id = @Id AND (created_at, id) > (@At, @ItemId) RETURNING role)
+            UPDATE sessions
+            SET message_count = message_count - (SELECT count(*) FROM later WHERE role <> 'tool'),
+                run_claim_id = @ClaimId,
+                run_claimed_until = clock_timestamp() + @ClaimLength
+            WHERE id = @Id
+            RETURNING {Rows.SessionColumns}
+            """,
+            new { Id = retry.SessionId, At = message.CreatedAt, retry.ItemId, retry.ClaimId, retry.ClaimLength },
+            tx,
+            cancellationToken: ct)).ConfigureAwait(false);
+        await tx.CommitAsync(ct).ConfigureAwait(false);
+        return new BeginTurnResult(BeginTurnOutcome.Started, session.ToSession(), false, [.. history, message]);
+    }
+
     internal sealed class TurnRow
     {
         public bool Owned { get; init; }

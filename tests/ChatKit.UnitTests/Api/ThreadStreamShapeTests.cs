@@ -7,7 +7,8 @@ namespace ChatKit.UnitTests.Api;
 /// <summary>
 /// The exact JSON of every event the stream sends, pinned. Each golden line was checked against the reference
 /// server's types (openai/chatkit-python chatkit/types.py, ThreadStreamEvent, by_alias + exclude_none): it parses
-/// and serialises back to the same keys. A change of shape fails here before any client sees it.
+/// and serialises back to the same keys. So do the native protocol's objects (Thread, Page). A change of shape fails
+/// here before any client sees it.
 /// </summary>
 public sealed class ThreadStreamShapeTests
 {
@@ -62,6 +63,25 @@ public sealed class ThreadStreamShapeTests
             "{\"type\":\"thread.updated\",\"thread\":{\"id\":\"01a21d70-0851-71e5-9e33-8b4c24a18e26\",\"title\":\"Hi\",\"created_at\":\"2026-11-27T14:36:51Z\",\"status\":{\"type\":\"active\"},\"metadata\":{},\"items\":{\"data\":[],\"has_more\":false}}}")
             .SetName("thread.updated");
     }
+
+    private static IEnumerable<TestCaseData> ObjectGoldens()
+    {
+        const string ThreadJson = "\"id\":\"01a21d70-0851-71e5-9e33-8b4c24a18e26\",\"title\":\"Hi\",\"created_at\":\"2026-11-27T14:36:51Z\",\"status\":{\"type\":\"active\"},\"metadata\":{}";
+        yield return new TestCaseData(
+            new ThreadCreatedEvent(new ThreadInfo(Thread, "Hi", At)),
+            "{\"type\":\"thread.created\",\"thread\":{" + ThreadJson + ",\"items\":{\"data\":[],\"has_more\":false}}}").SetName("thread.created");
+        yield return new TestCaseData(
+            new ThreadInfo(Thread, "Hi", At) { Items = new ThreadItemsPage([new UserMessageItem(Item, Thread, At, [new InputText("Hi")])], true, Item.ToString()) },
+            "{" + ThreadJson + ",\"items\":{\"data\":[{\"id\":\"01a21d70-0945-7a0e-a56a-e64fefac49c4\",\"thread_id\":\"01a21d70-0851-71e5-9e33-8b4c24a18e26\",\"created_at\":\"2026-11-27T14:36:51Z\",\"type\":\"user_message\",\"content\":[{\"type\":\"input_text\",\"text\":\"Hi\"}],\"attachments\":[],\"inference_options\":{}}],\"has_more\":true,\"after\":\"01a21d70-0945-7a0e-a56a-e64fefac49c4\"}}")
+            .SetName("Thread with an items page (threads.get_by_id)");
+        yield return new TestCaseData(
+            new ThreadItemsPage([new ThreadInfo(Thread, "Hi", At)], false),
+            "{\"data\":[{" + ThreadJson + ",\"items\":{\"data\":[],\"has_more\":false}}],\"has_more\":false}").SetName("Page of threads (threads.list)");
+    }
+
+    [TestCaseSource(nameof(ObjectGoldens))]
+    public void Object_SerialisesExactlyAsTheReferenceTypes(object value, string golden) =>
+        Assert.That(JsonSerializer.Serialize(value, value.GetType(), JsonDefaults.Stream), Is.EqualTo(golden));
 
     [TestCaseSource(nameof(Goldens))]
     public void Event_SerialisesExactlyAsTheReferenceTypes(RunEvent e, string golden) =>

@@ -11,11 +11,11 @@ public sealed class StartRunHandlerTests
     private readonly ITurnStore _store = Substitute.For<ITurnStore>();
     private readonly ChatSession _session = new(Guid.CreateVersion7(), "alice", "New Chat", DateTime.UtcNow, DateTime.UtcNow, 0);
 
-    private StartRunHandler Handler => new(
+    private StartRunHandler Handler => new(new TurnStarter(
         _store,
         TurnRunnerTests.Runner(new TurnRunnerTests.ScriptedModel(), _store, new TurnRunnerTests.RecordingWriter(), Substitute.For<ITaskStore>()),
         TimeProvider.System, Options.Create(new LimitsOptions { MaxMessagesPerSession = 7 }), Options.Create(new RunOptions()),
-        Options.Create(new PromptOptions { HistoryMaxMessages = 5 }));
+        Options.Create(new PromptOptions { HistoryMaxMessages = 5 })));
 
     private StartRunCommand Command(string? sessionId = null, string? threadId = null) =>
         new("alice", sessionId ?? _session.Id.ToString(), threadId ?? _session.Id.ToString(), "Hi there");
@@ -79,13 +79,13 @@ public sealed class StartRunHandlerTests
     public async Task Handle_StartsTheFirstModelCallBeforeTheCommitAndCancelsItWhenTheCommitFails()
     {
         var model = new WaitingModel();
-        var handler = new StartRunHandler(
+        var handler = new StartRunHandler(new TurnStarter(
             _store,
             TurnRunnerTests.Runner(model, _store, new TurnRunnerTests.RecordingWriter(), Substitute.For<ITaskStore>()),
             TimeProvider.System,
             Options.Create(new LimitsOptions()),
             Options.Create(new RunOptions()),
-            Options.Create(new PromptOptions()));
+            Options.Create(new PromptOptions())));
         _store.BeginTurnAsync(Arg.Any<BeginTurn>(), Arg.Any<CancellationToken>()).Returns(call =>
         {
             call.Arg<BeginTurn>().Checked!([]);

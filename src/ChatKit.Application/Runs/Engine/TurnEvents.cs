@@ -9,8 +9,8 @@ namespace ChatKit.Application.Runs.Engine;
 /// </summary>
 public abstract record TurnEvent;
 
-/// <summary>The user's message is stored; the turn begins.</summary>
-public sealed record TurnStarted(ChatMessage UserMessage) : TurnEvent;
+/// <summary>The user's message is stored (or, for a retry, was already); the turn begins.</summary>
+public sealed record TurnStarted(ChatMessage UserMessage, bool IsRetry) : TurnEvent;
 
 /// <summary>A piece of the text of step <paramref name="MessageId"/> (the id its assistant message is stored under).</summary>
 public sealed record TextDelta(Guid MessageId, Guid SessionId, DateTime CreatedAt, string Delta) : TurnEvent;
@@ -19,7 +19,8 @@ public sealed record TextDelta(Guid MessageId, Guid SessionId, DateTime CreatedA
 public sealed record ToolCallStarted(Guid StepId, Guid SessionId, DateTime CreatedAt, int Index, ToolCall Call, string Title) : TurnEvent;
 
 /// <summary>Call <paramref name="Index"/> of a step has run (successfully or not: a failing tool is a result).</summary>
-public sealed record ToolCallFinished(Guid StepId, int Index, string Title, ToolOutcome Outcome) : TurnEvent;
+/// <param name="Summary">The short outcome people see, e.g. <c>Added “Buy milk”</c> or the error.</param>
+public sealed record ToolCallFinished(Guid StepId, int Index, string Title, ToolOutcome Outcome, string Summary) : TurnEvent;
 
 /// <summary>
 /// A step is complete: its assistant message and the results of its calls are handed to the turn writer (a tool step)

@@ -48,7 +48,7 @@ public sealed partial class TurnRunner(
         var conversation = run.FirstCall?.Prompt ?? FirstPrompt(run.History, run.UserMessage);
         var messages = conversation.Messages.ToList();
         var lease = new RunLease(turns, clock, logger, run.Session.Id, run.ClaimId, TimeSpan.FromSeconds(o.ClaimSeconds));
-        yield return new TurnStarted(run.UserMessage);
+        yield return new TurnStarted(run.UserMessage, run.IsRetry);
         try
         {
             while (true)
@@ -120,8 +120,9 @@ public sealed partial class TurnRunner(
                     var started = Stopwatch.GetTimestamp();
                     var outcome = await toolbox.InvokeAsync(run.Session.UserId, call, CancellationToken.None).ConfigureAwait(false);
                     metrics.ToolCalled(toolbox.Knows(call) ? call.Function.Name : "unknown", outcome.Success, Stopwatch.GetElapsedTime(started).TotalMilliseconds);
-                    step.Results.Add(ChatMessage.FromTool(run.Session.Id, call.Id, StorableText.Repair(Toolbox.Serialize(outcome)), turn.Clock.Next()));
-                    yield return new ToolCallFinished(step.Id, i, title, outcome);
+                    var result = ChatMessage.FromTool(run.Session.Id, call.Id, StorableText.Repair(Toolbox.Serialize(outcome)), turn.Clock.Next());
+                    step.Results.Add(result);
+                    yield return new ToolCallFinished(step.Id, i, title, outcome, toolbox.Summarize(call, result.Text));
                 }
 
                 // Queued, not awaited: the writer stores a turn's writes in order and retries until stored, so the next

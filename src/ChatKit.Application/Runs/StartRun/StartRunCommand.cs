@@ -29,87 +29,40 @@ public sealed record StartedRun(
     ChatSession Session, ChatMessage UserMessage, Guid ClaimId, bool TitleChanged, IReadOnlyList<ChatMessage> History)
 {
     public EarlyModelCall? FirstCall { get; init; }
+
+    /// <summary>The turn runs again from a stored user message (ChatKit's retry): its item is not sent again.</summary>
+    public bool IsRetry { get; init; }
 }
 
 public sealed class StartRunValidator : AbstractValidator<StartRunCommand>
 {
     public StartRunValidator(IOptions<LimitsOptions> limits)
     {
-        var max = limits.Value.MaxMessageLength;
         ClassLevelCascadeMode = CascadeMode.Stop;
         RuleLevelCascadeMode = CascadeMode.Stop;
-        RuleFor(c => c.Text).Must(StorableText.IsStorable).OverridePropertyName("message.content")
-            .WithMessage("text " + StorableText.UnstorableMessage);
-        RuleFor(c => c.Text).NotEmpty()
-            .WithErrorCode(Errors.EmptyMessageCode).WithMessage(Errors.EmptyMessageText);
-        RuleFor(c => SessionRules.CodePointCount(c.Text)).LessThanOrEqualTo(max)
-            .WithErrorCode(Errors.MessageTooLongCode)
-            .WithMessage(c => Errors.MessageTooLongText(max, SessionRules.CodePointCount(c.Text)));
+        this.MessageTextRules(c => c.Text, limits.Value.MaxMessageLength);
     }
 }
 
-public sealed class StartRunHandler(
-    ITurnStore store,
-    TurnRunner runner,
-    TimeProvider clock,
-    IOptions<LimitsOptions> limits,
-    IOptions<RunOptions> runs,
-    IOptions<PromptOptions> prompt)
-    : ICommandHandler<StartRunCommand, Result<TurnStream>>
+/// <summary>The rules of a user's message text, whichever door it came through, in the contract's order.</summary>
+public static class MessageTextValidation
 {
-    public async ValueTask<Result<TurnStream>> Handle(StartRunCommand command, CancellationToken cancellationToken)
+    public static void MessageTextRules<T>(this AbstractValidator<T> validator, System.Linq.Expressions.Expression<Func<T, string>> text, int max)
     {
-        var parsed = PathId.Parse(command.SessionId, Errors.SessionNotFound);
-        if (!parsed.IsSuccess)
-        {
-            return parsed.Error!;
-        }
-
-        var sessionId = parsed.Value;
-        var text = command.Text;
-        var now = clock.GetUtcNow();
-        var maxMessages = limits.Value.MaxMessagesPerSession;
-        var turn = new BeginTurn(
-            command.UserId,
-            ChatMessage.FromUser(sessionId, text, SessionRules.ToStoragePrecision(now)),
-            maxMessages,
-            Guid.NewGuid(),
-            TimeSpan.FromSeconds(runs.Value.ClaimSeconds),
-            SessionRules.TitleFromFirstMessage(text),
-            command.ThreadId is null || (Guid.TryParse(command.ThreadId, out var threadId) && threadId == sessionId),
-            prompt.Value.HistoryMaxMessages);
-        EarlyModelCall? firstCall = null;
-        turn = turn with { Checked = history => firstCall = runner.StartFirstCall(history, turn.UserMessage, cancellationToken) };
-
-        // One transaction answers every check after validation, in the contract's order, and commits the message.
-        BeginTurnResult begun;
-        try
-        {
-            begun = await store.BeginTurnAsync(turn, cancellationToken).ConfigureAwait(false);
-        }
-        catch
-        {
-            if (firstCall is not null)
-            {
-                await firstCall.DisposeAsync().ConfigureAwait(false); // the message was not stored: nobody asked
-            }
-
-            throw;
-        }
-
-        return begun.Outcome switch
-        {
-            BeginTurnOutcome.Started => Stream(new StartedRun(begun.Session!, turn.UserMessage, turn.ClaimId, begun.TitleChanged, begun.History)
-            {
-                FirstCall = firstCall,
-            }),
-            BeginTurnOutcome.Forbidden => Errors.Forbidden,
-            BeginTurnOutcome.ThreadNotFound => Errors.ThreadNotFound(command.ThreadId!),
-            BeginTurnOutcome.MessageLimit => Errors.MessageLimit(maxMessages),
-            BeginTurnOutcome.RunInProgress => Errors.RunInProgress,
-            _ => Errors.SessionNotFound(command.SessionId),
-        };
+        ArgumentNullException.ThrowIfNull(validator);
+        var read = text.Compile();
+        validator.RuleFor(text).Must(StorableText.IsStorable).OverridePropertyName("message.content")
+            .WithMessage("text " + StorableText.UnstorableMessage);
+        validator.RuleFor(text).NotEmpty()
+            .WithErrorCode(Errors.EmptyMessageCode).WithMessage(Errors.EmptyMessageText);
+        validator.RuleFor(c => SessionRules.CodePointCount(read(c))).LessThanOrEqualTo(max)
+            .WithErrorCode(Errors.MessageTooLongCode)
+            .WithMessage(c => Errors.MessageTooLongText(max, SessionRules.CodePointCount(read(c))));
     }
+}
 
-    private TurnStream Stream(StartedRun run) => new(run, ThreadStreamMapper.MapAsync(runner.RunAsync(run, CancellationToken.None)));
+public sealed class StartRunHandler(TurnStarter turns) : ICommandHandler<StartRunCommand, Result<TurnStream>>
+{
+    public async ValueTask<Result<TurnStream>> Handle(StartRunCommand command, CancellationToken cancellationToken) =>
+        await turns.StartAsync(command.UserId, command.SessionId, command.ThreadId, command.Text, cancellationToken).ConfigureAwait(false);
 }

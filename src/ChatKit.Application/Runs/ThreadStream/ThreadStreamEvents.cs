@@ -21,6 +21,8 @@ public sealed record StreamOptionsEvent(StreamOptions StreamOptions) : RunEvent(
 
 public sealed record ThreadUpdatedEvent(ThreadInfo Thread) : RunEvent("thread.updated");
 
+public sealed record ThreadCreatedEvent(ThreadInfo Thread) : RunEvent("thread.created");
+
 public sealed record StreamErrorEvent(string Message) : RunEvent("error")
 {
     public string Code { get; } = "stream.error";
@@ -121,13 +123,20 @@ public sealed record WorkflowTaskUpdated(int TaskIndex, CustomTask Task)
 
 public sealed record ThreadStatus(string Type);
 
-public sealed record ThreadItemsPage(IReadOnlyList<object> Data, bool HasMore);
+/// <summary>ChatKit's <c>Page</c>: the items, whether more follow, and (only then) the id of the last one as the next cursor.</summary>
+public sealed record ThreadItemsPage(IReadOnlyList<object> Data, bool HasMore, string? After = null)
+{
+    public static readonly ThreadItemsPage Empty = new([], false);
+}
 
+/// <summary>A ChatKit thread: a session, with a page of its items (empty in lists and stream events).</summary>
 public sealed record ThreadInfo(Guid Id, string Title, DateTime CreatedAt)
 {
     public ThreadStatus Status { get; } = new("active");
 
     public IReadOnlyDictionary<string, object> Metadata { get; } = new Dictionary<string, object>();
 
-    public ThreadItemsPage Items { get; } = new([], false);
+    public ThreadItemsPage Items { get; init; } = ThreadItemsPage.Empty;
+
+    public static ThreadInfo From(ChatSession s) => new(s.Id, s.Title, s.CreatedAt);
 }

@@ -32,6 +32,7 @@ public static class ThreadStreamMapper
 
         public IEnumerable<RunEvent> Map(TurnEvent e) => e switch
         {
+            TurnStarted { IsRetry: true } => [new StreamOptionsEvent(new StreamOptions(AllowCancel: true))],
             TurnStarted s => [new ItemDoneEvent(UserMessageItem.From(s.UserMessage)), new StreamOptionsEvent(new StreamOptions(AllowCancel: true))],
             TextDelta d => Delta(d),
             ToolCallStarted c => CallStarted(c),
@@ -82,7 +83,7 @@ public static class ThreadStreamMapper
             }
 
             var index = _workflow.Tasks.Count - 1;
-            var task = new CustomTask(f.Title, f.Outcome.Summary, "complete");
+            var task = new CustomTask(f.Title, f.Summary, "complete");
             _workflow.Tasks[index] = task;
             yield return new ItemUpdatedEvent(_workflow.Id, new WorkflowTaskUpdated(index, task));
         }

@@ -1,0 +1,88 @@
+using System.Text.Json;
+using ChatKit.Api.Auth;
+using ChatKit.Api.ErrorHandling;
+using ChatKit.Api.Hosting;
+using ChatKit.Api.Streaming;
+using ChatKit.Application.Common;
+using ChatKit.Application.Runs.StartRun;
+using ChatKit.Application.Sessions.DeleteSession;
+using ChatKit.Application.Threads;
+using ChatKit.Domain.Sessions;
+using Mediator;
+using Microsoft.AspNetCore.Authorization;
+using Microsoft.AspNetCore.Mvc;
+using Microsoft.Extensions.Options;
+
+namespace ChatKit.Api.Controllers;
+
+/// <summary>
+/// The native ChatKit protocol (docs/chatkit.md): one endpoint routed on <c>type</c>, over the same sessions, turns,
+/// tools, limits and auth as the REST API. Streaming types answer ChatKit events with no <c>[DONE]</c>; the others the
+/// bare ChatKit object. Every failure before a stream is the REST error envelope with the REST status.
+/// </summary>
+[ApiController]
+[Authorize]
+[Route("api/v1/chatkit")]
+public sealed class ChatKitController(IMediator mediator, IOptions<StreamingSettings> streaming) : ControllerBase
+{
+    private static readonly HashSet<string> Unsupported = new(StringComparer.Ordinal)
+    {
+        "attachments.create", "attachments.delete", "input.transcribe", "threads.custom_action", "threads.sync_custom_action",
+        "threads.add_client_tool_output", "threads.add_structured_input",
+    };
+
+    private string UserId => JwtSetup.UserId(User)!;
+
+    [HttpPost]
+    [Consumes("application/json")]
+    [Produces("text/event-stream", "application/json")]
+    public async Task<IActionResult> Handle([FromBody] JsonElement body, CancellationToken ct)
+    {
+        try
+        {
+            var request = ChatKitRequest.Parse(body);
+            return request.Type switch
+            {
+                "threads.create" => Stream(await mediator.Send(new CreateThreadCommand(UserId, request.InputText()), ct)),
+                "threads.add_user_message" => Stream(await mediator.Send(
+                    new StartRunCommand(UserId, request.RequiredString("thread_id"), null, request.InputText()), ct)),
+                "threads.retry_after_item" => Stream(await mediator.Send(
+                    new RetryAfterItemCommand(UserId, request.RequiredString("thread_id"), request.RequiredString("item_id")), ct)),
+                "threads.list" => Object(await mediator.Send(
+                    new ListThreadsQuery(UserId, request.Int("limit"), request.String("order"), request.String("after")), ct)),
+                "threads.get_by_id" => Object(await mediator.Send(new GetThreadQuery(UserId, request.RequiredString("thread_id")), ct)),
+                "items.list" => Object(await mediator.Send(
+                    new ListItemsQuery(UserId, request.RequiredString("thread_id"), request.Int("limit"), request.String("order"), request.String("after")), ct)),
+                "threads.update" => Object(await mediator.Send(
+                    new RenameThreadCommand(UserId, request.RequiredString("thread_id"), request.String("title")), ct)),
+                "threads.delete" => EmptyObject(await mediator.Send(new DeleteSessionCommand(UserId, request.RequiredString("thread_id")), ct)),
+                "items.feedback" => EmptyObject(await mediator.Send(
+                    new FeedbackCommand(UserId, request.RequiredString("thread_id"), request.RequiredStrings("item_ids"), Kind(request)), ct)),
+                var type when Unsupported.Contains(type) => ApiErrors.ToActionResult(Errors.UnsupportedRequest(type)),
+                var type => ApiErrors.ToActionResult(Errors.Invalid("type", $"{type} is not a ChatKit request type")),
+            };
+        }
+        catch (RequestShapeException ex)
+        {
+            return ApiErrors.ToActionResult(ex.ToError());
+        }
+    }
+
+    private static MessageFeedback Kind(ChatKitRequest request) => request.RequiredString("kind") switch
+    {
+        "positive" => MessageFeedback.Positive,
+        "negative" => MessageFeedback.Negative,
+        _ => throw new RequestShapeException("params.kind", "kind must be positive or negative"),
+    };
+
+    private IActionResult Stream(Result<TurnStream> started) =>
+        started.IsSuccess
+            ? new ServerSentEventsResult(started.Value.Events, TimeSpan.FromSeconds(streaming.Value.PingSeconds), ServerSentEventsResult.Framing.ChatKit)
+            : ApiErrors.ToActionResult(started.Error!);
+
+    private static IActionResult Object<T>(Result<T> result) =>
+        result.IsSuccess ? new JsonResult(result.Value, JsonDefaults.Stream) : ApiErrors.ToActionResult(result.Error!);
+
+    private static IActionResult EmptyObject<T>(Result<T> result) =>
+        result.IsSuccess ? new JsonResult(new { }, JsonDefaults.Stream) : ApiErrors.ToActionResult(result.Error!);
+}

@@ -1,0 +1,104 @@
+using ChatKit.Application.Abstractions;
+using ChatKit.Application.Common;
+using ChatKit.Application.Runs.Engine;
+using ChatKit.Application.Runs.ThreadStream;
+using ChatKit.Domain.Sessions;
+using Microsoft.Extensions.Options;
+
+namespace ChatKit.Application.Runs.StartRun;
+
+/// <summary>
+/// Starts a turn, for every door that starts one (the REST run, ChatKit's add-message, create and retry): one transaction
+/// checks everything, commits the user message and claims the session, then the turn's events are handed back.
+/// </summary>
+public sealed class TurnStarter(
+    ITurnStore store,
+    TurnRunner runner,
+    TimeProvider clock,
+    IOptions<LimitsOptions> limits,
+    IOptions<RunOptions> runs,
+    IOptions<PromptOptions> prompt)
+{
+    /// <param name="threadId">The thread id the request named apart from the session, if its protocol names one.</param>
+    public async Task<Result<TurnStream>> StartAsync(string userId, string rawSessionId, string? threadId, string text, CancellationToken ct)
+    {
+        var parsed = PathId.Parse(rawSessionId, Errors.SessionNotFound);
+        if (!parsed.IsSuccess)
+        {
+            return parsed.Error!;
+        }
+
+        var sessionId = parsed.Value;
+        var maxMessages = limits.Value.MaxMessagesPerSession;
+        var turn = new BeginTurn(
+            userId,
+            ChatMessage.FromUser(sessionId, text, SessionRules.ToStoragePrecision(clock.GetUtcNow())),
+            maxMessages,
+            Guid.NewGuid(),
+            TimeSpan.FromSeconds(runs.Value.ClaimSeconds),
+            SessionRules.TitleFromFirstMessage(text),
+            threadId is null || (Guid.TryParse(threadId, out var thread) && thread == sessionId),
+            prompt.Value.HistoryMaxMessages);
+        EarlyModelCall? firstCall = null;
+        turn = turn with { Checked = history => firstCall = runner.StartFirstCall(history, turn.UserMessage, ct) };
+
+        // One transaction answers every check after validation, in the contract's order, and commits the message.
+        BeginTurnResult begun;
+        try
+        {
+            begun = await store.BeginTurnAsync(turn, ct).ConfigureAwait(false);
+        }
+        catch
+        {
+            if (firstCall is not null)
+            {
+                await firstCall.DisposeAsync().ConfigureAwait(false); // the message was not stored: nobody asked
+            }
+
+            throw;
+        }
+
+        return begun.Outcome switch
+        {
+            BeginTurnOutcome.Started => Stream(new StartedRun(begun.Session!, turn.UserMessage, turn.ClaimId, begun.TitleChanged, begun.History)
+            {
+                FirstCall = firstCall,
+            }),
+            BeginTurnOutcome.Forbidden => Errors.Forbidden,
+            BeginTurnOutcome.ThreadNotFound => Errors.ThreadNotFound(threadId!),
+            BeginTurnOutcome.MessageLimit => Errors.MessageLimit(maxMessages),
+            BeginTurnOutcome.RunInProgress => Errors.RunInProgress,
+            _ => Errors.SessionNotFound(rawSessionId),
+        };
+    }
+
+    /// <summary>Runs the turn again from an earlier user message: every later message is deleted in the same transaction.</summary>
+    public async Task<Result<TurnStream>> RetryAsync(string userId, string rawSessionId, string rawItemId, CancellationToken ct)
+    {
+        var sessionId = PathId.Parse(rawSessionId, Errors.SessionNotFound);
+        if (!sessionId.IsSuccess)
+        {
+            return sessionId.Error!;
+        }
+
+        var itemId = PathId.Parse(rawItemId, Errors.ItemNotFound);
+        if (!itemId.IsSuccess)
+        {
+            return itemId.Error!;
+        }
+
+        var retry = new RetryTurn(
+            userId, sessionId.Value, itemId.Value, Guid.NewGuid(), TimeSpan.FromSeconds(runs.Value.ClaimSeconds), prompt.Value.HistoryMaxMessages);
+        var begun = await store.BeginRetryAsync(retry, ct).ConfigureAwait(false);
+        return begun.Outcome switch
+        {
+            BeginTurnOutcome.Started => Stream(new StartedRun(begun.Session!, begun.History[^1], retry.ClaimId, false, begun.History) { IsRetry = true }),
+            BeginTurnOutcome.Forbidden => Errors.Forbidden,
+            BeginTurnOutcome.RunInProgress => Errors.RunInProgress,
+            BeginTurnOutcome.ItemNotFound => Errors.ItemNotFound(rawItemId),
+            _ => Errors.SessionNotFound(rawSessionId),
+        };
+    }
+
+    private TurnStream Stream(StartedRun run) => new(run, ThreadStreamMapper.MapAsync(runner.RunAsync(run, CancellationToken.None)));
+}

@@ -1,0 +1,140 @@
+using ChatKit.Application.Abstractions;
+using ChatKit.Application.Common;
+using ChatKit.Application.Runs.StartRun;
+using ChatKit.Application.Runs.ThreadStream;
+using ChatKit.Application.Sessions;
+using ChatKit.Domain.Sessions;
+using ChatKit.Domain.Text;
+using FluentValidation;
+using Mediator;
+using Microsoft.Extensions.Options;
+
+namespace ChatKit.Application.Threads;
+
+/// <summary><c>threads.create</c>: a new session and its first turn in one request; the stream opens with <c>thread.created</c>.</summary>
+public sealed record CreateThreadCommand(string UserId, string Text) : ICommand<Result<TurnStream>>;
+
+public sealed class CreateThreadValidator : AbstractValidator<CreateThreadCommand>
+{
+    public CreateThreadValidator(IOptions<LimitsOptions> limits)
+    {
+        ClassLevelCascadeMode = CascadeMode.Stop;
+        RuleLevelCascadeMode = CascadeMode.Stop;
+        this.MessageTextRules(c => c.Text, limits.Value.MaxMessageLength);
+    }
+}
+
+public sealed class CreateThreadHandler(ISessionStore sessions, TurnStarter turns, TimeProvider clock, IOptions<LimitsOptions> limits)
+    : ICommandHandler<CreateThreadCommand, Result<TurnStream>>
+{
+    public async ValueTask<Result<TurnStream>> Handle(CreateThreadCommand command, CancellationToken cancellationToken)
+    {
+        var now = SessionRules.ToStoragePrecision(clock.GetUtcNow());
+        var session = new ChatSession(Guid.CreateVersion7(), command.UserId, SessionRules.DefaultTitle, now, now, 0);
+        var max = limits.Value.MaxSessionsPerUser;
+        if (!await sessions.TryCreateAsync(session, autoTitle: true, max, cancellationToken).ConfigureAwait(false))
+        {
+            return Errors.SessionLimit(max);
+        }
+
+        Result<TurnStream> started;
+        try
+        {
+            started = await turns.StartAsync(command.UserId, session.Id.ToString(), null, command.Text, cancellationToken).ConfigureAwait(false);
+        }
+        catch
+        {
+            // The thread was never shown to anyone: do not leave an empty one behind.
+            await sessions.DeleteAsync(session.Id, command.UserId, CancellationToken.None).ConfigureAwait(false);
+            throw;
+        }
+
+        return started.IsSuccess
+            ? started.Value with { Events = Prepend(new ThreadCreatedEvent(ThreadInfo.From(session)), started.Value.Events) }
+            : started.Error!;
+    }
+
+    private static async IAsyncEnumerable<RunEvent> Prepend(
+        RunEvent first, IAsyncEnumerable<RunEvent> rest, [System.Runtime.CompilerServices.EnumeratorCancellation] CancellationToken ct = default)
+    {
+        yield return first;
+        await foreach (var e in rest.WithCancellation(ct).ConfigureAwait(false))
+        {
+            yield return e;
+        }
+    }
+}
+
+/// <summary><c>threads.retry_after_item</c>: the turn runs again from one of the thread's user messages.</summary>
+public sealed record RetryAfterItemCommand(string UserId, string ThreadId, string ItemId) : ICommand<Result<TurnStream>>;
+
+public sealed class RetryAfterItemHandler(TurnStarter turns) : ICommandHandler<RetryAfterItemCommand, Result<TurnStream>>
+{
+    public async ValueTask<Result<TurnStream>> Handle(RetryAfterItemCommand command, CancellationToken cancellationToken) =>
+        await turns.RetryAsync(command.UserId, command.ThreadId, command.ItemId, cancellationToken).ConfigureAwait(false);
+}
+
+/// <summary><c>threads.update</c>: renames the thread (the title then no longer follows the first message).</summary>
+public sealed record RenameThreadCommand(string UserId, string ThreadId, string? Title) : ICommand<Result<ThreadInfo>>;
+
+public sealed class RenameThreadValidator : AbstractValidator<RenameThreadCommand>
+{
+    public RenameThreadValidator()
+    {
+        RuleLevelCascadeMode = CascadeMode.Stop;
+        RuleFor(c => c.Title).NotNull().WithMessage("title is required")
+            .Must(t => t!.Trim().Length > 0).WithMessage("title must not be blank")
+            .Must(t => SessionRules.CodePointCount(t!.Trim()) <= SessionRules.MaxTitleLength)
+            .WithMessage($"title must be at most {SessionRules.MaxTitleLength} characters")
+            .Must(StorableText.IsStorable).WithMessage("title " + StorableText.UnstorableMessage);
+    }
+}
+
+public sealed class RenameThreadHandler(ISessionStore store) : ICommandHandler<RenameThreadCommand, Result<ThreadInfo>>
+{
+    public async ValueTask<Result<ThreadInfo>> Handle(RenameThreadCommand command, CancellationToken cancellationToken)
+    {
+        var id = PathId.Parse(command.ThreadId, Errors.SessionNotFound);
+        if (!id.IsSuccess)
+        {
+            return id.Error!;
+        }
+
+        var renamed = await store.RenameAsync(id.Value, command.UserId, command.Title!.Trim(), cancellationToken).ConfigureAwait(false);
+        var session = OwnedSession.ToResult(renamed.Access, command.ThreadId, renamed.Session);
+        return session.IsSuccess ? ThreadInfo.From(session.Value) : session.Error!;
+    }
+}
+
+/// <summary><c>items.feedback</c>: stores positive or negative feedback on assistant messages of the thread.</summary>
+public sealed record FeedbackCommand(string UserId, string ThreadId, IReadOnlyList<string> ItemIds, MessageFeedback Feedback)
+    : ICommand<Result<bool>>;
+
+public sealed class FeedbackValidator : AbstractValidator<FeedbackCommand>
+{
+    public FeedbackValidator()
+    {
+        RuleFor(c => c.ItemIds).NotEmpty().WithMessage("item_ids must name at least one item")
+            .Must(ids => ids.Count <= ThreadItems.MaxLimit).WithMessage($"item_ids may name at most {ThreadItems.MaxLimit} items");
+    }
+}
+
+public sealed class FeedbackHandler(ISessionStore sessions, IMessageStore messages) : ICommandHandler<FeedbackCommand, Result<bool>>
+{
+    public async ValueTask<Result<bool>> Handle(FeedbackCommand command, CancellationToken cancellationToken)
+    {
+        var session = await OwnedSession.LoadAsync(sessions, command.ThreadId, command.UserId, cancellationToken).ConfigureAwait(false);
+        if (!session.IsSuccess)
+        {
+            return session.Error!;
+        }
+
+        // A workflow item is its step's assistant message; an id that is not one of the thread's assistant messages is refused.
+        var ids = command.ItemIds.Select(i => Guid.TryParse(i.StartsWith("wf_", StringComparison.Ordinal) ? i[3..] : i, out var id) ? id : Guid.Empty)
+            .Distinct().ToList();
+        var updated = await messages.SetFeedbackAsync(session.Value.Id, command.UserId, ids, command.Feedback, cancellationToken).ConfigureAwait(false);
+        return updated == ids.Count
+            ? true
+            : Errors.Invalid("item_ids", "every item must be an assistant message of the thread");
+    }
+}

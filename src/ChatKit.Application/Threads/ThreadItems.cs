@@ -1,0 +1,104 @@
+using ChatKit.Application.Abstractions;
+using ChatKit.Application.Runs.ThreadStream;
+using ChatKit.Application.Tools;
+using ChatKit.Domain.Sessions;
+
+namespace ChatKit.Application.Threads;
+
+/// <summary>
+/// A session's messages as ChatKit items, the same ones the stream showed: a user message is a <c>user_message</c>; an
+/// assistant message is an <c>assistant_message</c> when it has text and, when it made tool calls, is followed by its
+/// <c>workflow</c> item <c>wf_&lt;id&gt;</c>; tool results are never items. Pages are keyset pages over the messages,
+/// with an item id (a message id or a <c>wf_</c> id) as the cursor.
+/// </summary>
+public sealed class ThreadItems(IMessageStore messages, Toolbox toolbox)
+{
+    public const int DefaultLimit = 20;
+    public const int MaxLimit = 100;
+
+    public async Task<ThreadItemsPage> PageAsync(
+        Guid sessionId, string userId, int limit, bool descending, string? after, CancellationToken ct)
+    {
+        var items = new List<(string Id, object Item)>();
+        var (cursorMessage, afterWorkflow) = ParseCursor(after);
+        var including = cursorMessage is not null;
+        var from = cursorMessage;
+        var batch = limit + 2;
+        while (items.Count <= limit)
+        {
+            var read = await messages.ReadAsync(sessionId, userId, from, including, descending, batch, ct).ConfigureAwait(false);
+            foreach (var message in read)
+            {
+                var derived = await ItemsOfAsync(message, sessionId, userId, ct).ConfigureAwait(false);
+                if (descending)
+                {
+                    derived.Reverse();
+                }
+
+                if (message.Id == cursorMessage)
+                {
+                    // The cursor's own message: keep only its items that come after the cursor item in this order.
+                    var cursorIndex = derived.FindIndex(d => d.Id == after);
+                    derived = cursorIndex < 0 ? (afterWorkflow ? [] : derived) : derived[(cursorIndex + 1)..];
+                }
+
+                items.AddRange(derived);
+            }
+
+            if (read.Count < batch)
+            {
+                break;
+            }
+
+            from = read[^1].Id;
+            including = false;
+        }
+
+        var hasMore = items.Count > limit;
+        var page = items.Take(limit).ToList();
+        return new ThreadItemsPage(page.Select(i => i.Item).ToList(), hasMore, hasMore ? page[^1].Id : null);
+    }
+
+    private static (Guid? Message, bool Workflow) ParseCursor(string? after)
+    {
+        if (string.IsNullOrEmpty(after))
+        {
+            return (null, false);
+        }
+
+        var workflow = after.StartsWith("wf_", StringComparison.Ordinal);
+        return Guid.TryParse(workflow ? after[3..] : after, out var id) ? (id, workflow) : (Guid.Empty, workflow);
+    }
+
+    /// <summary>A message's items in ascending order.</summary>
+    private async Task<List<(string Id, object Item)>> ItemsOfAsync(ChatMessage m, Guid sessionId, string userId, CancellationToken ct)
+    {
+        var items = new List<(string, object)>();
+        switch (m.Role)
+        {
+            case MessageRole.User:
+                items.Add((m.Id.ToString(), UserMessageItem.From(m)));
+                break;
+            case MessageRole.Assistant:
+                if (m.Text.Length > 0)
+                {
+                    items.Add((m.Id.ToString(), new AssistantMessageItem(m.Id, sessionId, m.CreatedAt, [new OutputText(m.Text)])));
+                }
+
+                if (m.ToolCalls is { Count: > 0 } calls)
+                {
+                    var results = await messages.ReadToolResultsAsync(sessionId, userId, calls.Select(c => c.Id).ToList(), ct).ConfigureAwait(false);
+                    var tasks = calls.Select(c => new CustomTask(
+                        toolbox.TitleOf(c),
+                        results.FirstOrDefault(r => r.ToolCallId == c.Id) is { } result ? toolbox.Summarize(c, result.Text) : null,
+                        "complete")).ToList();
+                    var id = WorkflowItem.IdOf(m.Id);
+                    items.Add((id, new WorkflowItem(id, sessionId, m.CreatedAt, new Workflow(tasks))));
+                }
+
+                break;
+        }
+
+        return items;
+    }
+}
