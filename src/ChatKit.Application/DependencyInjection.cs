@@ -18,6 +18,7 @@ public static class DependencyInjection
         services.AddSingleton<RunMetrics>();
         services.AddSingleton<TurnRunner>();
         services.AddSingleton<TurnStarter>();
+        services.AddSingleton<Runs.Execution.RunHost>();
         services.AddSingleton<Threads.ThreadItems>();
         services.AddSingleton<TaskService>();
         foreach (var tool in typeof(IAgentTool).Assembly.GetTypes().Where(t => t is { IsClass: true, IsAbstract: false } && t.IsAssignableTo(typeof(IAgentTool))))

@@ -1,6 +1,9 @@
 using ChatKit.Application.Abstractions;
 using ChatKit.Infrastructure.Llm;
+using ChatKit.Application.Runs.Execution;
 using ChatKit.Infrastructure.Persistence;
+using ChatKit.Infrastructure.Redis;
+using ChatKit.Infrastructure.Runs;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Options;
 using Npgsql;
@@ -21,6 +24,14 @@ public static class DependencyInjection
         services.AddSingleton<TurnWriteQueue>();
         services.AddSingleton<ITurnWriter>(sp => sp.GetRequiredService<TurnWriteQueue>());
         services.AddHostedService(sp => sp.GetRequiredService<TurnWriteQueue>());
+
+        services.AddSingleton<RedisConnection>();
+        services.AddSingleton<MemoryRunEventLog>();
+        services.AddSingleton<IRunEventLog>(sp => sp.GetRequiredService<RedisConnection>().Configured
+            ? ActivatorUtilities.CreateInstance<RedisRunEventLog>(sp)
+            : sp.GetRequiredService<MemoryRunEventLog>());
+        services.AddSingleton<IRunSignals, RedisRunSignals>();
+        services.AddHostedService<RunCancelSubscriber>();
         services.AddHealthChecks().AddCheck<DatabaseHealthCheck>("database", tags: [DatabaseHealthCheck.ReadyTag]);
 
         services.AddHttpClient(LlmOptions.HttpClientName, (sp, http) =>

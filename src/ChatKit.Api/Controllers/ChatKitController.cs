@@ -11,7 +11,6 @@ using ChatKit.Domain.Sessions;
 using Mediator;
 using Microsoft.AspNetCore.Authorization;
 using Microsoft.AspNetCore.Mvc;
-using Microsoft.Extensions.Options;
 
 namespace ChatKit.Api.Controllers;
 
@@ -23,7 +22,7 @@ namespace ChatKit.Api.Controllers;
 [ApiController]
 [Authorize]
 [Route("api/v1/chatkit")]
-public sealed class ChatKitController(IMediator mediator, IOptions<StreamingSettings> streaming) : ControllerBase
+public sealed class ChatKitController(IMediator mediator, RunStreams streams) : ControllerBase
 {
     private static readonly HashSet<string> Unsupported = new(StringComparer.Ordinal)
     {
@@ -77,7 +76,7 @@ public sealed class ChatKitController(IMediator mediator, IOptions<StreamingSett
 
     private IActionResult Stream(Result<TurnStream> started) =>
         started.IsSuccess
-            ? new ServerSentEventsResult(started.Value.Events, TimeSpan.FromSeconds(streaming.Value.PingSeconds), ServerSentEventsResult.Framing.ChatKit)
+            ? streams.Start(started.Value, background: false, ServerSentEventsResult.Framing.ChatKit)
             : ApiErrors.ToActionResult(started.Error!);
 
     private static IActionResult Object<T>(Result<T> result) =>

@@ -13,8 +13,10 @@ public sealed record RunMessageInput(string? Role, IReadOnlyList<RunContentInput
     public string Text => string.Join('\n', (Content ?? []).Select(c => c?.Text ?? string.Empty)).Trim();
 }
 
-/// <summary>The REST run body: <c>{"message": {"role"?: "user", "content": [{"type"?: "input_text", "text"}]}}</c>.</summary>
-public sealed record RunRequestBody(RunMessageInput? Message);
+/// <summary>
+/// The REST run body: <c>{"message": {"role"?: "user", "content": [{"type"?: "input_text", "text"}]}, "background"?: bool}</c>.
+/// </summary>
+public sealed record RunRequestBody(RunMessageInput? Message, bool? Background = null);
 
 /// <summary>
 /// The REST wire shape of a message, checked before the turn's own rules (empty, too long, storable), which hold

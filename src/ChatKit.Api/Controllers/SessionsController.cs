@@ -2,6 +2,7 @@ using ChatKit.Api.Auth;
 using ChatKit.Api.ErrorHandling;
 using ChatKit.Api.Hosting;
 using ChatKit.Api.Streaming;
+using ChatKit.Application.Runs.Execution;
 using ChatKit.Application.Runs.StartRun;
 using ChatKit.Application.Sessions.CreateSession;
 using ChatKit.Application.Sessions.DeleteSession;
@@ -12,7 +13,6 @@ using Mediator;
 using Microsoft.AspNetCore.Authorization;
 using Microsoft.AspNetCore.Mvc;
 using Microsoft.AspNetCore.Mvc.ModelBinding;
-using Microsoft.Extensions.Options;
 
 namespace ChatKit.Api.Controllers;
 
@@ -23,7 +23,7 @@ public sealed record CreateSessionBody(string? Title);
 [Authorize]
 [Route("api/v1/chatkit/sessions")]
 [Produces("application/json")]
-public sealed class SessionsController(IMediator mediator, IOptions<StreamingSettings> streaming) : ControllerBase
+public sealed class SessionsController(IMediator mediator, RunStreams streams) : ControllerBase
 {
     private string UserId => JwtSetup.UserId(User)!;
 
@@ -60,9 +60,27 @@ public sealed class SessionsController(IMediator mediator, IOptions<StreamingSet
             return ApiErrors.ToActionResult(shape);
         }
 
-        var started = await mediator.Send(new StartRunCommand(UserId, sessionId, threadId, body.Message!.Text), ct);
-        return started.IsSuccess
-            ? new ServerSentEventsResult(started.Value.Events, TimeSpan.FromSeconds(streaming.Value.PingSeconds))
-            : ApiErrors.ToActionResult(started.Error!);
+        var background = body.Background ?? false;
+        var started = await mediator.Send(new StartRunCommand(UserId, sessionId, threadId, body.Message!.Text, background), ct);
+        return started.IsSuccess ? streams.Start(started.Value, background, ServerSentEventsResult.Framing.Rest) : ApiErrors.ToActionResult(started.Error!);
     }
+
+    /// <summary>
+    /// Reattaches to a run: the events after <c>Last-Event-ID</c> (or <c>?after=</c>), with their first ids and bytes, then
+    /// live until the run ends, then <c>[DONE]</c>.
+    /// </summary>
+    [HttpGet("{sessionId}/runs/{runId}/events")]
+    [Produces("text/event-stream", "application/json")]
+    public async Task<IActionResult> Events(
+        string sessionId, string runId, [FromHeader(Name = "Last-Event-ID")] string? lastEventId, [FromQuery] string? after, CancellationToken ct)
+    {
+        var raw = lastEventId ?? after;
+        var from = raw is null ? 0 : long.TryParse(raw, System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var n) ? n : -1;
+        var run = await mediator.Send(new ResumeRunQuery(UserId, sessionId, runId, from), ct);
+        return run.IsSuccess ? streams.Attach(run.Value.RunId, from, ServerSentEventsResult.Framing.Rest) : ApiErrors.ToActionResult(run.Error!);
+    }
+
+    [HttpPost("{sessionId}/runs/{runId}/cancel")]
+    public async Task<IActionResult> Cancel(string sessionId, string runId, CancellationToken ct) =>
+        (await mediator.Send(new CancelRunCommand(UserId, sessionId, runId), ct)).ToActionResult();
 }

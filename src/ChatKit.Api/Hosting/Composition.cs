@@ -46,6 +46,7 @@ public static class Composition
             o.PipelineBehaviors = [typeof(ValidationBehavior<,>)];
         });
         services.AddHostedService<StartupMigration>();
+        services.AddSingleton<Streaming.RunStreams>();
         services.AddChatKitAuthentication();
         services.AddChatKitEdge();
         services.AddControllers()

@@ -14,7 +14,10 @@ namespace ChatKit.Api.Hosting;
 public static class EdgeProtection
 {
     public static readonly string[] CorsMethods = ["GET", "POST", "PUT", "DELETE", "PATCH", "OPTIONS"];
-    public static readonly string[] CorsHeaders = ["Content-Type", "Authorization", "Accept", "Origin"];
+    public static readonly string[] CorsHeaders = ["Content-Type", "Authorization", "Accept", "Origin", "Last-Event-ID"];
+
+    /// <summary>What a browser's script may read of a response: the run id to resume or cancel, and the rate limit's answers.</summary>
+    public static readonly string[] ExposedHeaders = ["X-Run-Id", "Retry-After", "X-RateLimit-Limit", "X-RateLimit-Remaining"];
 
     public static void AddChatKitEdge(this IServiceCollection services)
     {
@@ -22,11 +25,6 @@ public static class EdgeProtection
             .Configure<IConfiguration>((o, c) =>
             {
                 o.PermitsPerMinute = Settings.Int(c, "RATE_LIMIT_PER_MINUTE", o.PermitsPerMinute, 0, 1_000_000);
-                o.RedisUrl = Settings.NullIfBlank(c["REDIS_URL"]);
-                if (o.RedisUrl is not null)
-                {
-                    Settings.Validate("REDIS_URL", o.RedisUrl, v => RedisUrl.Parse(v));
-                }
             })
             .ValidateOnStart();
         services.AddSingleton<SharedWindowLimiter>();
@@ -53,7 +51,8 @@ public static class EdgeProtection
         services.AddOptions<CorsOptions>().Configure<IConfiguration>((o, c) =>
         {
             var origins = Settings.List(c, "CORS_ORIGINS").Select(origin => origin.TrimEnd('/')).ToArray();
-            o.AddDefaultPolicy(p => p.WithOrigins(origins).WithMethods(CorsMethods).WithHeaders(CorsHeaders).AllowCredentials());
+            o.AddDefaultPolicy(p => p.WithOrigins(origins).WithMethods(CorsMethods).WithHeaders(CorsHeaders).WithExposedHeaders(ExposedHeaders)
+                .AllowCredentials());
         });
 
         services.AddOptions<ForwardedHeadersOptions>().Configure<IConfiguration>((o, c) =>

@@ -1,6 +1,7 @@
 using System.Text.Encodings.Web;
 using System.Text.Json;
 using System.Text.Json.Serialization;
+using ChatKit.Application.Runs.ThreadStream;
 
 namespace ChatKit.Api.Hosting;
 
@@ -9,8 +10,8 @@ public static class JsonDefaults
     /// <summary>snake_case, nulls written (the contract has <c>"tool_calls": null</c>), no HTML escaping of text.</summary>
     public static readonly JsonSerializerOptions Api = Configure(new JsonSerializerOptions(JsonSerializerDefaults.Web));
 
-    /// <summary>ChatKit's stream events omit null fields, as the reference server does.</summary>
-    public static readonly JsonSerializerOptions Stream = new(Api) { DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull };
+    /// <summary>ChatKit's events and objects omit null fields, as the reference server does (one definition, in Application).</summary>
+    public static readonly JsonSerializerOptions Stream = ThreadStreamJson.Options;
 
     public static JsonSerializerOptions Configure(JsonSerializerOptions o)
     {

@@ -2,7 +2,9 @@ using System.Globalization;
 using System.Text;
 using System.Text.Json;
 using ChatKit.Application.Abstractions;
+using ChatKit.Application.Runs.Execution;
 using ChatKit.Application.Tasks;
+using ChatKit.Infrastructure.Redis;
 using ChatKit.Infrastructure.Llm;
 using ChatKit.Infrastructure.Persistence;
 
@@ -96,6 +98,25 @@ public static class Settings
             {
                 o.ClaimSeconds = Int(c, "RUN_CLAIM_SECONDS", o.ClaimSeconds, 3, 3600);
                 o.MaxSteps = Int(c, "AGENT_MAX_STEPS", o.MaxSteps, 1, 50);
+            })
+            .ValidateOnStart();
+
+        services.AddOptions<RedisOptions>()
+            .Configure<IConfiguration>((o, c) =>
+            {
+                o.Url = NullIfBlank(c["REDIS_URL"]);
+                if (o.Url is not null)
+                {
+                    Validate("REDIS_URL", o.Url, v => RedisUrl.Parse(v));
+                }
+            })
+            .ValidateOnStart();
+
+        services.AddOptions<RunEventOptions>()
+            .Configure<IConfiguration>((o, c) =>
+            {
+                o.TtlSeconds = Int(c, "RUN_EVENTS_TTL_SECONDS", o.TtlSeconds, 10, 7 * 24 * 3600);
+                o.MaxEventsPerRun = Int(c, "RUN_EVENTS_MAX", o.MaxEventsPerRun, 100, 1_000_000);
             })
             .ValidateOnStart();
 

@@ -1,21 +1,24 @@
 using System.Buffers;
-using System.Text.Json;
-using ChatKit.Api.Hosting;
-using ChatKit.Application.Runs.ThreadStream;
+using ChatKit.Application.Runs.Execution;
 using Microsoft.AspNetCore.Http.Features;
 using Microsoft.AspNetCore.Mvc;
 
 namespace ChatKit.Api.Streaming;
 
 /// <summary>
-/// Writes run events as <c>data: &lt;compact JSON&gt;</c> lines, each flushed at once, then (REST framing) <c>data: [DONE]</c>;
-/// the native ChatKit framing has no terminator, the stream ends when the body closes.
-/// While the next event is slow to come, a <c>: ping</c> comment goes out every ping interval so proxies
-/// keep the connection open. A client that hangs up ends the stream quietly: the run stores its partial reply.
+/// Writes a run's events as they are logged: <c>id: n</c> then <c>data: &lt;compact JSON&gt;</c>, each flushed at once,
+/// and (REST framing) <c>data: [DONE]</c> last with the next id; the native ChatKit framing has no terminator, the
+/// stream ends when the body closes. While the next event is slow to come, a <c>: ping</c> comment goes out every ping
+/// interval so proxies keep the connection open. <c>X-Run-Id</c> names the run. A client that hangs up ends the
+/// response quietly and is reported to <paramref name="clientGone"/> (a foreground run stops then).
 /// </summary>
 public sealed class ServerSentEventsResult(
-    IAsyncEnumerable<RunEvent> events, TimeSpan pingInterval, ServerSentEventsResult.Framing framing = ServerSentEventsResult.Framing.Rest)
-    : IActionResult
+    Guid runId,
+    IAsyncEnumerable<RunEventRecord> events,
+    long after,
+    TimeSpan pingInterval,
+    ServerSentEventsResult.Framing framing,
+    Action? clientGone = null) : IActionResult
 {
     public enum Framing
     {
@@ -26,11 +29,13 @@ public sealed class ServerSentEventsResult(
         ChatKit,
     }
 
-    private static readonly byte[] DataPrefix = "data: "u8.ToArray();
+    public const string RunIdHeader = "X-Run-Id";
+
+    private static readonly byte[] IdPrefix = "id: "u8.ToArray();
+    private static readonly byte[] DataPrefix = "\ndata: "u8.ToArray();
     private static readonly byte[] EventEnd = "\n\n"u8.ToArray();
     private static readonly byte[] Ping = ": ping\n\n"u8.ToArray();
-    private static readonly byte[] Done = "data: [DONE]\n\n"u8.ToArray();
-    private static readonly JsonWriterOptions WriterOptions = new() { Encoder = JsonDefaults.Stream.Encoder, SkipValidation = true };
+    private static readonly byte[] Done = "[DONE]"u8.ToArray();
 
     public async Task ExecuteResultAsync(ActionContext context)
     {
@@ -41,9 +46,11 @@ public sealed class ServerSentEventsResult(
         response.ContentType = "text/event-stream";
         response.Headers.CacheControl = "no-cache";
         response.Headers["X-Accel-Buffering"] = "no";
+        response.Headers[RunIdHeader] = runId.ToString();
         http.Features.Get<IHttpResponseBodyFeature>()?.DisableBuffering();
 
         var writer = response.BodyWriter;
+        var last = after;
         try
         {
             await using var e = events.GetAsyncEnumerator(ct);
@@ -69,7 +76,6 @@ public sealed class ServerSentEventsResult(
                         }
                     }
 
-                    // Once the client is gone there is nothing to ping: wait for the run to store its reply and end.
                     next = new ValueTask<bool>(pending);
                 }
 
@@ -78,24 +84,32 @@ public sealed class ServerSentEventsResult(
                     break;
                 }
 
-                writer.Write(DataPrefix);
-                using (var json = new Utf8JsonWriter(writer, WriterOptions))
-                {
-                    JsonSerializer.Serialize(json, e.Current, e.Current.GetType(), JsonDefaults.Stream);
-                }
-
-                writer.Write(EventEnd);
+                last = e.Current.Id;
+                Write(writer, last, e.Current.Json.Span);
                 await writer.FlushAsync(ct).ConfigureAwait(false);
             }
 
             if (framing == Framing.Rest)
             {
-                await writer.WriteAsync(Done, ct).ConfigureAwait(false);
+                Write(writer, last + 1, Done);
+                await writer.FlushAsync(ct).ConfigureAwait(false);
             }
         }
         catch (Exception ex) when (ct.IsCancellationRequested && ex is OperationCanceledException or IOException)
         {
-            // The client went away; the run has already stored what it had.
+            // The client went away; the run stores what it has (and stops, unless it runs in the background).
+            clientGone?.Invoke();
         }
+    }
+
+    private static void Write(System.IO.Pipelines.PipeWriter writer, long id, ReadOnlySpan<byte> json)
+    {
+        writer.Write(IdPrefix);
+        Span<byte> digits = stackalloc byte[20];
+        id.TryFormat(digits, out var length, provider: System.Globalization.CultureInfo.InvariantCulture);
+        writer.Write(digits[..length]);
+        writer.Write(DataPrefix);
+        writer.Write(json);
+        writer.Write(EventEnd);
     }
 }

@@ -34,6 +34,9 @@ public sealed record BeginTurn(
     /// the first model call can start while the commit is in flight.
     /// </summary>
     public Action<IReadOnlyList<ChatMessage>>? Checked { get; init; }
+
+    /// <summary>The run goes on without a client (<c>"background": true</c>).</summary>
+    public bool Background { get; init; }
 }
 
 /// <param name="History">The most recent earlier messages, oldest first, read in the same transaction.</param>

@@ -35,6 +35,15 @@ public static class Errors
     public static Error ItemNotFound(string itemId) =>
         new("ITEM_NOT_FOUND", $"Item {itemId} not found (it must be a user message of the thread)", ErrorKind.NotFound);
 
+    public static Error RunNotFound(string runId) =>
+        new("RUN_NOT_FOUND", $"Run {runId} not found", ErrorKind.NotFound);
+
+    public static Error RunNotActive(string runId) =>
+        new("RUN_NOT_ACTIVE", $"Run {runId} has already ended", ErrorKind.Conflict);
+
+    public static readonly Error RunEventsTruncated =
+        new("RUN_EVENTS_TRUNCATED", "The run's events before that point are no longer kept; reload the session instead", ErrorKind.Gone);
+
     public static Error UnsupportedRequest(string type) =>
         new("UNSUPPORTED_REQUEST", $"{type} is not offered by this service", ErrorKind.Validation);
 

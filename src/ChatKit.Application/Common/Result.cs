@@ -8,6 +8,7 @@ public enum ErrorKind
     Forbidden,
     Conflict,
     LimitExceeded,
+    Gone,
 }
 
 public sealed record ErrorDetail(string Field, string Message);

@@ -37,7 +37,14 @@ public sealed record SessionDetailDto(
     DateTime CreatedAt,
     DateTime UpdatedAt,
     int MessageCount,
+    ActiveRunDto? ActiveRun,
     IReadOnlyList<MessageDto> Messages);
+
+/// <summary><c>"active_run": {"id", "started_at", "background"}</c> while a run is going.</summary>
+public sealed record ActiveRunDto(Guid Id, DateTime StartedAt, bool Background)
+{
+    public static ActiveRunDto? From(ActiveRun? run) => run is null ? null : new(run.Id, run.StartedAt, run.Background);
+}
 
 public sealed record ThreadDto(Guid Id, Guid SessionId, DateTime CreatedAt);
 

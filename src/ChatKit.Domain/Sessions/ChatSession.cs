@@ -6,4 +6,8 @@ public sealed record ChatSession(
     string Title,
     DateTime CreatedAt,
     DateTime UpdatedAt,
-    int MessageCount);
+    int MessageCount,
+    ActiveRun? ActiveRun = null);
+
+/// <summary>The run going on in a session (its claim), so a reloaded page knows what to reattach to.</summary>
+public sealed record ActiveRun(Guid Id, DateTime StartedAt, bool Background);

@@ -111,7 +111,15 @@ internal static class Rows
 
         public bool Owned { get; init; } = true;
 
-        public ChatSession ToSession() => new(Id, UserId, Title, Utc(CreatedAt), Utc(UpdatedAt), MessageCount);
+        public Guid? ActiveRunId { get; init; }
+
+        public DateTime? ActiveRunStartedAt { get; init; }
+
+        public bool ActiveRunBackground { get; init; }
+
+        public ChatSession ToSession() => new(
+            Id, UserId, Title, Utc(CreatedAt), Utc(UpdatedAt), MessageCount,
+            ActiveRunId is { } run ? new ActiveRun(run, Utc(ActiveRunStartedAt ?? CreatedAt), ActiveRunBackground) : null);
     }
 
     public sealed class MessageRow

@@ -40,7 +40,12 @@ internal sealed class SessionStore(NpgsqlDataSource dataSource) : ISessionStore
     {
         await using var conn = await dataSource.OpenConnectionAsync(ct).ConfigureAwait(false);
         var row = await conn.QuerySingleOrDefaultAsync<Rows.SessionRow>(new CommandDefinition(
-            $"SELECT {Rows.SessionColumns}, user_id = @UserId AS owned FROM sessions WHERE id = @Id",
+            $"""
+            SELECT {Rows.SessionColumns}, user_id = @UserId AS owned,
+                   CASE WHEN run_claimed_until > clock_timestamp() THEN run_claim_id END AS active_run_id,
+                   run_started_at AS active_run_started_at, run_background AS active_run_background
+            FROM sessions WHERE id = @Id
+            """,
             new { Id = sessionId, UserId = userId },
             cancellationToken: ct)).ConfigureAwait(false);
         return row switch

@@ -61,12 +61,15 @@ internal sealed class TurnStore(NpgsqlDataSource dataSource) : ITurnStore
                 title = CASE WHEN @Rename THEN @Title ELSE title END,
                 auto_title = auto_title AND NOT @Rename,
                 run_claim_id = @ClaimId,
-                run_claimed_until = clock_timestamp() + @ClaimLength
+                run_claimed_until = clock_timestamp() + @ClaimLength,
+                run_started_at = clock_timestamp(),
+                run_background = @Background
             WHERE id = @Id
             RETURNING {Rows.SessionColumns}
             """,
             new
             {
+                turn.Background,
                 Id = message.SessionId,
                 Now = message.CreatedAt,
                 Rename = renames,
@@ -146,7 +149,9 @@ internal sealed class TurnStore(NpgsqlDataSource dataSource) : ITurnStore
             UPDATE sessions
             SET message_count = message_count - (SELECT count(*) FROM later WHERE role <> 'tool'),
                 run_claim_id = @ClaimId,
-                run_claimed_until = clock_timestamp() + @ClaimLength
+                run_claimed_until = clock_timestamp() + @ClaimLength,
+                run_started_at = clock_timestamp(),
+                run_background = false
             WHERE id = @Id
             RETURNING {Rows.SessionColumns}
             """,

@@ -1,11 +1,9 @@
 namespace ChatKit.Infrastructure.RateLimiting;
 
-/// <summary><c>RATE_LIMIT_PER_MINUTE</c> (0 turns limiting off) and <c>REDIS_URL</c> (limits shared by all instances).</summary>
+/// <summary><c>RATE_LIMIT_PER_MINUTE</c> (0 turns limiting off); with <c>REDIS_URL</c> the limits are shared by all instances.</summary>
 public sealed class RateLimitOptions
 {
     public int PermitsPerMinute { get; set; } = 30;
-
-    public string? RedisUrl { get; set; }
 
     public TimeSpan Window { get; set; } = TimeSpan.FromMinutes(1);
 

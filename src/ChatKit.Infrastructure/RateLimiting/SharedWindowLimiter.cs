@@ -1,6 +1,7 @@
 using System.Threading.RateLimiting;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
+using ChatKit.Infrastructure.Redis;
 using StackExchange.Redis;
 
 namespace ChatKit.Infrastructure.RateLimiting;
@@ -23,14 +24,15 @@ public sealed partial class SharedWindowLimiter : PartitionedRateLimiter<string>
 
     private readonly RateLimitOptions _options;
     private readonly PartitionedRateLimiter<string> _local;
-    private readonly Task<ConnectionMultiplexer>? _redis;
+    private readonly RedisConnection _redis;
     private readonly TimeProvider _clock;
     private readonly ILogger<SharedWindowLimiter> _logger;
     private long _redisRetryAt;
     private int _redisDown;
 
-    public SharedWindowLimiter(IOptions<RateLimitOptions> options, TimeProvider clock, ILogger<SharedWindowLimiter> logger)
+    public SharedWindowLimiter(IOptions<RateLimitOptions> options, RedisConnection redis, TimeProvider clock, ILogger<SharedWindowLimiter> logger)
     {
+        _redis = redis;
         _options = options.Value;
         _clock = clock;
         _logger = logger;
@@ -38,10 +40,6 @@ public sealed partial class SharedWindowLimiter : PartitionedRateLimiter<string>
         var permits = _options.PermitsPerMinute;
         _local = PartitionedRateLimiter.Create<string, string>(key => RateLimitPartition.GetFixedWindowLimiter(key, _ =>
             new FixedWindowRateLimiterOptions { PermitLimit = permits, Window = window, QueueLimit = 0, AutoReplenishment = true }));
-        if (!string.IsNullOrWhiteSpace(_options.RedisUrl))
-        {
-            _redis = ConnectionMultiplexer.ConnectAsync(RedisUrl.Parse(_options.RedisUrl));
-        }
     }
 
     public int PermitLimit => _options.PermitsPerMinute;
@@ -91,13 +89,12 @@ public sealed partial class SharedWindowLimiter : PartitionedRateLimiter<string>
 
     private ConnectionMultiplexer? UsableRedis()
     {
-        if (_redis is not { IsCompletedSuccessfully: true } || _clock.GetTimestamp() < Interlocked.Read(ref _redisRetryAt))
+        if (!_redis.Configured || _clock.GetTimestamp() < Interlocked.Read(ref _redisRetryAt))
         {
             return null;
         }
 
-        var redis = _redis.Result;
-        if (!redis.IsConnected)
+        if (_redis.Usable is not { } redis)
         {
             MarkRedisDown(null);
             return null;
@@ -120,10 +117,6 @@ public sealed partial class SharedWindowLimiter : PartitionedRateLimiter<string>
         if (disposing)
         {
             _local.Dispose();
-            if (_redis is { IsCompletedSuccessfully: true })
-            {
-                _redis.Result.Dispose();
-            }
         }
 
         base.Dispose(disposing);

@@ -92,10 +92,12 @@ public sealed class StreamRunTests
 
         using var response = await client.SendRunAsync(id, marker);
         using var reader = new StreamReader(await response.Content.ReadAsStreamAsync());
+        var firstId = await reader.ReadLineAsync();
         var firstLine = await reader.ReadLineAsync();
 
         var stored = await TestEnvironment.ScalarAsync<string>(
             "SELECT content->0->>'text' FROM messages WHERE session_id = @id AND role = 'user'", new { id = Guid.Parse(id) });
+        Assert.That(firstId, Is.EqualTo("id: 1"));
         Assert.That(firstLine, Does.StartWith("data: {\"type\":\"thread.item.done\""));
         Assert.That(stored, Is.EqualTo(marker));
     }

@@ -33,8 +33,17 @@ public sealed class EarlyModelCall : IAsyncDisposable
         return new EarlyModelCall(prompt, updates, updates.MoveNextAsync().AsTask(), cancel);
     }
 
-    /// <summary>The call's updates; the first <c>MoveNextAsync</c> answers the move already in flight.</summary>
-    public IAsyncEnumerator<ChatModelUpdate> TakeOver() => new Enumerator(this);
+    /// <summary>
+    /// The call's updates, now cancelled by the run's token; the first <c>MoveNextAsync</c> answers the move already in
+    /// flight.
+    /// </summary>
+    public IAsyncEnumerator<ChatModelUpdate> TakeOver(CancellationToken ct)
+    {
+        _registration = ct.Register(static c => ((CancellationTokenSource)c!).Cancel(), _cancel);
+        return new Enumerator(this);
+    }
+
+    private CancellationTokenRegistration _registration;
 
     public async ValueTask DisposeAsync()
     {
@@ -67,6 +76,7 @@ public sealed class EarlyModelCall : IAsyncDisposable
 
         public async ValueTask DisposeAsync()
         {
+            await call._registration.DisposeAsync().ConfigureAwait(false);
             await call._updates.DisposeAsync().ConfigureAwait(false);
             call._cancel.Dispose();
         }

@@ -40,6 +40,9 @@ public enum TurnEnding
 
     /// <summary>The provider's content filter stopped the reply; it is stored incomplete.</summary>
     ContentFilter,
+
+    /// <summary>The run was cancelled (its client hung up, or a cancel request); the reply is stored incomplete.</summary>
+    Cancelled,
 }
 
 /// <param name="RenamedSession">The session, when this turn's first message gave it its title.</param>

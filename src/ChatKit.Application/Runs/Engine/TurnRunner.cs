@@ -57,7 +57,7 @@ public sealed partial class TurnRunner(
                 var offerTools = turn.Steps < o.MaxSteps;
                 var prompt = conversation with { Messages = messages, Tools = offerTools ? toolbox.Definitions : [] };
                 var updates = turn.Steps == 1 && run.FirstCall is { } early
-                    ? early.TakeOver()
+                    ? early.TakeOver(ct)
                     : model.StreamAsync(prompt, ct).GetAsyncEnumerator(ct);
                 try
                 {
@@ -140,13 +140,17 @@ public sealed partial class TurnRunner(
                 }
             }
 
-            if (turn.Outcome == RunOutcome.ClientCancelled)
+            // Cancelled (the client hung up, or someone pressed stop): the turn ends like any other, its reply stored
+            // incomplete and its open items closed for whoever is still attached; between steps the reply is empty,
+            // as a single-step turn cut before its first word.
+            var cancelled = turn.Outcome == RunOutcome.ClientCancelled;
+            if (cancelled && turn.Current is null)
             {
-                yield break; // the finally stores what there is; nobody is listening
+                turn.BeginStep(model.Name);
             }
 
             // The last write stores the reply (none when a step could not be stored) and releases the claim.
-            var ending = turn.Ending;
+            var ending = cancelled ? TurnEnding.Cancelled : turn.Ending;
             var reply = turn.Current?.ToMessage(
                 turn.Outcome == RunOutcome.Running && ending == TurnEnding.Completed ? MessageStatus.Completed : MessageStatus.Incomplete,
                 withCalls: false);
@@ -161,7 +165,11 @@ public sealed partial class TurnRunner(
                 yield break;
             }
 
-            turn.Outcome = ending == TurnEnding.Completed ? RunOutcome.Completed : RunOutcome.Incomplete;
+            if (turn.Outcome == RunOutcome.Running)
+            {
+                turn.Outcome = ending == TurnEnding.Completed ? RunOutcome.Completed : RunOutcome.Incomplete;
+            }
+
             yield return new StepCompleted(reply!, []);
             yield return new TurnFinished(ending, run.TitleChanged ? run.Session : null);
         }
@@ -169,8 +177,8 @@ public sealed partial class TurnRunner(
         {
             if (!turn.Finished)
             {
-                // The client went away (or an event could not be written): what the turn produced is stored, cut
-                // short, and the claim released. Nobody waits for it; the writer keeps it until it is stored.
+                // The consumer stopped reading mid-turn: what the turn produced is stored, cut short, and the claim
+                // released. Nobody waits for it; the writer keeps it until it is stored.
                 if (turn.Outcome == RunOutcome.Running)
                 {
                     turn.Outcome = RunOutcome.ClientCancelled;

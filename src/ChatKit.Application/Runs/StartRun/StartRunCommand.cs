@@ -16,7 +16,8 @@ namespace ChatKit.Application.Runs.StartRun;
 /// </summary>
 /// <param name="Text">The user's message text as the protocol delivered it (each door checks its own wire shape).</param>
 /// <param name="ThreadId">The thread id the request named, if its protocol names one apart from the session.</param>
-public sealed record StartRunCommand(string UserId, string SessionId, string? ThreadId, string Text)
+/// <param name="Background">The run goes on without a client (it is not cancelled when the client hangs up).</param>
+public sealed record StartRunCommand(string UserId, string SessionId, string? ThreadId, string Text, bool Background = false)
     : ICommand<Result<TurnStream>>;
 
 /// <summary>A started turn and its ChatKit events; enumerating them runs the turn.</summary>
@@ -32,6 +33,9 @@ public sealed record StartedRun(
 
     /// <summary>The turn runs again from a stored user message (ChatKit's retry): its item is not sent again.</summary>
     public bool IsRetry { get; init; }
+
+    /// <summary>The run goes on without a client.</summary>
+    public bool Background { get; init; }
 }
 
 public sealed class StartRunValidator : AbstractValidator<StartRunCommand>
@@ -64,5 +68,5 @@ public static class MessageTextValidation
 public sealed class StartRunHandler(TurnStarter turns) : ICommandHandler<StartRunCommand, Result<TurnStream>>
 {
     public async ValueTask<Result<TurnStream>> Handle(StartRunCommand command, CancellationToken cancellationToken) =>
-        await turns.StartAsync(command.UserId, command.SessionId, command.ThreadId, command.Text, cancellationToken).ConfigureAwait(false);
+        await turns.StartAsync(command.UserId, command.SessionId, command.ThreadId, command.Text, cancellationToken, command.Background).ConfigureAwait(false);
 }

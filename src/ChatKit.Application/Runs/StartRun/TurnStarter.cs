@@ -20,7 +20,8 @@ public sealed class TurnStarter(
     IOptions<PromptOptions> prompt)
 {
     /// <param name="threadId">The thread id the request named apart from the session, if its protocol names one.</param>
-    public async Task<Result<TurnStream>> StartAsync(string userId, string rawSessionId, string? threadId, string text, CancellationToken ct)
+    public async Task<Result<TurnStream>> StartAsync(
+        string userId, string rawSessionId, string? threadId, string text, CancellationToken ct, bool background = false)
     {
         var parsed = PathId.Parse(rawSessionId, Errors.SessionNotFound);
         if (!parsed.IsSuccess)
@@ -34,13 +35,16 @@ public sealed class TurnStarter(
             userId,
             ChatMessage.FromUser(sessionId, text, SessionRules.ToStoragePrecision(clock.GetUtcNow())),
             maxMessages,
-            Guid.NewGuid(),
+            Guid.CreateVersion7(), // the claim's id is the run's id
             TimeSpan.FromSeconds(runs.Value.ClaimSeconds),
             SessionRules.TitleFromFirstMessage(text),
             threadId is null || (Guid.TryParse(threadId, out var thread) && thread == sessionId),
-            prompt.Value.HistoryMaxMessages);
+            prompt.Value.HistoryMaxMessages)
+        {
+            Background = background,
+        };
         EarlyModelCall? firstCall = null;
-        turn = turn with { Checked = history => firstCall = runner.StartFirstCall(history, turn.UserMessage, ct) };
+        turn = turn with { Checked = history => firstCall = runner.StartFirstCall(history, turn.UserMessage, CancellationToken.None) };
 
         // One transaction answers every check after validation, in the contract's order, and commits the message.
         BeginTurnResult begun;
@@ -63,6 +67,7 @@ public sealed class TurnStarter(
             BeginTurnOutcome.Started => Stream(new StartedRun(begun.Session!, turn.UserMessage, turn.ClaimId, begun.TitleChanged, begun.History)
             {
                 FirstCall = firstCall,
+                Background = background,
             }),
             BeginTurnOutcome.Forbidden => Errors.Forbidden,
             BeginTurnOutcome.ThreadNotFound => Errors.ThreadNotFound(threadId!),
@@ -88,7 +93,7 @@ public sealed class TurnStarter(
         }
 
         var retry = new RetryTurn(
-            userId, sessionId.Value, itemId.Value, Guid.NewGuid(), TimeSpan.FromSeconds(runs.Value.ClaimSeconds), prompt.Value.HistoryMaxMessages);
+            userId, sessionId.Value, itemId.Value, Guid.CreateVersion7(), TimeSpan.FromSeconds(runs.Value.ClaimSeconds), prompt.Value.HistoryMaxMessages);
         var begun = await store.BeginRetryAsync(retry, ct).ConfigureAwait(false);
         return begun.Outcome switch
         {

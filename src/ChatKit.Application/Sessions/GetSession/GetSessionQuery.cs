@@ -31,7 +31,7 @@ public sealed class GetSessionHandler(ISessionStore store, IMessageStore message
         var page = await messages.GetMessagesAsync(s.Id, query.UserId, query.Limit, query.After, cancellationToken)
             .ConfigureAwait(false);
         var detail = new SessionDetailDto(
-            s.Id, s.UserId, s.Title, s.CreatedAt, s.UpdatedAt, s.MessageCount, page.Items.Select(MessageDto.From).ToList());
+            s.Id, s.UserId, s.Title, s.CreatedAt, s.UpdatedAt, s.MessageCount, ActiveRunDto.From(s.ActiveRun), page.Items.Select(MessageDto.From).ToList());
         return new SessionDetailPage(detail, page.NextCursor);
     }
 }

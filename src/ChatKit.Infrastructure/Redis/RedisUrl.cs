@@ -1,6 +1,6 @@
 using StackExchange.Redis;
 
-namespace ChatKit.Infrastructure.RateLimiting;
+namespace ChatKit.Infrastructure.Redis;
 
 /// <summary>Reads <c>REDIS_URL</c> as <c>redis://[user:pass@]host:port[/db]</c> (<c>rediss://</c> for TLS) or a StackExchange.Redis string.</summary>
 public static class RedisUrl

@@ -1,0 +1,71 @@
+namespace ChatKit.Application.Runs.Execution;
+
+/// <summary>One event of a run: its number within the run (1, 2, 3…) and its JSON, as first sent.</summary>
+public sealed record RunEventRecord(long Id, ReadOnlyMemory<byte> Json);
+
+/// <summary>What is known of a run apart from its events.</summary>
+public sealed record RunInfo(Guid RunId, Guid SessionId, string UserId, DateTime StartedAt, bool Background)
+{
+    /// <summary>Whether the run has ended (its last event is written).</summary>
+    public bool Ended { get; init; }
+
+    /// <summary>The number of the oldest event still kept (1 until the run passes the per-run cap).</summary>
+    public long FirstKept { get; init; } = 1;
+}
+
+/// <summary>A resume asked for events from before the oldest one still kept (the run passed the per-run cap).</summary>
+public sealed class RunEventsTruncatedException : Exception
+{
+    public RunEventsTruncatedException()
+        : base("The run's earlier events are no longer kept.")
+    {
+    }
+
+    public RunEventsTruncatedException(string message)
+        : base(message)
+    {
+    }
+
+    public RunEventsTruncatedException(string message, Exception innerException)
+        : base(message, innerException)
+    {
+    }
+}
+
+/// <summary>
+/// Where a run's events are kept while it runs and for <c>RUN_EVENTS_TTL_SECONDS</c> after, so a client can attach,
+/// reattach after a lost connection, or follow it from another instance. Two adapters: in-process memory (one
+/// instance), and Redis (when <c>REDIS_URL</c> is set; shared by every instance, memory first on the one that runs it).
+/// </summary>
+public interface IRunEventLog
+{
+    void Open(RunInfo run);
+
+    /// <summary>Appends the next event of the run; it gets the next number.</summary>
+    void Append(Guid runId, ReadOnlyMemory<byte> json);
+
+    /// <summary>The run has ended: readers get what is left, then their stream ends.</summary>
+    void Complete(Guid runId);
+
+    Task<RunInfo?> FindAsync(Guid runId, CancellationToken ct);
+
+    /// <summary>The events after number <paramref name="after"/>, then live ones until the run ends.</summary>
+    /// <exception cref="RunEventsTruncatedException">Events after <paramref name="after"/> are no longer all kept.</exception>
+    IAsyncEnumerable<RunEventRecord> ReadAsync(Guid runId, long after, CancellationToken ct);
+}
+
+/// <summary>Carries a cancel request to whichever instance runs the run (Redis pub/sub when shared, else in-process).</summary>
+public interface IRunSignals
+{
+    Task RequestCancelAsync(Guid runId);
+}
+
+/// <summary>Bounds of the event log.</summary>
+public sealed class RunEventOptions
+{
+    /// <summary><c>RUN_EVENTS_MAX</c>: events kept per run; past it the oldest go, and a resume from before them is 410.</summary>
+    public int MaxEventsPerRun { get; set; } = 20_000;
+
+    /// <summary><c>RUN_EVENTS_TTL_SECONDS</c>: how long a finished run stays replayable.</summary>
+    public int TtlSeconds { get; set; } = 600;
+}

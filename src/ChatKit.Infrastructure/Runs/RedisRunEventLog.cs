@@ -1,0 +1,227 @@
+using System.Globalization;
+using System.Runtime.CompilerServices;
+using ChatKit.Application.Runs.Execution;
+using ChatKit.Infrastructure.Redis;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+using StackExchange.Redis;
+
+namespace ChatKit.Infrastructure.Runs;
+
+/// <summary>
+/// The event log shared by every instance. The instance that runs a run keeps its events in memory (its own clients
+/// read them there, with no round trip) and mirrors each one to a Redis stream <c>chatkit:run:{id}:events</c>
+/// (<c>XADD</c> with the event's number as its id, capped by <c>MAXLEN</c>) with a pub/sub wake-up on
+/// <c>chatkit:run:{id}</c>; the run's facts live in the hash <c>chatkit:run:{id}</c>. Another instance reads with
+/// <c>XRANGE</c> from the last number it sent, woken by the pub/sub message, polling every 250 ms in case one is
+/// missed (StackExchange.Redis has no blocking <c>XREAD</c>). Both keys expire <c>RUN_EVENTS_TTL_SECONDS</c> after the
+/// run ends. While Redis is unreachable, runs stay readable on their own instance, and one warning says so.
+/// </summary>
+internal sealed partial class RedisRunEventLog(
+    MemoryRunEventLog local, RedisConnection redis, IOptions<RunEventOptions> options, ILogger<RedisRunEventLog> logger) : IRunEventLog
+{
+    // Longer than any run: a crashed instance's keys still go.
+    private static readonly TimeSpan Unfinished = TimeSpan.FromHours(6);
+    private static readonly TimeSpan PollEvery = TimeSpan.FromMilliseconds(250);
+    private int _down;
+
+    private static RedisKey Info(Guid runId) => $"chatkit:run:{runId}";
+
+    private static RedisKey Events(Guid runId) => $"chatkit:run:{runId}:events";
+
+    private static RedisChannel Wake(Guid runId) => RedisChannel.Literal($"chatkit:run:{runId}");
+
+    public void Open(RunInfo run)
+    {
+        local.Open(run);
+        Mirror(db =>
+        {
+            db.HashSetAsync(Info(run.RunId),
+            [
+                new("session", run.SessionId.ToString()),
+                new("user", run.UserId),
+                new("started", run.StartedAt.Ticks),
+                new("background", run.Background),
+            ], CommandFlags.FireAndForget);
+            db.KeyExpireAsync(Info(run.RunId), Unfinished, CommandFlags.FireAndForget);
+        });
+    }
+
+    public void Append(Guid runId, ReadOnlyMemory<byte> json)
+    {
+        local.Append(runId, json);
+        var id = local.LastId(runId);
+        Mirror(db =>
+        {
+            db.StreamAddAsync(Events(runId), "e", json, $"{id}-1", options.Value.MaxEventsPerRun, useApproximateMaxLength: false, CommandFlags.FireAndForget);
+            if (id == 1)
+            {
+                db.KeyExpireAsync(Events(runId), Unfinished, CommandFlags.FireAndForget);
+            }
+
+            db.PublishAsync(Wake(runId), id, CommandFlags.FireAndForget);
+        });
+    }
+
+    public void Complete(Guid runId)
+    {
+        local.Complete(runId);
+        var ttl = TimeSpan.FromSeconds(options.Value.TtlSeconds);
+        Mirror(db =>
+        {
+            db.HashSetAsync(Info(runId), "ended", true, flags: CommandFlags.FireAndForget);
+            db.KeyExpireAsync(Info(runId), ttl, CommandFlags.FireAndForget);
+            db.KeyExpireAsync(Events(runId), ttl, CommandFlags.FireAndForget);
+            db.PublishAsync(Wake(runId), "ended", CommandFlags.FireAndForget);
+        });
+    }
+
+    public async Task<RunInfo?> FindAsync(Guid runId, CancellationToken ct)
+    {
+        if (await local.FindAsync(runId, ct).ConfigureAwait(false) is { } here)
+        {
+            return here;
+        }
+
+        if (Database() is not { } db)
+        {
+            return null;
+        }
+
+        try
+        {
+            var fields = (await db.HashGetAllAsync(Info(runId)).ConfigureAwait(false)).ToDictionary(e => e.Name.ToString(), e => e.Value);
+            if (!fields.TryGetValue("session", out var session))
+            {
+                return null;
+            }
+
+            var first = await db.StreamRangeAsync(Events(runId), "-", "+", 1).ConfigureAwait(false);
+            return new RunInfo(
+                runId,
+                Guid.Parse(session.ToString()),
+                fields["user"].ToString(),
+                new DateTime((long)fields["started"], DateTimeKind.Utc),
+                (bool)fields["background"])
+            {
+                Ended = fields.ContainsKey("ended"),
+                FirstKept = first.Length == 0 ? 1 : Number(first[0].Id),
+            };
+        }
+        catch (RedisException ex)
+        {
+            MarkDown(ex);
+            return null;
+        }
+    }
+
+    public async IAsyncEnumerable<RunEventRecord> ReadAsync(Guid runId, long after, [EnumeratorCancellation] CancellationToken ct)
+    {
+        if (local.Has(runId))
+        {
+            await foreach (var record in local.ReadAsync(runId, after, ct).ConfigureAwait(false))
+            {
+                yield return record;
+            }
+
+            yield break;
+        }
+
+        var connection = await redis.GetAsync().ConfigureAwait(false);
+        if (connection is null)
+        {
+            yield break;
+        }
+
+        var db = connection.GetDatabase();
+        var wake = new SemaphoreSlim(0);
+        var subscriber = connection.GetSubscriber();
+        var channel = await subscriber.SubscribeAsync(Wake(runId)).ConfigureAwait(false);
+        channel.OnMessage(_ => wake.Release());
+        try
+        {
+            while (true)
+            {
+                // Read the end flag first: events written before it was set are then all in the range read next.
+                var ended = await db.HashExistsAsync(Info(runId), "ended").ConfigureAwait(false);
+                var entries = await db.StreamRangeAsync(Events(runId), $"{after + 1}-0", "+", 500).ConfigureAwait(false);
+                if (entries.Length > 0 && Number(entries[0].Id) > after + 1)
+                {
+                    throw new RunEventsTruncatedException();
+                }
+
+                foreach (var entry in entries)
+                {
+                    after = Number(entry.Id);
+                    yield return new RunEventRecord(after, (byte[])entry["e"]!);
+                }
+
+                if (entries.Length == 0)
+                {
+                    if (ended)
+                    {
+                        yield break;
+                    }
+
+                    await wake.WaitAsync(PollEvery, ct).ConfigureAwait(false);
+                }
+            }
+        }
+        finally
+        {
+            await channel.UnsubscribeAsync().ConfigureAwait(false);
+            wake.Dispose();
+        }
+    }
+
+    private static long Number(RedisValue streamId) =>
+        long.Parse(streamId.ToString().AsSpan(0, streamId.ToString().IndexOf('-', StringComparison.Ordinal)), CultureInfo.InvariantCulture);
+
+    private IDatabase? Database()
+    {
+        if (redis.Usable is { } connection)
+        {
+            if (Interlocked.Exchange(ref _down, 0) == 1)
+            {
+                LogRedisBack(logger);
+            }
+
+            return connection.GetDatabase();
+        }
+
+        MarkDown(null);
+        return null;
+    }
+
+    private void Mirror(Action<IDatabase> write)
+    {
+        if (Database() is not { } db)
+        {
+            return;
+        }
+
+        try
+        {
+            write(db);
+        }
+        catch (RedisException ex)
+        {
+            MarkDown(ex);
+        }
+    }
+
+    private void MarkDown(Exception? ex)
+    {
+        if (redis.Configured && Interlocked.Exchange(ref _down, 1) == 0)
+        {
+            LogRedisDown(logger, ex?.GetType().Name ?? "not connected");
+        }
+    }
+
+    [LoggerMessage(Level = LogLevel.Warning, Message =
+        "Redis is unreachable ({Reason}): runs can be resumed and cancelled only on the instance that runs them until it returns")]
+    private static partial void LogRedisDown(ILogger logger, string reason);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Redis is back: runs can be resumed and cancelled from any instance again")]
+    private static partial void LogRedisBack(ILogger logger);
+}
