@@ -34,7 +34,9 @@ internal sealed partial class RunCancelSubscriber(RedisConnection redis, RunHost
             return;
         }
 
-        // Subscribe once connected (StackExchange.Redis resubscribes by itself after a reconnect).
+        // Subscribe as soon as the first connection attempt ends, then retry until connected (StackExchange.Redis
+        // resubscribes by itself after a reconnect).
+        await redis.GetAsync().ConfigureAwait(false);
         while (!stoppingToken.IsCancellationRequested)
         {
             try

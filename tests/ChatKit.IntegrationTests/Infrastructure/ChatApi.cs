@@ -8,6 +8,11 @@ namespace ChatKit.IntegrationTests.Infrastructure;
 /// <summary>A parsed streamed run: every <c>data:</c> payload in order, the comments, and the events as JSON.</summary>
 public sealed record SseStream(HttpStatusCode Status, string? ContentType, IReadOnlyList<string> Data, IReadOnlyList<string> Comments)
 {
+    /// <summary>The <c>id:</c> of each <c>data:</c> line, in order (0 where a data line came without one).</summary>
+    public IReadOnlyList<long> Ids { get; init; } = [];
+
+    public string? RunId { get; init; }
+
     public IReadOnlyList<JsonNode> Events => Data.Where(d => d != "[DONE]").Select(d => JsonNode.Parse(d)!).ToList();
 
     public IReadOnlyList<string> Types => Events.Select(e => e["type"]!.GetValue<string>()).ToList();
@@ -53,7 +58,26 @@ public static class ChatApi
         return (await response.JsonAsync())["data"]!["id"]!.GetValue<string>();
     }
 
-    public static object MessageBody(string text) => new { message = new { role = "user", content = new[] { new { type = "input_text", text } } } };
+    public static object MessageBody(string text, bool background = false) =>
+        new { message = new { role = "user", content = new[] { new { type = "input_text", text } } }, background };
+
+    /// <summary>Starts a run and returns the response as soon as its headers arrive.</summary>
+    public static Task<HttpResponseMessage> SendRunAsync(this HttpClient client, string sessionId, string text, bool background) =>
+        client.SendAsync(
+            new HttpRequestMessage(HttpMethod.Post, RunsOf(sessionId)) { Content = JsonContent.Create(MessageBody(text, background)) },
+            HttpCompletionOption.ResponseHeadersRead);
+
+    /// <summary>Reattaches to a run after event <paramref name="lastEventId"/> (none: from the start).</summary>
+    public static async Task<HttpResponseMessage> ResumeAsync(this HttpClient client, string sessionId, string runId, long? lastEventId = null)
+    {
+        var request = new HttpRequestMessage(HttpMethod.Get, $"{Sessions}/{sessionId}/runs/{runId}/events");
+        if (lastEventId is { } last)
+        {
+            request.Headers.TryAddWithoutValidation("Last-Event-ID", last.ToString(System.Globalization.CultureInfo.InvariantCulture));
+        }
+
+        return await client.SendAsync(request, HttpCompletionOption.ResponseHeadersRead);
+    }
 
     public static Task<HttpResponseMessage> PostJsonAsync(this HttpClient client, string path, string json) =>
         client.PostAsync(path, new StringContent(json, Encoding.UTF8, "application/json"));
@@ -74,12 +98,20 @@ public static class ChatApi
     {
         var data = new List<string>();
         var comments = new List<string>();
+        var ids = new List<long>();
+        long? id = null;
         using var reader = new StreamReader(await response.Content.ReadAsStreamAsync());
         while (await reader.ReadLineAsync() is { } line)
         {
-            if (line.StartsWith("data: ", StringComparison.Ordinal))
+            if (line.StartsWith("id: ", StringComparison.Ordinal))
+            {
+                id = long.Parse(line["id: ".Length..], System.Globalization.CultureInfo.InvariantCulture);
+            }
+            else if (line.StartsWith("data: ", StringComparison.Ordinal))
             {
                 data.Add(line["data: ".Length..]);
+                ids.Add(id ?? 0);
+                id = null;
             }
             else if (line.StartsWith(':'))
             {
@@ -93,7 +125,11 @@ public static class ChatApi
             await File.AppendAllLinesAsync(dump, data);
         }
 
-        return new SseStream(response.StatusCode, response.Content.Headers.ContentType?.MediaType, data, comments);
+        return new SseStream(response.StatusCode, response.Content.Headers.ContentType?.MediaType, data, comments)
+        {
+            Ids = ids,
+            RunId = response.Headers.TryGetValues("X-Run-Id", out var run) ? run.Single() : null,
+        };
     }
 
     /// <summary>Asserts an error envelope with the given status and code, and returns its error object.</summary>
