@@ -119,7 +119,8 @@ public sealed class Harness : IAsyncDisposable
         return request;
     }
 
-    public static string RunBody(string text) => JsonSerializer.Serialize(new { message = new { content = new[] { new { type = "input_text", text } } } });
+    public static string RunBody(string text, bool background = false) =>
+        JsonSerializer.Serialize(new { message = new { content = new[] { new { type = "input_text", text } } }, background });
 
     /// <summary>Sessions straight into the database (fast), with <paramref name="messagesEach"/> messages each.</summary>
     public async Task<List<Guid>> SeedSessionsAsync(string userId, int sessions, int messagesEach)
@@ -196,6 +197,11 @@ public sealed class StreamTiming
     /// <summary>The reader hung up (the token fired) before the stream ended.</summary>
     public bool Cancelled { get; set; }
 
+    /// <summary>The run's id (<c>X-Run-Id</c>) and the id of the last event read, to resume from.</summary>
+    public string? RunId { get; set; }
+
+    public long LastEventId { get; set; }
+
     public static async Task<StreamTiming> ReadAsync(HttpResponseMessage response, long startedAt, bool upstreamFormat, CancellationToken ct)
     {
         var timing = new StreamTiming();
@@ -214,9 +220,16 @@ public sealed class StreamTiming
     private static async Task ReadLinesAsync(StreamTiming timing, HttpResponseMessage response, long startedAt, bool upstreamFormat, CancellationToken ct)
     {
         long? last = null;
+        timing.RunId = response.Headers.TryGetValues("X-Run-Id", out var run) ? run.First() : null;
         using var reader = new StreamReader(await response.Content.ReadAsStreamAsync(ct));
         while (await reader.ReadLineAsync(ct) is { } line)
         {
+            if (line.StartsWith("id: ", StringComparison.Ordinal))
+            {
+                timing.LastEventId = long.Parse(line.AsSpan(4), System.Globalization.CultureInfo.InvariantCulture);
+                continue;
+            }
+
             if (!line.StartsWith("data: ", StringComparison.Ordinal))
             {
                 continue;

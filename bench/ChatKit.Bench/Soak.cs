@@ -24,6 +24,8 @@ public sealed class Soak(string apiDll, string databaseUrl, Dictionary<string, s
     private readonly ConcurrentBag<string> _unexpected = [];
     private readonly List<(double Seconds, long Bytes)> _memory = [];
     private int _disconnects;
+    private int _resumes;
+    private int _cancels;
     private int _streamErrors;
 
     public async Task<int> RunAsync()
@@ -131,8 +133,22 @@ public sealed class Soak(string apiDll, string databaseUrl, Dictionary<string, s
                 else if (roll < 95)
                 {
                     // One turn in four is an agent turn: the model calls a tool, the service runs it and stores the step.
+                    // One in ten runs in the background and is left and resumed; one in twenty is cancelled mid-way.
                     var text = random.Next(4) == 0 ? $"soak #tool=list_tasks {Guid.NewGuid():N}" : "soak #tokens=20 #gapms=15";
-                    await RunAsync(client, user, sessions[random.Next(sessions.Count)], random.Next(100) < 15 ? random.Next(5, 200) : null, text);
+                    var session = sessions[random.Next(sessions.Count)];
+                    var kind = random.Next(100);
+                    if (kind < 10)
+                    {
+                        await ResumedRunAsync(client, user, session, text);
+                    }
+                    else if (kind < 15)
+                    {
+                        await CancelledRunAsync(client, user, session);
+                    }
+                    else
+                    {
+                        await RunAsync(client, user, session, random.Next(100) < 15 ? random.Next(5, 200) : null, text);
+                    }
                 }
                 else
                 {
@@ -168,6 +184,64 @@ public sealed class Soak(string apiDll, string databaseUrl, Dictionary<string, s
         var text = await response.Content.ReadAsStringAsync();
         Record((int)response.StatusCode, started, $"{method} {path}", text);
         return response.IsSuccessStatusCode ? JsonNode.Parse(text) : null;
+    }
+
+    /// <summary>A background run whose client leaves after the first events and comes back with <c>Last-Event-ID</c>.</summary>
+    private async Task ResumedRunAsync(HttpClient client, string user, Guid session, string text)
+    {
+        var started = DateTime.UtcNow;
+        using var cts = new CancellationTokenSource(TimeSpan.FromMilliseconds(60));
+        using var request = Harness.Authorized(HttpMethod.Post, $"/api/v1/chatkit/sessions/{session}/threads/{session}/runs", user, Harness.RunBody(text, background: true));
+        using var response = await client.SendAsync(request, HttpCompletionOption.ResponseHeadersRead);
+        Record((int)response.StatusCode, started, "POST runs (background)", response.IsSuccessStatusCode ? string.Empty : await response.Content.ReadAsStringAsync());
+        if (!response.IsSuccessStatusCode)
+        {
+            return;
+        }
+
+        var first = await StreamTiming.ReadAsync(response, Stopwatch.GetTimestamp(), upstreamFormat: false, cts.Token);
+        Acknowledge(first.UserMessageId, session);
+        await Task.Delay(100, CancellationToken.None);
+        using var resume = Harness.Authorized(HttpMethod.Get, $"/api/v1/chatkit/sessions/{session}/runs/{first.RunId}/events", user);
+        resume.Headers.TryAddWithoutValidation("Last-Event-ID", first.LastEventId.ToString(CultureInfo.InvariantCulture));
+        var resumedAt = DateTime.UtcNow;
+        using var resumed = await client.SendAsync(resume, HttpCompletionOption.ResponseHeadersRead);
+        Record((int)resumed.StatusCode, resumedAt, "GET run events", resumed.IsSuccessStatusCode ? string.Empty : await resumed.Content.ReadAsStringAsync());
+        if (resumed.IsSuccessStatusCode)
+        {
+            var rest = await StreamTiming.ReadAsync(resumed, Stopwatch.GetTimestamp(), upstreamFormat: false, CancellationToken.None);
+            Interlocked.Increment(ref _resumes);
+            if (!rest.SawDone)
+            {
+                _unexpected.Add($"a resumed stream of run {first.RunId} did not end with [DONE]");
+            }
+        }
+    }
+
+    /// <summary>A run cancelled through the cancel endpoint while it streams.</summary>
+    private async Task CancelledRunAsync(HttpClient client, string user, Guid session)
+    {
+        var started = DateTime.UtcNow;
+        using var request = Harness.Authorized(HttpMethod.Post, $"/api/v1/chatkit/sessions/{session}/threads/{session}/runs", user, Harness.RunBody("soak #tokens=60 #gapms=20"));
+        using var response = await client.SendAsync(request, HttpCompletionOption.ResponseHeadersRead);
+        Record((int)response.StatusCode, started, "POST runs (to cancel)", response.IsSuccessStatusCode ? string.Empty : await response.Content.ReadAsStringAsync());
+        if (!response.IsSuccessStatusCode)
+        {
+            return;
+        }
+
+        var runId = response.Headers.GetValues("X-Run-Id").First();
+        var reading = StreamTiming.ReadAsync(response, Stopwatch.GetTimestamp(), upstreamFormat: false, CancellationToken.None);
+        await Task.Delay(150, CancellationToken.None);
+        var cancelAt = DateTime.UtcNow;
+        await SendAsync(client, HttpMethod.Post, $"/api/v1/chatkit/sessions/{session}/runs/{runId}/cancel", user, null);
+        var timing = await reading;
+        Acknowledge(timing.UserMessageId, session);
+        Interlocked.Increment(ref _cancels);
+        if (!timing.SawDone)
+        {
+            _unexpected.Add($"a cancelled run's stream did not end with [DONE] (cancelled at {cancelAt:HH:mm:ss.fff})");
+        }
     }
 
     private async Task RunAsync(HttpClient client, string user, Guid session, int? hangUpAfterMs, string text)
@@ -256,7 +330,7 @@ public sealed class Soak(string apiDll, string databaseUrl, Dictionary<string, s
         var growing = lastQuarter > (firstHalf * 1.5) + 64;
 
         Console.WriteLine("\nRequests by status: " + string.Join(", ", _statuses.OrderBy(p => p.Key).Select(p => $"{p.Key}: {p.Value}")));
-        Console.WriteLine($"Streams: {_disconnects} hung up by the client, {_streamErrors} ended with an error event");
+        Console.WriteLine($"Streams: {_disconnects} hung up by the client, {_streamErrors} ended with an error event, {_resumes} background runs resumed, {_cancels} runs cancelled");
         Console.WriteLine($"5xx outside the database outage: {_unexpected.Count} (target 0)");
         foreach (var line in _unexpected.Take(10))
         {
