@@ -22,6 +22,7 @@ public sealed class Bench(Harness api, FakeLlmServer upstream, string pgBin, str
         await ReadThroughputAsync();
         await OpenStreamsAsync();
         await ToolStepsAsync();
+        await RunsAsync();
         await GrowthAsync();
         _results["replies_lost"] = _repliesLost;
         _results["table"] = _table.ToString();
@@ -383,6 +384,97 @@ public sealed class Bench(Harness api, FakeLlmServer upstream, string pgBin, str
             ["completed"] = completed,
             ["step_p50_ms"] = gaps.Count > 0 ? p50 : null,
             ["step_p99_ms"] = gaps.Count > 0 ? p99 : null,
+        };
+    }
+
+    // 6. Runs that outlive their connection: reattaching, cancelling, and what a finished run's buffer costs.
+    private async Task RunsAsync()
+    {
+        var samples = options.ToolTurns / 2;
+        Line($"\n6. Runs that outlive their connection ({samples} runs each)");
+        var sessions = await NewSessionsAsync("resumer", samples);
+        var resume = new List<double>();
+        var cancel = new List<double>();
+        using var client = api.NewClient(Timeout.InfiniteTimeSpan);
+        var token = Harness.Token("resumer");
+        foreach (var session in sessions)
+        {
+            // Leave a background run after 5 events, then time the resume to its first replayed event.
+            using var cts = new CancellationTokenSource();
+            using var start = Harness.Authorized(HttpMethod.Post, $"/api/v1/chatkit/sessions/{session}/threads/{session}/runs", "resumer",
+                Harness.RunBody($"#tokens=40 #gapms=5 {Guid.NewGuid():N}", background: true));
+            using var response = await client.SendAsync(start, HttpCompletionOption.ResponseHeadersRead);
+            var runId = response.Headers.GetValues("X-Run-Id").First();
+            using (var reader = new StreamReader(await response.Content.ReadAsStreamAsync()))
+            {
+                for (var events = 0; events < 5 && await reader.ReadLineAsync() is { } line;)
+                {
+                    events += line.StartsWith("data: ", StringComparison.Ordinal) ? 1 : 0;
+                }
+            }
+
+            using var again = Harness.Authorized(HttpMethod.Get, $"/api/v1/chatkit/sessions/{session}/runs/{runId}/events", "resumer");
+            again.Headers.TryAddWithoutValidation("Last-Event-ID", "5");
+            var asked = Stopwatch.GetTimestamp();
+            using var resumed = await client.SendAsync(again, HttpCompletionOption.ResponseHeadersRead);
+            using (var reader = new StreamReader(await resumed.Content.ReadAsStreamAsync()))
+            {
+                while (await reader.ReadLineAsync() is { } line && !line.StartsWith("data: ", StringComparison.Ordinal))
+                {
+                }
+
+                resume.Add(Stopwatch.GetElapsedTime(asked).TotalMilliseconds);
+                await reader.ReadToEndAsync();
+            }
+
+            // A slow run, cancelled from the endpoint: time until the upstream connection is closed.
+            var watch = Guid.NewGuid().ToString("N");
+            using var slow = Harness.Authorized(HttpMethod.Post, $"/api/v1/chatkit/sessions/{session}/threads/{session}/runs", "resumer",
+                Harness.RunBody($"#tokens=400 #gapms=20 #watch={watch}", background: true));
+            using var running = await client.SendAsync(slow, HttpCompletionOption.ResponseHeadersRead);
+            var slowRun = running.Headers.GetValues("X-Run-Id").First();
+            using var slowReader = new StreamReader(await running.Content.ReadAsStreamAsync());
+            while (await slowReader.ReadLineAsync() is { } line && !line.Contains("text_delta", StringComparison.Ordinal))
+            {
+            }
+
+            var cancelAt = Stopwatch.GetTimestamp();
+            using var stop = Harness.Authorized(HttpMethod.Post, $"/api/v1/chatkit/sessions/{session}/runs/{slowRun}/cancel", "resumer");
+            using (await client.SendAsync(stop))
+            {
+            }
+
+            var deadline = Stopwatch.StartNew();
+            while (!upstream.WatchedClosedAt.ContainsKey(watch) && deadline.Elapsed < TimeSpan.FromSeconds(5))
+            {
+                await Task.Delay(1);
+            }
+
+            if (upstream.WatchedClosedAt.TryGetValue(watch, out var closed))
+            {
+                cancel.Add(Stopwatch.GetElapsedTime(cancelAt, closed).TotalMilliseconds);
+            }
+
+            await slowReader.ReadToEndAsync();
+        }
+
+        // What finished runs kept for resuming cost: resident memory before and after a batch of them, per run.
+        var before = api.ResidentBytes();
+        var batch = await NewSessionsAsync("buffers", 200);
+        await Task.WhenAll(batch.Select(s => ApiStreamAsync("buffers", s, "#tokens=100 #gapms=0")));
+        var perRun = (api.ResidentBytes() - before) / 1024.0 / batch.Count;
+
+        Line("   resume to first replayed event p50 / p99 ms | cancel to upstream closed p50 / p99 ms | memory per finished run kept for resume (100 tokens)");
+        Line(string.Create(CultureInfo.InvariantCulture,
+            $"   {Stats.Percentile(resume, 50),26:0.00} / {Stats.Percentile(resume, 99),6:0.00} | {Stats.Percentile(cancel, 50),20:0.00} / {Stats.Percentile(cancel, 99),6:0.00} (target < 1000) | {perRun,8:0.0} KiB (RSS delta over 200 runs; noisy)"));
+        _results["runs"] = new JsonObject
+        {
+            ["resume_first_event_p50_ms"] = Stats.Percentile(resume, 50),
+            ["resume_first_event_p99_ms"] = Stats.Percentile(resume, 99),
+            ["cancel_upstream_closed_p50_ms"] = cancel.Count > 0 ? Stats.Percentile(cancel, 50) : null,
+            ["cancel_upstream_closed_p99_ms"] = cancel.Count > 0 ? Stats.Percentile(cancel, 99) : null,
+            ["cancels_measured"] = cancel.Count,
+            ["kib_per_kept_run"] = perRun,
         };
     }
 

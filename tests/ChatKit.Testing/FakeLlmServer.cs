@@ -63,6 +63,9 @@ public sealed class FakeLlmServer : IAsyncDisposable
     private readonly ConcurrentDictionary<string, (ScriptStep[] Steps, int[] Served)> _scripts = new(StringComparer.Ordinal);
     private readonly ConcurrentDictionary<string, long> _toolStepEnds = new(StringComparer.Ordinal);
 
+    /// <summary>When the connection of a request marked <c>#watch=ID</c> closed (a <see cref="System.Diagnostics.Stopwatch"/> timestamp).</summary>
+    public ConcurrentDictionary<string, long> WatchedClosedAt { get; } = new(StringComparer.Ordinal);
+
     /// <summary>For <c>#tool=</c> turns: ms from the end of the tool-call response to the arrival of the request with its result.</summary>
     public ConcurrentBag<double> ToolStepGapsMs { get; } = [];
 
@@ -138,6 +141,10 @@ public sealed class FakeLlmServer : IAsyncDisposable
         }
 
         context.RequestAborted.Register(() => recorded.Closed.TrySetResult(DateTime.UtcNow));
+        if (System.Text.RegularExpressions.Regex.Match(recorded.LastUserText, "#watch=([0-9a-f]+)") is { Success: true } watched)
+        {
+            context.RequestAborted.Register(() => WatchedClosedAt.TryAdd(watched.Groups[1].Value, System.Diagnostics.Stopwatch.GetTimestamp()));
+        }
         try
         {
             var lastUserText = recorded.LastUserText;
