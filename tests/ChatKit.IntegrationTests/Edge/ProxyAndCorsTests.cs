@@ -58,6 +58,23 @@ public sealed class ProxyAndCorsTests
         Assert.That(simple.Headers.GetValues("Access-Control-Allow-Origin").Single(), Is.EqualTo("http://localhost:3000"));
     }
 
+    [Test]
+    public async Task Cors_LetsABrowserReadTheRunIdAndTheRateLimitHeaders()
+    {
+        await using var app = ChatKitFactory.Create(AssemblySetup.Upstream, ("CORS_ORIGINS", "https://app.example"));
+        using var client = app.ClientFor();
+        var id = await client.CreateSessionAsync();
+        var request = new HttpRequestMessage(HttpMethod.Post, ChatApi.RunsOf(id)) { Content = System.Net.Http.Json.JsonContent.Create(ChatApi.MessageBody("cors")) };
+        request.Headers.Add("Origin", "https://app.example");
+
+        using var response = await client.SendAsync(request);
+        await response.Content.ReadAsStringAsync();
+
+        var exposed = response.Headers.GetValues("Access-Control-Expose-Headers").Single().Split(',').Select(h => h.Trim()).ToList();
+        Assert.That(exposed, Is.SupersetOf(new[] { "X-Run-Id", "Retry-After", "X-RateLimit-Limit", "X-RateLimit-Remaining" }));
+        Assert.That(response.Headers.Contains("X-Run-Id"), Is.True);
+    }
+
     private static HttpRequestMessage Preflight(string origin)
     {
         var request = new HttpRequestMessage(HttpMethod.Options, ChatApi.Sessions);
