@@ -21,6 +21,7 @@ public static class DependencyInjection
         services.AddSingleton<IMessageStore, MessageStore>();
         services.AddSingleton<ITurnStore, TurnStore>();
         services.AddSingleton<ITaskStore, TaskStore>();
+        services.AddSingleton<IUsageStore, UsageStore>();
         services.AddSingleton<TurnWriteQueue>();
         services.AddSingleton<ITurnWriter>(sp => sp.GetRequiredService<TurnWriteQueue>());
         services.AddHostedService(sp => sp.GetRequiredService<TurnWriteQueue>());

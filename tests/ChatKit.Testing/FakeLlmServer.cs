@@ -259,6 +259,9 @@ public sealed class FakeLlmServer : IAsyncDisposable
         return Chunk(new JsonObject { ["tool_calls"] = new JsonArray(ordered) }, null);
     }
 
+    /// <summary>What the fake says a call cost, as OpenRouter's <c>usage.cost</c>: a micro-dollar per token.</summary>
+    public static decimal CostOf(int totalTokens) => totalTokens * 0.000001m;
+
     private static string Usage(int completionTokens)
     {
         var usage = new JsonObject
@@ -268,7 +271,13 @@ public sealed class FakeLlmServer : IAsyncDisposable
             ["created"] = 1_764_000_000,
             ["model"] = "fake/model",
             ["choices"] = new JsonArray(),
-            ["usage"] = new JsonObject { ["prompt_tokens"] = 42, ["completion_tokens"] = completionTokens, ["total_tokens"] = 42 + completionTokens },
+            ["usage"] = new JsonObject
+            {
+                ["prompt_tokens"] = 42,
+                ["completion_tokens"] = completionTokens,
+                ["total_tokens"] = 42 + completionTokens,
+                ["cost"] = CostOf(42 + completionTokens),
+            },
         };
         return $"data: {usage.ToJsonString()}\n\n";
     }

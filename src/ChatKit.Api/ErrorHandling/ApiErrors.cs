@@ -20,6 +20,7 @@ public static class ApiErrors
         ErrorKind.Conflict => StatusCodes.Status409Conflict,
         ErrorKind.LimitExceeded => StatusCodes.Status429TooManyRequests,
         ErrorKind.Gone => StatusCodes.Status410Gone,
+        ErrorKind.Unavailable => StatusCodes.Status503ServiceUnavailable,
         _ => StatusCodes.Status500InternalServerError,
     };
 
@@ -42,10 +43,24 @@ public static class ApiErrors
     };
 
     public static IActionResult ToActionResult(Error error) =>
-        new ObjectResult(new ErrorEnvelope(new ErrorBody(error.Code, error.Message, error.Details)))
+        new ErrorResult(new ErrorEnvelope(new ErrorBody(error.Code, error.Message, error.Details)), error.RetryAfter)
         {
             StatusCode = StatusOf(error.Kind),
         };
+
+    /// <summary>The envelope, with <c>Retry-After</c> in whole seconds when the error says when to ask again.</summary>
+    private sealed class ErrorResult(ErrorEnvelope envelope, TimeSpan? retryAfter) : ObjectResult(envelope)
+    {
+        public override void OnFormatting(ActionContext context)
+        {
+            base.OnFormatting(context);
+            if (retryAfter is { } after)
+            {
+                context.HttpContext.Response.Headers.RetryAfter =
+                    Math.Max(1, (long)Math.Ceiling(after.TotalSeconds)).ToString(System.Globalization.CultureInfo.InvariantCulture);
+            }
+        }
+    }
 
     public static string TraceIdOf(HttpContext context) =>
         Activity.Current?.TraceId.ToHexString() ?? context.TraceIdentifier;

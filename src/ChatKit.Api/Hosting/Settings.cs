@@ -120,6 +120,15 @@ public static class Settings
             })
             .ValidateOnStart();
 
+        services.AddOptions<BudgetOptions>()
+            .Configure<IConfiguration>((o, c) =>
+            {
+                o.TokensPerUserPerDay = Int(c, "TOKENS_PER_USER_PER_DAY", o.TokensPerUserPerDay, 0, int.MaxValue);
+                o.MaxCostPerDayUsd = (decimal)Double(c, "MAX_COST_PER_DAY_USD", (double)o.MaxCostPerDayUsd, 0, 1_000_000);
+                o.RunTokenReserve = Int(c, "RUN_TOKEN_RESERVE", o.RunTokenReserve, 0, 1_000_000);
+            })
+            .ValidateOnStart();
+
         services.AddOptions<TaskOptions>()
             .Configure<IConfiguration>((o, c) => o.MaxTasksPerUser = Int(c, "MAX_TASKS_PER_USER", o.MaxTasksPerUser, 0, 1_000_000))
             .ValidateOnStart();

@@ -12,6 +12,8 @@ public enum BeginTurnOutcome
     MessageLimit,
     RunInProgress,
     ItemNotFound,
+    TokenBudgetExceeded,
+    DailyCostLimit,
 }
 
 /// <param name="UserMessage">The message to commit (its session id is the session to start the turn in).</param>
@@ -37,6 +39,8 @@ public sealed record BeginTurn(
 
     /// <summary>The run goes on without a client (<c>"background": true</c>).</summary>
     public bool Background { get; init; }
+
+    public Budgets Budgets { get; init; } = Budgets.None;
 }
 
 /// <param name="History">The most recent earlier messages, oldest first, read in the same transaction.</param>
@@ -46,7 +50,10 @@ public sealed record BeginTurnResult(BeginTurnOutcome Outcome, ChatSession? Sess
 }
 
 /// <summary>Running a turn again from an earlier user message (<paramref name="ItemId"/>) of the session.</summary>
-public sealed record RetryTurn(string UserId, Guid SessionId, Guid ItemId, Guid ClaimId, TimeSpan ClaimLength, int HistoryCount);
+public sealed record RetryTurn(string UserId, Guid SessionId, Guid ItemId, Guid ClaimId, TimeSpan ClaimLength, int HistoryCount)
+{
+    public Budgets Budgets { get; init; } = Budgets.None;
+}
 
 /// <summary>The start of a turn and the run claim that keeps one run per session across instances.</summary>
 public interface ITurnStore
@@ -73,7 +80,22 @@ public interface ITurnStore
 /// Messages a turn produced, to store in one transaction; <paramref name="ReleaseClaimId"/> is set on a turn's
 /// last write, which also releases the run claim.
 /// </summary>
-public sealed record TurnWrite(Guid SessionId, IReadOnlyList<ChatMessage> Messages, Guid? ReleaseClaimId);
+public sealed record TurnWrite(Guid SessionId, IReadOnlyList<ChatMessage> Messages, Guid? ReleaseClaimId)
+{
+    /// <summary>The model calls whose usage this write records in the ledger.</summary>
+    public IReadOnlyList<UsageRecord> Usage { get; init; } = [];
+}
+
+/// <summary>One model call in the usage ledger; <paramref name="Estimated"/> when the upstream reported no usage.</summary>
+public sealed record UsageRecord(
+    Guid Id, string UserId, Guid SessionId, Guid RunId, string Model, TokenUsage Tokens, bool Estimated, DateTime CreatedAt);
+
+/// <summary>The daily budgets a turn's start checks (0 = none).</summary>
+/// <param name="Reserve">Tokens a run in flight holds against its user's budget until its usage is recorded.</param>
+public sealed record Budgets(int TokensPerUserPerDay, decimal MaxCostPerDayUsd, int Reserve)
+{
+    public static readonly Budgets None = new(0, 0, 0);
+}
 
 /// <summary>
 /// Stores what a turn produced without depending on a free database connection at that moment: writes wait

@@ -35,6 +35,18 @@ public static class Errors
     public static Error ItemNotFound(string itemId) =>
         new("ITEM_NOT_FOUND", $"Item {itemId} not found (it must be a user message of the thread)", ErrorKind.NotFound);
 
+    public static Error TokenBudgetExceeded(int budget, DateTimeOffset resetsAt, TimeSpan retryAfter) =>
+        new("TOKEN_BUDGET_EXCEEDED", $"You have used your daily budget of {budget} tokens. It resets at {resetsAt.UtcDateTime:yyyy-MM-dd HH:mm} UTC.", ErrorKind.LimitExceeded)
+        {
+            RetryAfter = retryAfter,
+        };
+
+    public static Error DailyCostLimit(TimeSpan retryAfter) =>
+        new("DAILY_COST_LIMIT", "The assistant is paused until 00:00 UTC: the daily spending limit was reached.", ErrorKind.Unavailable)
+        {
+            RetryAfter = retryAfter,
+        };
+
     public static Error RunNotFound(string runId) =>
         new("RUN_NOT_FOUND", $"Run {runId} not found", ErrorKind.NotFound);
 

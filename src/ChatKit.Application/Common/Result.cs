@@ -9,11 +9,16 @@ public enum ErrorKind
     Conflict,
     LimitExceeded,
     Gone,
+    Unavailable,
 }
 
 public sealed record ErrorDetail(string Field, string Message);
 
-public sealed record Error(string Code, string Message, ErrorKind Kind, IReadOnlyList<ErrorDetail>? Details = null);
+public sealed record Error(string Code, string Message, ErrorKind Kind, IReadOnlyList<ErrorDetail>? Details = null)
+{
+    /// <summary>When asking again makes sense (sent as <c>Retry-After</c>).</summary>
+    public TimeSpan? RetryAfter { get; init; }
+}
 
 /// <summary>Implemented by result types so a pipeline behaviour can answer a failure without knowing the payload type.</summary>
 public interface IFailable<out TSelf>

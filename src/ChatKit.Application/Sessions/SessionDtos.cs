@@ -1,3 +1,4 @@
+using ChatKit.Application.Abstractions;
 using ChatKit.Domain.Sessions;
 
 namespace ChatKit.Application.Sessions;
@@ -38,7 +39,14 @@ public sealed record SessionDetailDto(
     DateTime UpdatedAt,
     int MessageCount,
     ActiveRunDto? ActiveRun,
+    SessionUsageDto Usage,
     IReadOnlyList<MessageDto> Messages);
+
+/// <summary>What the session's model calls used, from the ledger.</summary>
+public sealed record SessionUsageDto(long PromptTokens, long CompletionTokens, long TotalTokens, decimal CostUsd)
+{
+    public static SessionUsageDto From(UsageTotals t) => new(t.PromptTokens, t.CompletionTokens, t.TotalTokens, t.CostUsd);
+}
 
 /// <summary><c>"active_run": {"id", "started_at", "background"}</c> while a run is going.</summary>
 public sealed record ActiveRunDto(Guid Id, DateTime StartedAt, bool Background)

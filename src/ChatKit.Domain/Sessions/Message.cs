@@ -33,7 +33,8 @@ public sealed record ToolCall(string Id, string Type, ToolCallFunction Function)
 
 public sealed record ToolCallFunction(string Name, string Arguments);
 
-public sealed record TokenUsage(int PromptTokens, int CompletionTokens, int TotalTokens)
+/// <param name="CostUsd">What the upstream said the call cost (OpenRouter's <c>usage.cost</c>); null when it did not say.</param>
+public sealed record TokenUsage(int PromptTokens, int CompletionTokens, int TotalTokens, decimal? CostUsd = null)
 {
     public static TokenUsage? Sum(TokenUsage? a, TokenUsage? b) => (a, b) switch
     {

@@ -46,6 +46,8 @@ internal sealed class ChatClientModel(IHttpClientFactory httpClients, IOptions<L
         using var idle = CancellationTokenSource.CreateLinkedTokenSource(ct);
         idle.CancelAfter(timeout);
         AbortOnCancelHandler.CallerToken.Value = idle.Token;
+        var cost = new UpstreamCost();
+        ToolCallStreamNormalizer.Cost.Value = cost;
         var updates = _client.Value.GetStreamingResponseAsync(ToMessages(prompt), ToOptions(prompt), idle.Token).GetAsyncEnumerator(idle.Token);
         var calls = new SortedDictionary<int, CallParts>();
         ModelFinish? finish = null;
@@ -98,7 +100,7 @@ internal sealed class ChatClientModel(IHttpClientFactory httpClients, IOptions<L
                     yield return new ChatModelUpdate(
                         text.Length > 0 ? text : null,
                         usage is null ? null : new TokenUsage(
-                            (int)(usage.InputTokenCount ?? 0), (int)(usage.OutputTokenCount ?? 0), (int)(usage.TotalTokenCount ?? 0)));
+                            (int)(usage.InputTokenCount ?? 0), (int)(usage.OutputTokenCount ?? 0), (int)(usage.TotalTokenCount ?? 0), cost.Usd));
                 }
             }
         }

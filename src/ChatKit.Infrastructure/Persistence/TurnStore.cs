@@ -4,13 +4,17 @@ using ChatKit.Application.Abstractions;
 using ChatKit.Application.Common;
 using ChatKit.Domain.Sessions;
 using Dapper;
+using Microsoft.Extensions.Logging;
 using Npgsql;
 
 namespace ChatKit.Infrastructure.Persistence;
 
 /// <summary>The start of a turn in one transaction, and the run claim that keeps one run per session.</summary>
-internal sealed class TurnStore(NpgsqlDataSource dataSource) : ITurnStore
+internal sealed partial class TurnStore(NpgsqlDataSource dataSource, TimeProvider clock, ILogger<TurnStore> logger) : ITurnStore
 {
+    // The UTC day for which this instance already warned that 80 % of the daily cost limit is spent.
+    private long _warnedDay = -1;
+
     public async Task<BeginTurnResult> BeginTurnAsync(BeginTurn turn, CancellationToken ct)
     {
         var message = turn.UserMessage;
@@ -32,6 +36,11 @@ internal sealed class TurnStore(NpgsqlDataSource dataSource) : ITurnStore
             { Busy: true } => BeginTurnOutcome.RunInProgress,
             _ => BeginTurnOutcome.Started,
         };
+        if (refusal == BeginTurnOutcome.Started)
+        {
+            refusal = await CheckBudgetsAsync(conn, tx, turn.UserId, message.SessionId, turn.Budgets, ct).ConfigureAwait(false) ?? refusal;
+        }
+
         if (refusal != BeginTurnOutcome.Started)
         {
             return BeginTurnResult.Refused(refusal);
@@ -63,13 +72,15 @@ internal sealed class TurnStore(NpgsqlDataSource dataSource) : ITurnStore
                 run_claim_id = @ClaimId,
                 run_claimed_until = clock_timestamp() + @ClaimLength,
                 run_started_at = clock_timestamp(),
-                run_background = @Background
+                run_background = @Background,
+                run_reserved_tokens = @Reserved
             WHERE id = @Id
             RETURNING {Rows.SessionColumns}
             """,
             new
             {
                 turn.Background,
+                Reserved = Reservation(turn.Budgets, history, message),
                 Id = message.SessionId,
                 Now = message.CreatedAt,
                 Rename = renames,
@@ -125,6 +136,11 @@ internal sealed class TurnStore(NpgsqlDataSource dataSource) : ITurnStore
             _ when item is null => BeginTurnOutcome.ItemNotFound,
             _ => BeginTurnOutcome.Started,
         };
+        if (refusal == BeginTurnOutcome.Started)
+        {
+            refusal = await CheckBudgetsAsync(conn, tx, retry.UserId, retry.SessionId, retry.Budgets, ct).ConfigureAwait(false) ?? refusal;
+        }
+
         if (refusal != BeginTurnOutcome.Started)
         {
             return BeginTurnResult.Refused(refusal);
@@ -151,16 +167,80 @@ internal sealed class TurnStore(NpgsqlDataSource dataSource) : ITurnStore
                 run_claim_id = @ClaimId,
                 run_claimed_until = clock_timestamp() + @ClaimLength,
                 run_started_at = clock_timestamp(),
-                run_background = false
+                run_background = false,
+                run_reserved_tokens = @Reserved
             WHERE id = @Id
             RETURNING {Rows.SessionColumns}
             """,
-            new { Id = retry.SessionId, At = message.CreatedAt, retry.ItemId, retry.ClaimId, retry.ClaimLength },
+            new
+            {
+                Id = retry.SessionId,
+                At = message.CreatedAt,
+                retry.ItemId,
+                retry.ClaimId,
+                retry.ClaimLength,
+                Reserved = Reservation(retry.Budgets, history, message),
+            },
             tx,
             cancellationToken: ct)).ConfigureAwait(false);
         await tx.CommitAsync(ct).ConfigureAwait(false);
         return new BeginTurnResult(BeginTurnOutcome.Started, session.ToSession(), false, [.. history, message]);
     }
+
+    /// <summary>
+    /// The daily budgets, inside the turn's start transaction. The cost limit counts what is recorded for everyone today;
+    /// the token budget also counts what the user's runs in flight have reserved, under a per-user lock, so concurrent
+    /// starts cannot all pass a budget that is almost spent.
+    /// </summary>
+    private async Task<BeginTurnOutcome?> CheckBudgetsAsync(
+        NpgsqlConnection conn, IDbTransaction tx, string userId, Guid sessionId, Budgets budgets, CancellationToken ct)
+    {
+        var now = clock.GetUtcNow();
+        var dayStart = now.UtcDateTime.Date;
+        if (budgets.MaxCostPerDayUsd > 0)
+        {
+            var cost = await conn.ExecuteScalarAsync<decimal>(new CommandDefinition(
+                "SELECT coalesce(sum(cost_usd), 0) FROM usage WHERE created_at >= @DayStart",
+                new { DayStart = dayStart }, tx, cancellationToken: ct)).ConfigureAwait(false);
+            if (cost >= budgets.MaxCostPerDayUsd)
+            {
+                return BeginTurnOutcome.DailyCostLimit;
+            }
+
+            var day = dayStart.Ticks / TimeSpan.TicksPerDay;
+            if (cost >= budgets.MaxCostPerDayUsd * 0.8m && Interlocked.Exchange(ref _warnedDay, day) != day)
+            {
+                LogCostWarning(logger, cost, budgets.MaxCostPerDayUsd);
+            }
+        }
+
+        if (budgets.TokensPerUserPerDay > 0)
+        {
+            await conn.ExecuteAsync(new CommandDefinition(
+                "SELECT pg_advisory_xact_lock(hashtextextended('budget:' || @UserId, 0))",
+                new { UserId = userId }, tx, cancellationToken: ct)).ConfigureAwait(false);
+            var spent = await conn.ExecuteScalarAsync<long>(new CommandDefinition(
+                """
+                SELECT (SELECT coalesce(sum(total_tokens), 0) FROM usage WHERE user_id = @UserId AND created_at >= @DayStart)
+                     + (SELECT coalesce(sum(run_reserved_tokens), 0) FROM sessions
+                        WHERE user_id = @UserId AND id <> @SessionId AND run_claim_id IS NOT NULL AND run_claimed_until > clock_timestamp())
+                """,
+                new { UserId = userId, SessionId = sessionId, DayStart = dayStart }, tx, cancellationToken: ct)).ConfigureAwait(false);
+            if (spent >= budgets.TokensPerUserPerDay)
+            {
+                return BeginTurnOutcome.TokenBudgetExceeded;
+            }
+        }
+
+        return null;
+    }
+
+    /// <summary>What a starting run holds against its user's budget: its prompt's estimate (~4 characters a token) and the reserve.</summary>
+    private static int Reservation(Budgets budgets, IReadOnlyList<ChatMessage> history, ChatMessage message) =>
+        budgets.TokensPerUserPerDay <= 0 ? 0 : budgets.Reserve + ((history.Sum(m => m.Text.Length) + message.Text.Length + 3) / 4);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "80 % of the daily cost limit is spent: {CostUsd} of {LimitUsd} USD today")]
+    private static partial void LogCostWarning(ILogger logger, decimal costUsd, decimal limitUsd);
 
     internal sealed class TurnRow
     {

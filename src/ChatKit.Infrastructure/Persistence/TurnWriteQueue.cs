@@ -155,6 +155,33 @@ internal sealed partial class TurnWriteQueue(NpgsqlDataSource dataSource, TimePr
         await using var tx = await conn.BeginTransactionAsync(ct).ConfigureAwait(false);
         foreach (var write in batch.Select(p => p.Write))
         {
+            // The ledger keeps what a model call cost even when its session was deleted meanwhile.
+            foreach (var usage in write.Usage)
+            {
+                await conn.ExecuteAsync(new CommandDefinition(
+                    """
+                    INSERT INTO usage (id, user_id, session_id, run_id, model, prompt_tokens, completion_tokens, total_tokens, cost_usd, estimated, created_at)
+                    VALUES (@Id, @UserId, @SessionId, @RunId, @Model, @Prompt, @Completion, @Total, @Cost, @Estimated, @CreatedAt)
+                    ON CONFLICT (id) DO NOTHING
+                    """,
+                    new
+                    {
+                        usage.Id,
+                        usage.UserId,
+                        usage.SessionId,
+                        usage.RunId,
+                        usage.Model,
+                        Prompt = usage.Tokens.PromptTokens,
+                        Completion = usage.Tokens.CompletionTokens,
+                        Total = usage.Tokens.TotalTokens,
+                        Cost = usage.Tokens.CostUsd,
+                        usage.Estimated,
+                        usage.CreatedAt,
+                    },
+                    tx,
+                    cancellationToken: ct)).ConfigureAwait(false);
+            }
+
             // Locks the session row, or finds it deleted meanwhile: then there is nothing to store.
             var exists = await conn.ExecuteScalarAsync<bool>(new CommandDefinition(
                 "SELECT EXISTS (SELECT 1 FROM sessions WHERE id = @Id FOR UPDATE)",

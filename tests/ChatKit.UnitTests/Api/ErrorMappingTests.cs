@@ -13,6 +13,8 @@ public sealed class ErrorMappingTests
     [TestCase(ErrorKind.Forbidden, 403)]
     [TestCase(ErrorKind.Conflict, 409)]
     [TestCase(ErrorKind.LimitExceeded, 429)]
+    [TestCase(ErrorKind.Gone, 410)]
+    [TestCase(ErrorKind.Unavailable, 503)]
     public void StatusOf_MapsEachKindToOneStatus(ErrorKind kind, int status) =>
         Assert.That(ApiErrors.StatusOf(kind), Is.EqualTo(status));
 

@@ -15,7 +15,8 @@ public sealed class StartRunHandlerTests
         _store,
         TurnRunnerTests.Runner(new TurnRunnerTests.ScriptedModel(), _store, new TurnRunnerTests.RecordingWriter(), Substitute.For<ITaskStore>()),
         TimeProvider.System, Options.Create(new LimitsOptions { MaxMessagesPerSession = 7 }), Options.Create(new RunOptions()),
-        Options.Create(new PromptOptions { HistoryMaxMessages = 5 })));
+        Options.Create(new PromptOptions { HistoryMaxMessages = 5 }),
+        Options.Create(new BudgetOptions())));
 
     private StartRunCommand Command(string? sessionId = null, string? threadId = null) =>
         new("alice", sessionId ?? _session.Id.ToString(), threadId ?? _session.Id.ToString(), "Hi there");
@@ -85,7 +86,8 @@ public sealed class StartRunHandlerTests
             TimeProvider.System,
             Options.Create(new LimitsOptions()),
             Options.Create(new RunOptions()),
-            Options.Create(new PromptOptions())));
+            Options.Create(new PromptOptions()),
+            Options.Create(new BudgetOptions())));
         _store.BeginTurnAsync(Arg.Any<BeginTurn>(), Arg.Any<CancellationToken>()).Returns(call =>
         {
             call.Arg<BeginTurn>().Checked!([]);

@@ -55,7 +55,10 @@ public sealed partial class TurnRunner(
             {
                 var step = turn.BeginStep(model.Name);
                 var offerTools = turn.Steps < o.MaxSteps;
-                var prompt = conversation with { Messages = messages, Tools = offerTools ? toolbox.Definitions : [] };
+                var prompt = turn.Steps == 1 && run.FirstCall is { } first
+                    ? first.Prompt
+                    : conversation with { Messages = messages.ToList(), Tools = offerTools ? toolbox.Definitions : [] };
+                step.Prompt = prompt;
                 var updates = turn.Steps == 1 && run.FirstCall is { } early
                     ? early.TakeOver(ct)
                     : model.StreamAsync(prompt, ct).GetAsyncEnumerator(ct);
@@ -128,7 +131,10 @@ public sealed partial class TurnRunner(
                 // Queued, not awaited: the writer stores a turn's writes in order and retries until stored, so the next
                 // model call need not wait for this commit; the turn's last write, which is awaited, comes after it.
                 var stored = step.ToMessage(MessageStatus.Completed);
-                turn.Queued.Add(writer.WriteAsync(new TurnWrite(run.Session.Id, [stored, .. step.Results], null)));
+                turn.Queued.Add(writer.WriteAsync(new TurnWrite(run.Session.Id, [stored, .. step.Results], null)
+                {
+                    Usage = step.Ledger(run.Session.UserId, run.ClaimId, stored.CreatedAt),
+                }));
                 turn.Stored();
                 yield return new StepCompleted(stored, step.Results);
                 messages.Add(new PromptMessage(MessageRole.Assistant, stored.Text, step.Calls));
@@ -156,7 +162,9 @@ public sealed partial class TurnRunner(
                 withCalls: false);
             await lease.DisposeAsync().ConfigureAwait(false);
             turn.Finished = true;
-            var failure = await SaveAsync(turn, new TurnWrite(run.Session.Id, reply is null ? [] : [reply], run.ClaimId)).ConfigureAwait(false);
+            var ledger = turn.Current?.Ledger(run.Session.UserId, run.ClaimId, turn.Clock.Next()) ?? [];
+            var failure = await SaveAsync(turn, new TurnWrite(run.Session.Id, reply is null ? [] : [reply], run.ClaimId) { Usage = ledger })
+                .ConfigureAwait(false);
             turn.Stored();
             if ((turn.Failure ?? failure) is { } failed)
             {
@@ -186,7 +194,10 @@ public sealed partial class TurnRunner(
 
                 // Cut between steps, the turn still ends with an (empty) incomplete reply, as a cut single-step turn does.
                 var step = turn.Current ?? turn.BeginStep(model.Name);
-                var pending = writer.WriteAsync(new TurnWrite(run.Session.Id, Cut(run, turn, step), run.ClaimId));
+                var pending = writer.WriteAsync(new TurnWrite(run.Session.Id, Cut(run, turn, step), run.ClaimId)
+                {
+                    Usage = step.Ledger(run.Session.UserId, run.ClaimId, turn.Clock.Next()),
+                });
                 _ = pending.ContinueWith(
                     static (t, state) => LogPersistFailed((ILogger)state!, t.Exception!),
                     logger,

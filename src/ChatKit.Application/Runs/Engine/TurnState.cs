@@ -92,6 +92,32 @@ internal sealed class StepDraft(Guid sessionId, DateTime createdAt, string model
 
     public ModelFinish? Finish { get; private set; }
 
+    /// <summary>The prompt of the step's model call; null while no call was made (a step begun only to be cut).</summary>
+    public ChatPrompt? Prompt { get; set; }
+
+    /// <summary>
+    /// The step's model call for the usage ledger: what the upstream reported, or, when it reported nothing (a cut
+    /// stream), an estimate of about 4 characters a token, prompt included, marked as such. None without a call.
+    /// </summary>
+    public IReadOnlyList<UsageRecord> Ledger(string userId, Guid runId, DateTime at)
+    {
+        if (Prompt is not { } prompt)
+        {
+            return [];
+        }
+
+        if (Usage is { } reported)
+        {
+            return [new UsageRecord(Guid.CreateVersion7(), userId, sessionId, runId, model, reported, false, at)];
+        }
+
+        var promptChars = prompt.SystemPrompt.Length + prompt.Messages.Sum(m => m.Text.Length + (m.ToolCalls?.Sum(c => c.Function.Arguments.Length) ?? 0));
+        var completionChars = Text.Length + Calls.Sum(c => c.Function.Arguments.Length);
+        int Tokens(int chars) => (chars + 3) / 4;
+        var estimate = new TokenUsage(Tokens(promptChars), Tokens(completionChars), Tokens(promptChars) + Tokens(completionChars));
+        return [new UsageRecord(Guid.CreateVersion7(), userId, sessionId, runId, model, estimate, true, at)];
+    }
+
     public TokenUsage? Usage { get; private set; }
 
     public void Absorb(ChatModelUpdate update)

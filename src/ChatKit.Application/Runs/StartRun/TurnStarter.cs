@@ -17,7 +17,8 @@ public sealed class TurnStarter(
     TimeProvider clock,
     IOptions<LimitsOptions> limits,
     IOptions<RunOptions> runs,
-    IOptions<PromptOptions> prompt)
+    IOptions<PromptOptions> prompt,
+    IOptions<BudgetOptions> budgets)
 {
     /// <param name="threadId">The thread id the request named apart from the session, if its protocol names one.</param>
     public async Task<Result<TurnStream>> StartAsync(
@@ -42,6 +43,7 @@ public sealed class TurnStarter(
             prompt.Value.HistoryMaxMessages)
         {
             Background = background,
+            Budgets = budgets.Value.ToBudgets(),
         };
         EarlyModelCall? firstCall = null;
         turn = turn with { Checked = history => firstCall = runner.StartFirstCall(history, turn.UserMessage, CancellationToken.None) };
@@ -73,8 +75,18 @@ public sealed class TurnStarter(
             BeginTurnOutcome.ThreadNotFound => Errors.ThreadNotFound(threadId!),
             BeginTurnOutcome.MessageLimit => Errors.MessageLimit(maxMessages),
             BeginTurnOutcome.RunInProgress => Errors.RunInProgress,
+            BeginTurnOutcome.TokenBudgetExceeded or BeginTurnOutcome.DailyCostLimit => OverBudget(begun.Outcome),
             _ => Errors.SessionNotFound(rawSessionId),
         };
+    }
+
+    private Error OverBudget(BeginTurnOutcome outcome)
+    {
+        var now = clock.GetUtcNow();
+        var resets = BudgetOptions.ResetsAt(now);
+        return outcome == BeginTurnOutcome.DailyCostLimit
+            ? Errors.DailyCostLimit(resets - now)
+            : Errors.TokenBudgetExceeded(budgets.Value.TokensPerUserPerDay, resets, resets - now);
     }
 
     /// <summary>Runs the turn again from an earlier user message: every later message is deleted in the same transaction.</summary>
@@ -93,7 +105,10 @@ public sealed class TurnStarter(
         }
 
         var retry = new RetryTurn(
-            userId, sessionId.Value, itemId.Value, Guid.CreateVersion7(), TimeSpan.FromSeconds(runs.Value.ClaimSeconds), prompt.Value.HistoryMaxMessages);
+            userId, sessionId.Value, itemId.Value, Guid.CreateVersion7(), TimeSpan.FromSeconds(runs.Value.ClaimSeconds), prompt.Value.HistoryMaxMessages)
+        {
+            Budgets = budgets.Value.ToBudgets(),
+        };
         var begun = await store.BeginRetryAsync(retry, ct).ConfigureAwait(false);
         return begun.Outcome switch
         {
@@ -101,6 +116,7 @@ public sealed class TurnStarter(
             BeginTurnOutcome.Forbidden => Errors.Forbidden,
             BeginTurnOutcome.RunInProgress => Errors.RunInProgress,
             BeginTurnOutcome.ItemNotFound => Errors.ItemNotFound(rawItemId),
+            BeginTurnOutcome.TokenBudgetExceeded or BeginTurnOutcome.DailyCostLimit => OverBudget(begun.Outcome),
             _ => Errors.SessionNotFound(rawSessionId),
         };
     }

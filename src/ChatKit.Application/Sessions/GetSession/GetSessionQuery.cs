@@ -17,7 +17,7 @@ public sealed class GetSessionValidator : AbstractValidator<GetSessionQuery>
     }
 }
 
-public sealed class GetSessionHandler(ISessionStore store, IMessageStore messages) : IQueryHandler<GetSessionQuery, Result<SessionDetailPage>>
+public sealed class GetSessionHandler(ISessionStore store, IMessageStore messages, IUsageStore usage) : IQueryHandler<GetSessionQuery, Result<SessionDetailPage>>
 {
     public async ValueTask<Result<SessionDetailPage>> Handle(GetSessionQuery query, CancellationToken cancellationToken)
     {
@@ -30,8 +30,10 @@ public sealed class GetSessionHandler(ISessionStore store, IMessageStore message
         var s = owned.Value;
         var page = await messages.GetMessagesAsync(s.Id, query.UserId, query.Limit, query.After, cancellationToken)
             .ConfigureAwait(false);
+        var totals = await usage.SessionTotalsAsync(s.Id, cancellationToken).ConfigureAwait(false);
         var detail = new SessionDetailDto(
-            s.Id, s.UserId, s.Title, s.CreatedAt, s.UpdatedAt, s.MessageCount, ActiveRunDto.From(s.ActiveRun), page.Items.Select(MessageDto.From).ToList());
+            s.Id, s.UserId, s.Title, s.CreatedAt, s.UpdatedAt, s.MessageCount, ActiveRunDto.From(s.ActiveRun), SessionUsageDto.From(totals),
+            page.Items.Select(MessageDto.From).ToList());
         return new SessionDetailPage(detail, page.NextCursor);
     }
 }

@@ -1,0 +1,22 @@
+namespace ChatKit.Application.Abstractions;
+
+/// <summary>Daily budgets, checked in a turn's start transaction (0 = unlimited).</summary>
+public sealed class BudgetOptions
+{
+    /// <summary><c>TOKENS_PER_USER_PER_DAY</c>.</summary>
+    public int TokensPerUserPerDay { get; set; }
+
+    /// <summary><c>MAX_COST_PER_DAY_USD</c>, for everyone together.</summary>
+    public decimal MaxCostPerDayUsd { get; set; }
+
+    /// <summary>
+    /// <c>RUN_TOKEN_RESERVE</c>: tokens a run in flight holds against its user's budget (on top of its prompt's estimate)
+    /// until its real usage is recorded, so concurrent starts cannot all slip past an almost-spent budget.
+    /// </summary>
+    public int RunTokenReserve { get; set; } = 500;
+
+    public Budgets ToBudgets() => new(TokensPerUserPerDay, MaxCostPerDayUsd, RunTokenReserve);
+
+    /// <summary>The next UTC midnight: when daily budgets reset.</summary>
+    public static DateTimeOffset ResetsAt(DateTimeOffset now) => new DateTimeOffset(now.UtcDateTime.Date, TimeSpan.Zero).AddDays(1);
+}
