@@ -37,6 +37,7 @@ public static class Composition
 
         services.AddChatKitSettings(builder.Environment);
         services.AddChatKitLogging(configuration, builder.Environment);
+        services.AddChatKitTelemetry(configuration);
         services.AddApplication();
         services.AddInfrastructure();
         services.AddMediator((MediatorOptions o) =>

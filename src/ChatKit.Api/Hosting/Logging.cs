@@ -25,13 +25,16 @@ public static class Logging
         var level = Enum.TryParse<LogEventLevel>(configuration["LOG_LEVEL"], ignoreCase: true, out var parsed)
             ? parsed
             : LogEventLevel.Information;
-        services.AddSerilog((_, lc) =>
+        services.AddSerilog((sp, lc) =>
         {
+            // Sinks registered in the container (the tests register one to read what is logged) join the console.
+            lc.ReadFrom.Services(sp);
             lc.MinimumLevel.Is(level)
                 .MinimumLevel.Override("Microsoft.AspNetCore", LogEventLevel.Warning)
                 .MinimumLevel.Override("Microsoft.Extensions.Http", LogEventLevel.Warning)
                 .MinimumLevel.Override("System.Net.Http", LogEventLevel.Warning)
                 .Enrich.FromLogContext()
+                .Enrich.With<TraceContextEnricher>()
                 .Enrich.WithProperty("Application", "ChatKit");
             // Through a background queue: a slow stdout (a busy pipe, a stalled log shipper) must never block
             // the threads that serve requests.
@@ -44,7 +47,7 @@ public static class Logging
                 else
                 {
                     sink.Console(
-                        outputTemplate: "[{Timestamp:HH:mm:ss} {Level:u3}] {SourceContext}: {Message:lj}{NewLine}{Exception}",
+                        outputTemplate: "[{Timestamp:HH:mm:ss} {Level:u3}] {SourceContext}: {Message:lj} {TraceId}{NewLine}{Exception}",
                         formatProvider: System.Globalization.CultureInfo.InvariantCulture);
                 }
             });

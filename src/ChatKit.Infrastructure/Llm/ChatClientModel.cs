@@ -33,7 +33,12 @@ internal sealed class ChatClientModel(IHttpClientFactory httpClients, IOptions<L
             Transport = new HttpClientPipelineTransport(httpClients.CreateClient(LlmOptions.HttpClientName)),
             RetryPolicy = new ClientRetryPolicy(maxRetries: 0),
             NetworkTimeout = TimeSpan.FromSeconds(options.Value.TimeoutSeconds + 5),
-        }).AsIChatClient());
+        }).AsIChatClient()
+        .AsBuilder()
+
+        // GenAI spans and metrics; message content stays out of them (EnableSensitiveData is off by default, and stays so).
+        .UseOpenTelemetry(sourceName: TelemetryNames.GenAi, configure: c => c.EnableSensitiveData = false)
+        .Build());
 
     public string Name => options.Value.Model;
 

@@ -14,7 +14,11 @@ public sealed class ChatKitFactory(IReadOnlyDictionary<string, string?> settings
 {
     public const string Secret = "integration-tests-secret-0123456789-abcdefghij";
 
-    public static ChatKitFactory Create(FakeLlmServer? upstream, params (string Key, string? Value)[] overrides)
+    public static ChatKitFactory Create(FakeLlmServer? upstream, params (string Key, string? Value)[] overrides) =>
+        new(Settings(upstream, overrides));
+
+    /// <summary>The settings of a test app: the real test PostgreSQL, the fake upstream, and the overrides given.</summary>
+    public static IReadOnlyDictionary<string, string?> Settings(FakeLlmServer? upstream, params (string Key, string? Value)[] overrides)
     {
         var settings = new Dictionary<string, string?>
         {
@@ -35,12 +39,20 @@ public sealed class ChatKitFactory(IReadOnlyDictionary<string, string?> settings
             settings[key] = value;
         }
 
-        return new ChatKitFactory(settings);
+        return settings;
     }
+
+    /// <summary>Extra services for one test (an in-memory trace exporter, a log sink).</summary>
+    public Action<IServiceCollection>? TestServices { get; init; }
 
     protected override void ConfigureWebHost(IWebHostBuilder builder)
     {
         builder.UseEnvironment("Testing");
+        if (TestServices is { } configure)
+        {
+            builder.ConfigureServices(configure);
+        }
+
         foreach (var (key, value) in settings)
         {
             builder.UseSetting(key, value);

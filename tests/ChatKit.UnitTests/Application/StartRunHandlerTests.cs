@@ -16,7 +16,8 @@ public sealed class StartRunHandlerTests
         TurnRunnerTests.Runner(new TurnRunnerTests.ScriptedModel(), _store, new TurnRunnerTests.RecordingWriter(), Substitute.For<ITaskStore>()),
         TimeProvider.System, Options.Create(new LimitsOptions { MaxMessagesPerSession = 7 }), Options.Create(new RunOptions()),
         Options.Create(new PromptOptions { HistoryMaxMessages = 5 }),
-        Options.Create(new BudgetOptions())));
+        Options.Create(new BudgetOptions()),
+        TurnRunnerTests.Metrics()));
 
     private StartRunCommand Command(string? sessionId = null, string? threadId = null) =>
         new("alice", sessionId ?? _session.Id.ToString(), threadId ?? _session.Id.ToString(), "Hi there");
@@ -87,7 +88,8 @@ public sealed class StartRunHandlerTests
             Options.Create(new LimitsOptions()),
             Options.Create(new RunOptions()),
             Options.Create(new PromptOptions()),
-            Options.Create(new BudgetOptions())));
+            Options.Create(new BudgetOptions()),
+        TurnRunnerTests.Metrics()));
         _store.BeginTurnAsync(Arg.Any<BeginTurn>(), Arg.Any<CancellationToken>()).Returns(call =>
         {
             call.Arg<BeginTurn>().Checked!([]);

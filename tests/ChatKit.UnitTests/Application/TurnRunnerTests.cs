@@ -41,6 +41,12 @@ public sealed class TurnRunnerTests
             new RunMetrics(provider.GetRequiredService<IMeterFactory>()), NullLogger<TurnRunner>.Instance);
     }
 
+    internal static RunMetrics Metrics()
+    {
+        var provider = new ServiceCollection().AddMetrics().BuildServiceProvider();
+        return new RunMetrics(provider.GetRequiredService<IMeterFactory>());
+    }
+
     private TurnRunner Runner(IChatModel model, int maxSteps = 5) => Runner(model, _turns, _writer, _tasks, maxSteps);
 
     private Task<List<RunEvent>> Events(IChatModel model, int maxSteps = 5) =>

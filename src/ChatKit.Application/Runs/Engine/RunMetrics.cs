@@ -13,18 +13,27 @@ public sealed class RunMetrics
     private readonly Histogram<int> _steps;
     private readonly Counter<long> _toolCalls;
     private readonly Histogram<double> _toolDuration;
+    private readonly Counter<long> _budgetRefusals;
+    private readonly Meter _meter;
 
     public RunMetrics(IMeterFactory meters)
     {
         ArgumentNullException.ThrowIfNull(meters);
-        var meter = meters.Create(MeterName);
+        var meter = _meter = meters.Create(MeterName);
         _runs = meter.CreateCounter<long>("chatkit.runs", description: "Runs by outcome");
         _firstToken = meter.CreateHistogram<double>("chatkit.run.time_to_first_token", "ms", "From the start of the stream to the first text delta");
         _duration = meter.CreateHistogram<double>("chatkit.run.duration", "ms", "Whole runs, by outcome");
         _steps = meter.CreateHistogram<int>("chatkit.run.steps", description: "Model calls per run");
         _toolCalls = meter.CreateCounter<long>("chatkit.tool.calls", description: "Tool calls by tool and success");
         _toolDuration = meter.CreateHistogram<double>("chatkit.tool.duration", "ms", "Time a tool call took");
+        _budgetRefusals = meter.CreateCounter<long>("chatkit.budget.refusals", description: "Runs refused before they started, by budget");
     }
+
+    /// <summary>Publishes how many runs this instance is executing right now.</summary>
+    public void ObserveActiveRuns(Func<int> active) =>
+        _meter.CreateObservableGauge("chatkit.runs.active", active, description: "Runs this instance is executing");
+
+    public void BudgetRefused(string budget) => _budgetRefusals.Add(1, new KeyValuePair<string, object?>("budget", budget));
 
     public void RunEnded(string outcome, double durationMs, double? firstTokenMs, int steps)
     {

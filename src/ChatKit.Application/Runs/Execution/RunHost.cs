@@ -1,4 +1,5 @@
 using System.Collections.Concurrent;
+using ChatKit.Application.Runs.Engine;
 using ChatKit.Application.Runs.StartRun;
 using ChatKit.Application.Runs.ThreadStream;
 using ChatKit.Domain.Sessions;
@@ -13,9 +14,23 @@ namespace ChatKit.Application.Runs.Execution;
 /// on without any client. A cancel request reaches the run here or, through <see cref="IRunSignals"/>, on the instance
 /// that runs it.
 /// </summary>
-public sealed partial class RunHost(IRunEventLog log, IRunSignals signals, TimeProvider clock, ILogger<RunHost> logger)
+public sealed partial class RunHost
 {
     private readonly ConcurrentDictionary<Guid, LocalRun> _runs = new();
+    private readonly IRunEventLog _log;
+    private readonly IRunSignals _signals;
+    private readonly TimeProvider _clock;
+    private readonly ILogger<RunHost> _logger;
+
+    public RunHost(IRunEventLog log, IRunSignals signals, TimeProvider clock, RunMetrics metrics, ILogger<RunHost> logger)
+    {
+        ArgumentNullException.ThrowIfNull(metrics);
+        _log = log;
+        _signals = signals;
+        _clock = clock;
+        _logger = logger;
+        metrics.ObserveActiveRuns(() => _runs.Count);
+    }
 
     /// <summary>Starts executing the turn; its run id is its claim on the session.</summary>
     public Guid Start(TurnStream turn, bool background)
@@ -25,7 +40,7 @@ public sealed partial class RunHost(IRunEventLog log, IRunSignals signals, TimeP
         var id = run.ClaimId;
         var local = new LocalRun(background);
         _runs[id] = local;
-        log.Open(new RunInfo(id, run.Session.Id, run.Session.UserId, SessionRules.ToStoragePrecision(clock.GetUtcNow()), background));
+        _log.Open(new RunInfo(id, run.Session.Id, run.Session.UserId, SessionRules.ToStoragePrecision(_clock.GetUtcNow()), background));
         _ = Task.Run(() => ExecuteAsync(id, turn.Events, local));
         return id;
     }
@@ -52,7 +67,7 @@ public sealed partial class RunHost(IRunEventLog log, IRunSignals signals, TimeP
     }
 
     /// <summary>Cancels the run here, or asks the instance that runs it to.</summary>
-    public Task RequestCancelAsync(Guid runId) => CancelLocal(runId) ? Task.CompletedTask : signals.RequestCancelAsync(runId);
+    public Task RequestCancelAsync(Guid runId) => CancelLocal(runId) ? Task.CompletedTask : _signals.RequestCancelAsync(runId);
 
     /// <summary>How many runs this instance is executing (for metrics and tests).</summary>
     public int Active => _runs.Count;
@@ -64,16 +79,16 @@ public sealed partial class RunHost(IRunEventLog log, IRunSignals signals, TimeP
             // Cancelling the token makes the turn end early but in order: it still closes its items and stores its reply.
             await foreach (var e in events.WithCancellation(run.Token).ConfigureAwait(false))
             {
-                log.Append(id, ThreadStreamJson.Serialize(e));
+                _log.Append(id, ThreadStreamJson.Serialize(e));
             }
         }
         catch (Exception ex)
         {
-            LogRunCrashed(logger, ex, id);
+            LogRunCrashed(_logger, ex, id);
         }
         finally
         {
-            log.Complete(id);
+            _log.Complete(id);
             _runs.TryRemove(id, out _);
             run.Dispose();
         }

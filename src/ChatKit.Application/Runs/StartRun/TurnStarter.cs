@@ -18,7 +18,8 @@ public sealed class TurnStarter(
     IOptions<LimitsOptions> limits,
     IOptions<RunOptions> runs,
     IOptions<PromptOptions> prompt,
-    IOptions<BudgetOptions> budgets)
+    IOptions<BudgetOptions> budgets,
+    RunMetrics metrics)
 {
     /// <param name="threadId">The thread id the request named apart from the session, if its protocol names one.</param>
     public async Task<Result<TurnStream>> StartAsync(
@@ -84,6 +85,7 @@ public sealed class TurnStarter(
     {
         var now = clock.GetUtcNow();
         var resets = BudgetOptions.ResetsAt(now);
+        metrics.BudgetRefused(outcome == BeginTurnOutcome.DailyCostLimit ? "daily_cost" : "user_tokens");
         return outcome == BeginTurnOutcome.DailyCostLimit
             ? Errors.DailyCostLimit(resets - now)
             : Errors.TokenBudgetExceeded(budgets.Value.TokensPerUserPerDay, resets, resets - now);

@@ -1,0 +1,104 @@
+using System.Collections.Concurrent;
+using System.Diagnostics;
+using System.Net.Sockets;
+using Microsoft.Extensions.DependencyInjection;
+using OpenTelemetry.Trace;
+using Serilog.Core;
+using Serilog.Events;
+
+namespace ChatKit.IntegrationTests.Telemetry;
+
+public sealed class TelemetryTests
+{
+    private static FakeLlmServer Upstream => AssemblySetup.Upstream;
+
+    private static int FreePort()
+    {
+        using var listener = new TcpListener(System.Net.IPAddress.Loopback, 0);
+        listener.Start();
+        return ((System.Net.IPEndPoint)listener.LocalEndpoint).Port;
+    }
+
+    [Test]
+    public async Task Metrics_AnswerOnTheMetricsPortOnly_InPrometheusText()
+    {
+        var port = FreePort();
+        await using var app = ChatKitFactory.Create(Upstream, ("METRICS_PORT", port.ToString(System.Globalization.CultureInfo.InvariantCulture)));
+        using var client = app.ClientFor();
+        var id = await client.CreateSessionAsync();
+        await client.RunAsync(id, "count me");
+
+        using var scraper = new HttpClient();
+        string[] expected = ["chatkit_runs_total", "chatkit_run_time_to_first_token", "chatkit_runs_active", "gen_ai_client_operation_duration", "http_server_request_duration"];
+        var text = string.Empty;
+        for (var attempt = 0; attempt < 50 && !expected.All(e => text.Contains(e, StringComparison.Ordinal)); attempt++)
+        {
+            await Task.Delay(100);
+            text = await scraper.GetStringAsync($"http://127.0.0.1:{port}/metrics");
+        }
+
+        Assert.That(text, Does.Contain("chatkit_runs_total"));
+        Assert.That(text, Does.Contain("chatkit_run_time_to_first_token"));
+        Assert.That(text, Does.Contain("chatkit_runs_active"));
+        Assert.That(text, Does.Contain("gen_ai_client_operation_duration"), "the GenAI conventions, as Microsoft.Extensions.AI emits them");
+        Assert.That(text, Does.Contain("http_server_request_duration"));
+        using var publicPort = await client.GetAsync("/metrics");
+        Assert.That(publicPort.StatusCode, Is.EqualTo(HttpStatusCode.NotFound), "never on the public port");
+    }
+
+    [Test]
+    public async Task NoMessageTextToolArgumentOrTokenReachesALogOrASpan()
+    {
+        var spans = new List<Activity>();
+        var logs = new CapturingSink();
+        await using var app = new ChatKitFactory(ChatKitFactory.Settings(Upstream, ("LOG_LEVEL", "Debug")))
+        {
+            TestServices = services =>
+            {
+                services.ConfigureOpenTelemetryTracerProvider(t => t.AddInMemoryExporter(spans));
+                services.AddSingleton<ILogEventSink>(logs);
+            },
+        };
+        var user = ChatKitFactory.NewUser();
+        var token = app.TokenFor(user);
+        using var client = app.ClientFor(user);
+        var id = await client.CreateSessionAsync();
+        var marker = "#script-" + Guid.NewGuid().ToString("N");
+        var secret = "USER-SECRET-" + Guid.NewGuid().ToString("N");
+        var argument = "ARG-SECRET-" + Guid.NewGuid().ToString("N");
+        var reply = "REPLY-SECRET-" + Guid.NewGuid().ToString("N");
+        Upstream.Script(marker, ScriptStep.ToolCalls(new ScriptedCall("s1", "add_task", $$"""{"title":"{{argument}}"}""")), ScriptStep.Text(reply));
+
+        var stream = await client.RunAsync(id, $"{secret} {marker}");
+        Assert.That(stream.DeltaText, Is.EqualTo(reply));
+        await app.DisposeAsync(); // flushes the exporters
+
+        var secrets = new[] { secret, argument, reply, token };
+        var spanTexts = spans.SelectMany(s => new[] { s.DisplayName, s.OperationName }
+            .Concat(s.TagObjects.Select(t => $"{t.Key}={t.Value}"))
+            .Concat(s.Events.SelectMany(e => e.Tags.Select(t => $"{t.Key}={t.Value}"))))
+            .ToList();
+        var logTexts = logs.Events.Select(e => e.RenderMessage(System.Globalization.CultureInfo.InvariantCulture) + " "
+            + string.Join(' ', e.Properties.Select(p => $"{p.Key}={p.Value}")) + " " + e.Exception).ToList();
+
+        Assert.That(spans.Select(s => s.Source.Name), Does.Contain("ChatKit.GenAI"), "the model calls are traced");
+        Assert.That(spans.Any(s => s.Source.Name == "Npgsql"), Is.True, "so are the database calls");
+        Assert.That(logs.Events, Is.Not.Empty);
+        Assert.That(logs.Events.Where(e => e.Properties.ContainsKey("RouteTemplate")).All(e => e.Properties.ContainsKey("TraceId") && e.Properties.ContainsKey("SpanId")),
+            Is.True, "request lines carry the trace and span ids");
+        foreach (var value in secrets)
+        {
+            Assert.That(spanTexts.Where(t => t.Contains(value, StringComparison.Ordinal)), Is.Empty, $"no span holds {value[..10]}…");
+            Assert.That(logTexts.Where(t => t.Contains(value, StringComparison.Ordinal)), Is.Empty, $"no log line holds {value[..10]}…");
+        }
+    }
+
+    private sealed class CapturingSink : ILogEventSink
+    {
+        private readonly ConcurrentQueue<LogEvent> _events = new();
+
+        public IReadOnlyCollection<LogEvent> Events => _events;
+
+        public void Emit(LogEvent logEvent) => _events.Enqueue(logEvent);
+    }
+}
