@@ -18,6 +18,7 @@ public static class ExceptionMapping
         if (status == StatusCodes.Status503ServiceUnavailable)
         {
             DatabaseRecovery.Reset(context.RequestServices);
+            context.RequestServices.GetRequiredService<DatabaseOutage>().Failed(error!);
         }
 
         return context.Response.HasStarted ? Task.CompletedTask : ApiErrors.WriteAsync(context, status);

@@ -47,6 +47,8 @@ public static class Composition
             o.PipelineBehaviors = [typeof(ValidationBehavior<,>)];
         });
         services.AddHostedService<StartupMigration>();
+        services.AddHostedService<ModelNotice>();
+        services.AddSingleton<DatabaseOutage>();
         services.AddSingleton<Streaming.RunStreams>();
         services.AddChatKitAuthentication();
         services.AddChatKitEdge();
@@ -62,7 +64,14 @@ public static class Composition
     public static void UseChatKit(this WebApplication app)
     {
         app.UseChatKitRequestLogging();
-        app.UseExceptionHandler(new ExceptionHandlerOptions { ExceptionHandler = ExceptionMapping.HandleAsync });
+        app.UseExceptionHandler(new ExceptionHandlerOptions
+        {
+            ExceptionHandler = ExceptionMapping.HandleAsync,
+
+            // An unreachable database is an outage, not a bug: one warning when it starts and ends (DatabaseOutage) and the
+            // request's own line, not a stack trace per request.
+            SuppressDiagnosticsCallback = c => ExceptionMapping.IsDatabaseUnavailable(c.Exception),
+        });
         app.UseStatusCodePages(ExceptionMapping.WriteBareStatusAsync);
         // With no trusted proxy configured the middleware would trust every sender's X-Forwarded-For; so only
         // when TRUSTED_PROXIES names some does it run at all.
@@ -72,10 +81,11 @@ public static class Composition
             app.UseForwardedHeaders();
         }
 
-        app.UseMiddleware<RequestHygiene>();
         app.UseRouting();
         app.UseCors();
         app.UseAuthentication();
+        app.UseRequestFacts();
+        app.UseMiddleware<RequestHygiene>();
         app.UseRateLimiter();
         app.UseAuthorization();
 

@@ -54,17 +54,40 @@ public static class Logging
         });
     }
 
+    private const string RouteKey = "chatkit.route";
+    private const string UserKey = "chatkit.user";
+
     /// <summary>One line per request: method, route template (never the raw query), status, elapsed, trace id, user id.</summary>
     public static void UseChatKitRequestLogging(this IApplicationBuilder app) =>
         app.UseSerilogRequestLogging(o =>
         {
             o.MessageTemplate = "HTTP {RequestMethod} {RouteTemplate} responded {StatusCode} in {Elapsed:0.0} ms (trace {TraceId}, user {UserId})";
-            o.GetLevel = (http, _, ex) => ex is not null || http.Response.StatusCode >= 500 ? LogEventLevel.Error : LogEventLevel.Information;
+
+            // A 503 is an outage or a paused service, said once elsewhere; a 5xx of our own is a bug.
+            o.GetLevel = (http, _, ex) => http.Response.StatusCode switch
+            {
+                StatusCodes.Status503ServiceUnavailable => LogEventLevel.Warning,
+                >= 500 => LogEventLevel.Error,
+                _ when ex is not null => LogEventLevel.Error,
+                _ => LogEventLevel.Information,
+            };
             o.EnrichDiagnosticContext = (diagnostics, http) =>
             {
-                diagnostics.Set("RouteTemplate", (http.GetEndpoint() as RouteEndpoint)?.RoutePattern.RawText ?? "(no route)");
+                // The exception handler clears the endpoint before it answers; the facts captured earlier still hold.
+                diagnostics.Set("RouteTemplate", (http.GetEndpoint() as RouteEndpoint)?.RoutePattern.RawText ?? http.Items[RouteKey] as string ?? "(no route)");
                 diagnostics.Set("TraceId", ApiErrors.TraceIdOf(http));
-                diagnostics.Set("UserId", JwtSetup.UserId(http.User));
+                diagnostics.Set("UserId", JwtSetup.UserId(http.User) ?? http.Items[UserKey] as string);
             };
+            o.EnrichDiagnosticContext += (_, http) => http.RequestServices.GetRequiredService<DatabaseOutage>()
+                .Answered(http.Items[RouteKey] as string, http.Response.StatusCode);
+        });
+
+    /// <summary>Notes the route and user as soon as they are known, for the request's log line whatever happens next.</summary>
+    public static void UseRequestFacts(this IApplicationBuilder app) =>
+        app.Use((http, next) =>
+        {
+            http.Items[RouteKey] = (http.GetEndpoint() as RouteEndpoint)?.RoutePattern.RawText;
+            http.Items[UserKey] = JwtSetup.UserId(http.User);
+            return next(http);
         });
 }

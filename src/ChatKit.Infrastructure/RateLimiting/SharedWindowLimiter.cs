@@ -89,7 +89,7 @@ public sealed partial class SharedWindowLimiter : PartitionedRateLimiter<string>
 
     private ConnectionMultiplexer? UsableRedis()
     {
-        if (!_redis.Configured || _clock.GetTimestamp() < Interlocked.Read(ref _redisRetryAt))
+        if (!_redis.Configured || _redis.Connecting || _clock.GetTimestamp() < Interlocked.Read(ref _redisRetryAt))
         {
             return null;
         }

@@ -28,6 +28,9 @@ public sealed class RedisConnection : IDisposable
 
     public bool Configured => _connecting is not null;
 
+    /// <summary>The first connection attempt is still under way: Redis is not down, just not there yet.</summary>
+    public bool Connecting => _connecting is { IsCompleted: false };
+
     /// <summary>The multiplexer once it is connected; null before, or while Redis is unreachable.</summary>
     public ConnectionMultiplexer? Usable =>
         _connecting is { IsCompletedSuccessfully: true } && _connecting.Result.IsConnected ? _connecting.Result : null;

@@ -212,7 +212,7 @@ internal sealed partial class RedisRunEventLog(
 
     private void MarkDown(Exception? ex)
     {
-        if (redis.Configured && Interlocked.Exchange(ref _down, 1) == 0)
+        if (redis.Configured && !redis.Connecting && Interlocked.Exchange(ref _down, 1) == 0)
         {
             LogRedisDown(logger, ex?.GetType().Name ?? "not connected");
         }

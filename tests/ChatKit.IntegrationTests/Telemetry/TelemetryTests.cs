@@ -93,6 +93,30 @@ public sealed class TelemetryTests
         }
     }
 
+    [Test]
+    public async Task ARefusedRequestsLogLine_NamesItsRouteAndUser()
+    {
+        var logs = new CapturingSink();
+        await using var app = new ChatKitFactory(ChatKitFactory.Settings(Upstream, ("LOG_LEVEL", "Information")))
+        {
+            TestServices = services => services.AddSingleton<ILogEventSink>(logs),
+        };
+        var user = ChatKitFactory.NewUser();
+        using var client = app.ClientFor(user);
+
+        using var response = await client.PostAsync(ChatApi.Sessions, new StringContent("{}", System.Text.Encoding.UTF8, "text/plain"));
+
+        Assert.That(response.StatusCode, Is.EqualTo(HttpStatusCode.UnsupportedMediaType));
+        for (var wait = 0; wait < 50 && !logs.Events.Any(e => e.Properties.ContainsKey("StatusCode")); wait++)
+        {
+            await Task.Delay(20); // the request line is written as the response completes
+        }
+
+        var line = logs.Events.Single(e => e.Properties.TryGetValue("StatusCode", out var status) && status.ToString() == "415");
+        Assert.That(line.Properties["RouteTemplate"].ToString(), Is.EqualTo("\"api/v1/chatkit/sessions\""));
+        Assert.That(line.Properties["UserId"].ToString(), Is.EqualTo($"\"{user}\""));
+    }
+
     private sealed class CapturingSink : ILogEventSink
     {
         private readonly ConcurrentQueue<LogEvent> _events = new();
