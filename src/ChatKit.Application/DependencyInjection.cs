@@ -2,8 +2,10 @@ using ChatKit.Application.Runs.Engine;
 using ChatKit.Application.Runs.StartRun;
 using ChatKit.Application.Tasks;
 using ChatKit.Application.Tools;
+using ChatKit.Application.Abstractions;
 using FluentValidation;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Options;
 
 namespace ChatKit.Application;
 
@@ -13,6 +15,14 @@ public static class DependencyInjection
     public static IServiceCollection AddApplication(this IServiceCollection services)
     {
         services.AddValidatorsFromAssemblyContaining<PromptBuilder>(ServiceLifetime.Singleton);
+        Bind<LimitsOptions>(services);
+        Bind<PromptOptions>(services).PostConfigure(o => o.SystemPrompt = string.IsNullOrWhiteSpace(o.SystemPrompt)
+            ? PromptOptions.DefaultSystemPrompt
+            : o.SystemPrompt.Trim());
+        Bind<RunOptions>(services);
+        Bind<TaskOptions>(services);
+        Bind<BudgetOptions>(services);
+        Bind<Runs.Execution.RunEventOptions>(services);
         services.AddSingleton(TimeProvider.System);
         services.AddSingleton<PromptBuilder>();
         services.AddSingleton<RunMetrics>();
@@ -29,4 +39,9 @@ public static class DependencyInjection
         services.AddSingleton<Toolbox>();
         return services;
     }
+
+    /// <summary>Binds options from the environment variables named on their properties; validated at start, not at first use.</summary>
+    private static OptionsBuilder<T> Bind<T>(IServiceCollection services)
+        where T : class =>
+        services.AddOptions<T>().BindConfiguration(string.Empty).ValidateDataAnnotations().ValidateOnStart();
 }

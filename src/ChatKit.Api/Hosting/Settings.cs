@@ -75,32 +75,6 @@ public static class Settings
             })
             .ValidateOnStart();
 
-        services.AddOptions<LimitsOptions>()
-            .Configure<IConfiguration>((o, c) =>
-            {
-                o.MaxSessionsPerUser = Int(c, "MAX_SESSIONS_PER_USER", o.MaxSessionsPerUser, 0, 1_000_000);
-                o.MaxMessageLength = Int(c, "MAX_MESSAGE_LENGTH", o.MaxMessageLength, 1, 100_000);
-                o.MaxMessagesPerSession = Int(c, "MAX_MESSAGES_PER_SESSION", o.MaxMessagesPerSession, 1, 10_000_000);
-            })
-            .ValidateOnStart();
-
-        services.AddOptions<PromptOptions>()
-            .Configure<IConfiguration>((o, c) =>
-            {
-                o.SystemPrompt = NullIfBlank(c["SYSTEM_PROMPT"]) ?? o.SystemPrompt;
-                o.HistoryMaxMessages = Int(c, "HISTORY_MAX_MESSAGES", o.HistoryMaxMessages, 0, 1000);
-                o.HistoryMaxChars = Int(c, "HISTORY_MAX_CHARS", o.HistoryMaxChars, 0, 10_000_000);
-            })
-            .ValidateOnStart();
-
-        services.AddOptions<RunOptions>()
-            .Configure<IConfiguration>((o, c) =>
-            {
-                o.ClaimSeconds = Int(c, "RUN_CLAIM_SECONDS", o.ClaimSeconds, 3, 3600);
-                o.MaxSteps = Int(c, "AGENT_MAX_STEPS", o.MaxSteps, 1, 50);
-            })
-            .ValidateOnStart();
-
         services.AddOptions<RedisOptions>()
             .Configure<IConfiguration>((o, c) =>
             {
@@ -110,27 +84,6 @@ public static class Settings
                     Validate("REDIS_URL", o.Url, v => RedisUrl.Parse(v));
                 }
             })
-            .ValidateOnStart();
-
-        services.AddOptions<RunEventOptions>()
-            .Configure<IConfiguration>((o, c) =>
-            {
-                o.TtlSeconds = Int(c, "RUN_EVENTS_TTL_SECONDS", o.TtlSeconds, 10, 7 * 24 * 3600);
-                o.MaxEventsPerRun = Int(c, "RUN_EVENTS_MAX", o.MaxEventsPerRun, 100, 1_000_000);
-            })
-            .ValidateOnStart();
-
-        services.AddOptions<BudgetOptions>()
-            .Configure<IConfiguration>((o, c) =>
-            {
-                o.TokensPerUserPerDay = Int(c, "TOKENS_PER_USER_PER_DAY", o.TokensPerUserPerDay, 0, int.MaxValue);
-                o.MaxCostPerDayUsd = (decimal)Double(c, "MAX_COST_PER_DAY_USD", (double)o.MaxCostPerDayUsd, 0, 1_000_000);
-                o.RunTokenReserve = Int(c, "RUN_TOKEN_RESERVE", o.RunTokenReserve, 0, 1_000_000);
-            })
-            .ValidateOnStart();
-
-        services.AddOptions<TaskOptions>()
-            .Configure<IConfiguration>((o, c) => o.MaxTasksPerUser = Int(c, "MAX_TASKS_PER_USER", o.MaxTasksPerUser, 0, 1_000_000))
             .ValidateOnStart();
 
         services.AddOptions<StreamingSettings>()

@@ -16,6 +16,8 @@ public sealed record TaskChanges(
 public sealed class TaskOptions
 {
     /// <summary><c>MAX_TASKS_PER_USER</c>; 0 = unlimited.</summary>
+    [Microsoft.Extensions.Configuration.ConfigurationKeyName("MAX_TASKS_PER_USER")]
+    [System.ComponentModel.DataAnnotations.Range(0, 1_000_000, ErrorMessage = "MAX_TASKS_PER_USER must be between {1} and {2}.")]
     public int MaxTasksPerUser { get; set; } = 500;
 }
 
