@@ -12,9 +12,42 @@ namespace ChatKit.Infrastructure;
 
 public static class DependencyInjection
 {
-    /// <summary>The database, the stores and the model adapter. Options are bound by the host.</summary>
+    /// <summary>The database, the stores, the model adapter, Redis and the run log, with the options they read.</summary>
     public static IServiceCollection AddInfrastructure(this IServiceCollection services)
     {
+        services.AddOptions<DatabaseOptions>().BindConfiguration(string.Empty)
+            .PostConfigure(o =>
+            {
+                if (!string.IsNullOrWhiteSpace(o.Url))
+                {
+                    o.ConnectionString = ConfigurationValue.Parse("DATABASE_URL", o.Url, DatabaseConnection.FromUrl);
+                }
+            })
+            .Validate(o => o.ConnectionString.Length > 0, "DATABASE_URL is required (a postgresql:// URI or an Npgsql connection string).")
+            .ValidateOnStart();
+        services.AddOptions<LlmOptions>().BindConfiguration(string.Empty)
+            .PostConfigure(o =>
+            {
+                // A base URL without its trailing slash would lose its last segment when paths are appended to it.
+                o.BaseUrl = o.BaseUrl is null
+                    ? LlmOptions.DefaultBaseUrl
+                    : ConfigurationValue.Parse("OPENROUTER_BASE_URL", o.BaseUrl.OriginalString, v => new Uri(v.TrimEnd('/') + "/", UriKind.Absolute));
+                o.ApiKey = string.IsNullOrWhiteSpace(o.ApiKey) ? null : o.ApiKey.Trim();
+                o.Model = string.IsNullOrWhiteSpace(o.Model) ? LlmOptions.DefaultModel : o.Model.Trim();
+            })
+            .ValidateDataAnnotations()
+            .ValidateOnStart();
+        services.AddOptions<RedisOptions>().BindConfiguration(string.Empty)
+            .PostConfigure(o =>
+            {
+                o.Url = string.IsNullOrWhiteSpace(o.Url) ? null : o.Url.Trim();
+                if (o.Url is not null)
+                {
+                    ConfigurationValue.Parse("REDIS_URL", o.Url, RedisUrl.Parse);
+                }
+            })
+            .ValidateOnStart();
+
         services.AddSingleton(sp => new NpgsqlDataSourceBuilder(sp.GetRequiredService<IOptions<DatabaseOptions>>().Value.ConnectionString).Build());
         Rows.RegisterTypeMaps();
         services.AddSingleton<ISessionStore, SessionStore>();

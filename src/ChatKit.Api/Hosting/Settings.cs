@@ -1,12 +1,7 @@
 using System.Globalization;
 using System.Text;
 using System.Text.Json;
-using ChatKit.Application.Abstractions;
-using ChatKit.Application.Runs.Execution;
-using ChatKit.Application.Tasks;
-using ChatKit.Infrastructure.Redis;
-using ChatKit.Infrastructure.Llm;
-using ChatKit.Infrastructure.Persistence;
+using ChatKit.Infrastructure;
 
 namespace ChatKit.Api.Hosting;
 
@@ -32,27 +27,14 @@ public sealed class StreamingSettings
 }
 
 /// <summary>
-/// Reads the environment variables of the contract into options. A value that does not parse stops start-up
-/// with a message that names the variable.
+/// The host's own settings (JWT, the SSE ping) and the parsing helpers of its edge settings; Application and
+/// Infrastructure bind their options where they register them. A value that does not parse stops start-up with a message
+/// that names the variable.
 /// </summary>
 public static class Settings
 {
     public static void AddChatKitSettings(this IServiceCollection services, IHostEnvironment environment)
     {
-        services.AddOptions<DatabaseOptions>()
-            .Configure<IConfiguration>((o, c) =>
-            {
-                var url = c["DATABASE_URL"];
-                if (!string.IsNullOrWhiteSpace(url))
-                {
-                    o.ConnectionString = Validate("DATABASE_URL", url, DatabaseConnection.FromUrl);
-                }
-
-                o.MigrateOnStartup = Bool(c, "MIGRATE_ON_STARTUP", o.MigrateOnStartup);
-            })
-            .Validate(o => o.ConnectionString.Length > 0, "DATABASE_URL is required (a postgresql:// URI or an Npgsql connection string).")
-            .ValidateOnStart();
-
         services.AddOptions<JwtSettings>()
             .Configure<IConfiguration>((o, c) =>
             {
@@ -61,29 +43,6 @@ public static class Settings
                 o.Audience = NullIfBlank(c["JWT_AUDIENCE"]);
             })
             .Validate(o => o.KeyBytes.Length >= 32, "JWT_SECRET must be set to at least 32 bytes (it signs and checks HS256 tokens).")
-            .ValidateOnStart();
-
-        services.AddOptions<LlmOptions>()
-            .Configure<IConfiguration>((o, c) =>
-            {
-                o.ApiKey = NullIfBlank(c["OPENROUTER_API_KEY"]);
-                o.BaseUrl = Parse("OPENROUTER_BASE_URL", c["OPENROUTER_BASE_URL"], v => new Uri(v.TrimEnd('/') + "/", UriKind.Absolute), o.BaseUrl);
-                o.Model = NullIfBlank(c["OPENROUTER_MODEL"]) ?? o.Model;
-                o.SiteUrl = NullIfBlank(c["OPENROUTER_SITE_URL"]) ?? o.SiteUrl;
-                o.AppName = NullIfBlank(c["OPENROUTER_APP_NAME"]) ?? o.AppName;
-                o.TimeoutSeconds = Int(c, "LLM_TIMEOUT_SECONDS", o.TimeoutSeconds, 1, 600);
-            })
-            .ValidateOnStart();
-
-        services.AddOptions<RedisOptions>()
-            .Configure<IConfiguration>((o, c) =>
-            {
-                o.Url = NullIfBlank(c["REDIS_URL"]);
-                if (o.Url is not null)
-                {
-                    Validate("REDIS_URL", o.Url, v => RedisUrl.Parse(v));
-                }
-            })
             .ValidateOnStart();
 
         services.AddOptions<StreamingSettings>()
@@ -96,14 +55,6 @@ public static class Settings
 
     public static double Double(IConfiguration c, string name, double fallback, double min, double max) =>
         Parse(name, c[name], v => double.Parse(v, NumberStyles.Float, CultureInfo.InvariantCulture), fallback, min, max);
-
-    public static bool Bool(IConfiguration c, string name, bool fallback) =>
-        Parse(name, c[name], v => v.Trim().ToLowerInvariant() switch
-        {
-            "1" or "true" or "yes" or "on" => true,
-            "0" or "false" or "no" or "off" => false,
-            _ => throw new FormatException(),
-        }, fallback);
 
     /// <summary>A list from a JSON array (<c>["a","b"]</c>) or a comma list (<c>a,b</c>).</summary>
     public static IReadOnlyList<string> List(IConfiguration c, string name)
@@ -135,16 +86,5 @@ public static class Settings
         string.IsNullOrWhiteSpace(raw) ? fallback : Validate(name, raw, parse);
 
     /// <summary>Parses a value already known to be present; a failure names the variable, never the value.</summary>
-    public static T Validate<T>(string name, string raw, Func<string, T> parse)
-    {
-        try
-        {
-            return parse(raw.Trim());
-        }
-        catch (Exception ex) when (ex is FormatException or OverflowException or ArgumentException or JsonException or UriFormatException or StackExchange.Redis.RedisException)
-        {
-            // The raw value is not echoed: DATABASE_URL can hold a password.
-            throw new InvalidOperationException($"{name} is not valid: {ex.GetType().Name}.", ex);
-        }
-    }
+    public static T Validate<T>(string name, string raw, Func<string, T> parse) => ConfigurationValue.Parse(name, raw, parse);
 }

@@ -6,6 +6,7 @@ namespace ChatKit.Infrastructure.Redis;
 /// <summary><c>REDIS_URL</c>: shared rate limits, run events and cancel signals across instances.</summary>
 public sealed class RedisOptions
 {
+    [Microsoft.Extensions.Configuration.ConfigurationKeyName("REDIS_URL")]
     public string? Url { get; set; }
 }
 
