@@ -38,22 +38,8 @@ internal sealed class AbortOnCancelHandler : DelegatingHandler
     }
 
     /// <summary>Passes reads through; disposing it also drops the cancellation registration.</summary>
-    private sealed class CallbackStream(Stream inner, CancellationTokenRegistration registration) : Stream
+    private sealed class CallbackStream(Stream inner, CancellationTokenRegistration registration) : ReadOnlyStream
     {
-        public override bool CanRead => true;
-
-        public override bool CanSeek => false;
-
-        public override bool CanWrite => false;
-
-        public override long Length => throw new NotSupportedException();
-
-        public override long Position
-        {
-            get => throw new NotSupportedException();
-            set => throw new NotSupportedException();
-        }
-
         public override int Read(byte[] buffer, int offset, int count) => inner.Read(buffer, offset, count);
 
         public override ValueTask<int> ReadAsync(Memory<byte> buffer, CancellationToken cancellationToken = default) =>
@@ -61,16 +47,6 @@ internal sealed class AbortOnCancelHandler : DelegatingHandler
 
         public override Task<int> ReadAsync(byte[] buffer, int offset, int count, CancellationToken cancellationToken) =>
             inner.ReadAsync(buffer, offset, count, cancellationToken);
-
-        public override void Flush()
-        {
-        }
-
-        public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
-
-        public override void SetLength(long value) => throw new NotSupportedException();
-
-        public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException();
 
         protected override void Dispose(bool disposing)
         {

@@ -131,7 +131,7 @@ internal sealed class ToolCallStreamNormalizer : DelegatingHandler
     }
 
     /// <summary>Reads the upstream line by line and hands on each line, repaired where needed.</summary>
-    private sealed class NormalizingStream(Stream inner, UpstreamCost? cost) : Stream
+    private sealed class NormalizingStream(Stream inner, UpstreamCost? cost) : ReadOnlyStream
     {
         private readonly ToolCallIndexer _indexer = new();
         private readonly ArrayBufferWriter<byte> _line = new();
@@ -139,20 +139,6 @@ internal sealed class ToolCallStreamNormalizer : DelegatingHandler
         private byte[] _out = [];
         private int _outPos;
         private bool _ended;
-
-        public override bool CanRead => true;
-
-        public override bool CanSeek => false;
-
-        public override bool CanWrite => false;
-
-        public override long Length => throw new NotSupportedException();
-
-        public override long Position
-        {
-            get => throw new NotSupportedException();
-            set => throw new NotSupportedException();
-        }
 
         public override int Read(byte[] buffer, int offset, int count) =>
             ReadAsync(buffer.AsMemory(offset, count)).AsTask().GetAwaiter().GetResult();
@@ -238,16 +224,6 @@ internal sealed class ToolCallStreamNormalizer : DelegatingHandler
 
             _line.ResetWrittenCount();
         }
-
-        public override void Flush()
-        {
-        }
-
-        public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
-
-        public override void SetLength(long value) => throw new NotSupportedException();
-
-        public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException();
 
         protected override void Dispose(bool disposing)
         {

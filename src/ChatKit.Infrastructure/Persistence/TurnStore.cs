@@ -20,13 +20,7 @@ internal sealed partial class TurnStore(NpgsqlDataSource dataSource, TimeProvide
         var message = turn.UserMessage;
         await using var conn = await dataSource.OpenConnectionAsync(ct).ConfigureAwait(false);
         await using var tx = await conn.BeginTransactionAsync(ct).ConfigureAwait(false);
-        var current = await conn.QuerySingleOrDefaultAsync<TurnRow>(new CommandDefinition(
-            """
-            SELECT user_id = @UserId AS owned, message_count, auto_title, title,
-                   run_claimed_until IS NOT NULL AND run_claimed_until > clock_timestamp() AS busy
-            FROM sessions WHERE id = @Id FOR UPDATE
-            """,
-            new { Id = message.SessionId, turn.UserId }, tx, cancellationToken: ct)).ConfigureAwait(false);
+        var current = await LockSessionAsync(conn, tx, message.SessionId, turn.UserId, ct).ConfigureAwait(false);
         var refusal = current switch
         {
             null => BeginTurnOutcome.NotFound,
@@ -116,13 +110,7 @@ internal sealed partial class TurnStore(NpgsqlDataSource dataSource, TimeProvide
     {
         await using var conn = await dataSource.OpenConnectionAsync(ct).ConfigureAwait(false);
         await using var tx = await conn.BeginTransactionAsync(ct).ConfigureAwait(false);
-        var current = await conn.QuerySingleOrDefaultAsync<TurnRow>(new CommandDefinition(
-            """
-            SELECT user_id = @UserId AS owned, message_count, auto_title, title,
-                   run_claimed_until IS NOT NULL AND run_claimed_until > clock_timestamp() AS busy
-            FROM sessions WHERE id = @Id FOR UPDATE
-            """,
-            new { Id = retry.SessionId, retry.UserId }, tx, cancellationToken: ct)).ConfigureAwait(false);
+        var current = await LockSessionAsync(conn, tx, retry.SessionId, retry.UserId, ct).ConfigureAwait(false);
         var item = current is { Owned: true, Busy: false }
             ? await conn.QuerySingleOrDefaultAsync<Rows.MessageRow>(new CommandDefinition(
                 $"SELECT {Rows.MessageColumns} FROM messages m WHERE m.id = @ItemId AND m.session_id = @Id AND m.role = 'user'",
@@ -186,6 +174,16 @@ internal sealed partial class TurnStore(NpgsqlDataSource dataSource, TimeProvide
         await tx.CommitAsync(ct).ConfigureAwait(false);
         return new BeginTurnResult(BeginTurnOutcome.Started, session.ToSession(), false, [.. history, message]);
     }
+
+    /// <summary>Locks the session row for the rest of the transaction and reads what a turn's start checks; null when there is none.</summary>
+    private static Task<TurnRow?> LockSessionAsync(NpgsqlConnection conn, IDbTransaction tx, Guid sessionId, string userId, CancellationToken ct) =>
+        conn.QuerySingleOrDefaultAsync<TurnRow>(new CommandDefinition(
+            """
+            SELECT user_id = @UserId AS owned, message_count, auto_title, title,
+                   run_claimed_until IS NOT NULL AND run_claimed_until > clock_timestamp() AS busy
+            FROM sessions WHERE id = @Id FOR UPDATE
+            """,
+            new { Id = sessionId, UserId = userId }, tx, cancellationToken: ct));
 
     /// <summary>
     /// The daily budgets, inside the turn's start transaction. The cost limit counts what is recorded for everyone today;
