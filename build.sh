@@ -98,9 +98,11 @@ pg_dirs() {
   BENCH_PG=$PG_HOME/pg-bench
 }
 pg_dirs
-DEV_PORT=${CHATKIT_DEV_PG_PORT:-55432}
-TEST_PORT=${CHATKIT_TEST_PG_PORT:-55433}
-TEST_REDIS=$LOCAL/redis-test; TEST_REDIS_PORT=${CHATKIT_TEST_REDIS_PORT:-56379}
+# Fixed ports below Linux's ephemeral range (32768-60999): a client socket in TIME-WAIT on an ephemeral port cannot
+# hold them, as it once held 55434 and failed `./build.sh bench`. Each can be moved with its variable.
+DEV_PORT=${CHATKIT_DEV_PG_PORT:-25432}
+TEST_PORT=${CHATKIT_TEST_PG_PORT:-25433}
+TEST_REDIS=$LOCAL/redis-test; TEST_REDIS_PORT=${CHATKIT_TEST_REDIS_PORT:-26379}
 
 local_database() {
   if [ -n "${DATABASE_URL:-}" ]; then say "using DATABASE_URL from the environment"; return 0; fi
@@ -143,7 +145,7 @@ case "$cmd" in
     ;;
   bench)
     ensure_packages || { say "cannot provision PostgreSQL here"; exit 1; }
-    BENCH_PORT=${CHATKIT_BENCH_PG_PORT:-55434}
+    BENCH_PORT=${CHATKIT_BENCH_PG_PORT:-25434}
     trap 'stop_pg "$BENCH_PG"' EXIT
     start_pg "$BENCH_PG" "$BENCH_PORT" 1 "${CHATKIT_BENCH_FAST_PG:-0}"
     ulimit -n "$(ulimit -Hn)" 2>/dev/null || true

@@ -94,19 +94,43 @@ public static class JwtSetup
 
     private static Task RequireSubject(TokenValidatedContext context)
     {
+        // RFC 7515 §4.1.11: a token whose header lists critical extensions must be refused unless they are all understood;
+        // this service understands none.
+        if (context.SecurityToken is JsonWebToken token && token.TryGetHeaderValue<object>("crit", out _))
+        {
+            context.Fail(new SecurityTokenException(CriticalExtensions));
+            return Task.CompletedTask;
+        }
+
         var sub = context.Principal is null ? null : UserId(context.Principal);
         if (string.IsNullOrWhiteSpace(sub) || sub.Length > SessionRules.MaxUserIdLength)
         {
-            context.Fail("The token has no usable sub claim.");
+            context.Fail(new SecurityTokenException("The token has no usable sub claim."));
         }
 
         return Task.CompletedTask;
     }
 
+    private const string CriticalExtensions = "The token lists critical header extensions this service does not understand.";
+
+    /// <summary>
+    /// 401 in the envelope, with RFC 6750's <c>error</c> and <c>error_description</c> when a token was sent, so a client can
+    /// tell an expired token (sign in again) from one that is not valid (a bug); the code stays <c>UNAUTHORIZED</c>.
+    /// </summary>
     private static async Task WriteChallenge(JwtBearerChallengeContext context)
     {
         context.HandleResponse();
-        context.Response.Headers.WWWAuthenticate = "Bearer";
-        await ApiErrors.WriteAsync(context.HttpContext, StatusCodes.Status401Unauthorized).ConfigureAwait(false);
+        var description = context.AuthenticateFailure switch
+        {
+            null => null,
+            SecurityTokenExpiredException => "The token has expired",
+            SecurityTokenException { Message: CriticalExtensions } => CriticalExtensions,
+            _ => "The token is not valid",
+        };
+        context.Response.Headers.WWWAuthenticate = description is null
+            ? "Bearer"
+            : $"Bearer error=\"invalid_token\", error_description=\"{description}\"";
+        await ApiErrors.WriteAsync(context.HttpContext, StatusCodes.Status401Unauthorized, message: description is null ? null : description + ".")
+            .ConfigureAwait(false);
     }
 }

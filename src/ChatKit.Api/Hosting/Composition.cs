@@ -25,8 +25,11 @@ public static class Composition
         var configuration = builder.Configuration;
         if (string.IsNullOrWhiteSpace(configuration["ASPNETCORE_URLS"]) && string.IsNullOrWhiteSpace(configuration["URLS"]))
         {
+            // Loopback unless told otherwise (HOST=0.0.0.0 in a container): a development server with the development
+            // JWT secret must not be reachable from the network it happens to sit on.
             var port = Settings.Int(configuration, "PORT", 8000, 1, 65535);
-            builder.WebHost.UseUrls($"http://0.0.0.0:{port}");
+            var host = Settings.NullIfBlank(configuration["HOST"]) ?? "127.0.0.1";
+            builder.WebHost.UseUrls($"http://{host}:{port}");
         }
 
         builder.WebHost.ConfigureKestrel(k =>

@@ -29,13 +29,15 @@ public sealed class AuthHardeningTests
         return $"{B64(new { alg = "none", typ = "JWT" })}.{B64(payload)}.";
     }
 
+    private static readonly string Expired = Sign(new() { ["sub"] = "u", ["exp"] = Unix(TimeSpan.FromMinutes(-10)) });
+
     public static IEnumerable<TestCaseData> RejectedTokens()
     {
         yield return new TestCaseData(Unsigned(new { sub = "mallory", exp = Unix(TimeSpan.FromMinutes(10)) })).SetName("alg none");
         yield return new TestCaseData(Sign(Valid(), SecurityAlgorithms.HmacSha384, Encoding.UTF8.GetBytes(ChatKitFactory.Secret + "-padding-to-48-bytes-x"))).SetName("HS384");
         yield return new TestCaseData(Sign(Valid(), SecurityAlgorithms.HmacSha512, Encoding.UTF8.GetBytes(ChatKitFactory.Secret + ChatKitFactory.Secret))).SetName("HS512");
         yield return new TestCaseData(Sign(Valid(), key: Encoding.UTF8.GetBytes("another-secret-another-secret-another-secret"))).SetName("other key");
-        yield return new TestCaseData(Sign(new() { ["sub"] = "u", ["exp"] = Unix(TimeSpan.FromMinutes(-10)) })).SetName("expired");
+        yield return new TestCaseData(Expired).SetName("expired");
         yield return new TestCaseData(Sign(new() { ["sub"] = "u", ["exp"] = Unix(TimeSpan.FromHours(2)), ["nbf"] = Unix(TimeSpan.FromHours(1)) })).SetName("not yet valid");
         yield return new TestCaseData(Sign(new() { ["exp"] = Unix(TimeSpan.FromMinutes(10)) })).SetName("missing sub");
         yield return new TestCaseData(Sign(new() { ["sub"] = "  ", ["exp"] = Unix(TimeSpan.FromMinutes(10)) })).SetName("blank sub");
@@ -54,7 +56,38 @@ public sealed class AuthHardeningTests
         var response = await client.GetAsync(ChatApi.Sessions);
 
         await response.AssertErrorAsync(HttpStatusCode.Unauthorized, "UNAUTHORIZED");
-        Assert.That(response.Headers.WwwAuthenticate.ToString(), Is.EqualTo("Bearer"));
+        var expected = token == Expired ? "The token has expired" : "The token is not valid";
+        Assert.That(response.Headers.WwwAuthenticate.ToString(), Is.EqualTo($"Bearer error=\"invalid_token\", error_description=\"{expected}\""));
+    }
+
+    [Test]
+    public async Task Request_WithoutAToken_ChallengesWithoutAnError()
+    {
+        using var client = App.CreateClient();
+
+        var response = await client.GetAsync(ChatApi.Sessions);
+
+        await response.AssertErrorAsync(HttpStatusCode.Unauthorized, "UNAUTHORIZED");
+        Assert.That(response.Headers.WwwAuthenticate.ToString(), Is.EqualTo("Bearer"), "RFC 6750: no error code when no credentials were sent");
+    }
+
+    [Test]
+    public async Task Request_WithATokenListingCriticalExtensions_IsRefused()
+    {
+        var token = new JsonWebTokenHandler().CreateToken(new SecurityTokenDescriptor
+        {
+            Claims = Valid(),
+            AdditionalHeaderClaims = new Dictionary<string, object> { ["crit"] = new[] { "b64" }, ["b64"] = false },
+            SigningCredentials = new SigningCredentials(new SymmetricSecurityKey(Key), SecurityAlgorithms.HmacSha256),
+        });
+        using var client = App.CreateClient();
+        client.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", token);
+
+        var response = await client.GetAsync(ChatApi.Sessions);
+
+        var error = await response.AssertErrorAsync(HttpStatusCode.Unauthorized, "UNAUTHORIZED");
+        Assert.That(error["message"]!.GetValue<string>(), Does.Contain("critical"));
+        Assert.That(response.Headers.WwwAuthenticate.ToString(), Does.Contain("critical header extensions"));
     }
 
     [Test]
