@@ -25,7 +25,8 @@ public sealed class MassHangUpTests
         for (var i = 0; i < Streams; i++)
         {
             var id = await client.CreateSessionAsync();
-            var response = await client.SendRunAsync(id, $"stream #tokens=400 #gapms=50 {Guid.NewGuid()}");
+            // Long enough (100 s) that no stream ends by itself before all 300 are open, on a slow machine too.
+            var response = await client.SendRunAsync(id, $"stream #tokens=2000 #gapms=50 {Guid.NewGuid()}");
             Assert.That(response.StatusCode, Is.EqualTo(HttpStatusCode.OK));
             var reader = new StreamReader(await response.Content.ReadAsStreamAsync());
             while (await reader.ReadLineAsync() is { } line && !line.Contains("text_delta", StringComparison.Ordinal))
@@ -47,7 +48,7 @@ public sealed class MassHangUpTests
         while (DateTime.UtcNow < deadline)
         {
             stored = await conn.ExecuteScalarAsync<long>(
-                "SELECT count(*) FROM messages WHERE session_id = ANY(@Ids) AND role = 'assistant' AND status = 'incomplete' AND content->0->>'text' LIKE 'w0%'",
+                "SELECT count(DISTINCT session_id) FROM messages WHERE session_id = ANY(@Ids) AND role = 'assistant' AND content->0->>'text' LIKE 'w0%'",
                 new { Ids = sessions.ToArray() });
             if (stored == Streams)
             {
@@ -58,6 +59,9 @@ public sealed class MassHangUpTests
         }
 
         Assert.That(stored, Is.EqualTo(Streams), "every reply cut by the hang-up is stored");
+        var cut = await conn.ExecuteScalarAsync<long>(
+            "SELECT count(*) FROM messages WHERE session_id = ANY(@Ids) AND role = 'assistant' AND status = 'incomplete'", new { Ids = sessions.ToArray() });
+        Assert.That(cut, Is.EqualTo(Streams), "and stored as cut short");
         var claimed = await conn.ExecuteScalarAsync<long>(
             "SELECT count(*) FROM sessions WHERE id = ANY(@Ids) AND run_claim_id IS NOT NULL", new { Ids = sessions.ToArray() });
         Assert.That(claimed, Is.Zero, "and every run claim is released with it");
