@@ -69,9 +69,6 @@ public sealed partial class RunHost
     /// <summary>Cancels the run here, or asks the instance that runs it to.</summary>
     public Task RequestCancelAsync(Guid runId) => CancelLocal(runId) ? Task.CompletedTask : _signals.RequestCancelAsync(runId);
 
-    /// <summary>How many runs this instance is executing (for metrics and tests).</summary>
-    public int Active => _runs.Count;
-
     private async Task ExecuteAsync(Guid id, IAsyncEnumerable<RunEvent> events, LocalRun run)
     {
         try
