@@ -54,6 +54,21 @@ public static class Composition
         services.AddSingleton<DatabaseOutage>();
         services.AddSingleton<Streaming.RunStreams>();
         services.AddChatKitAuthentication();
+        if (McpEnabled(configuration))
+        {
+            // The agent's own tools, one definition each, served over MCP (Streamable HTTP) for the JWT's user.
+            services.AddMcpServer().WithHttpTransport(o => o.Stateless = true);
+            services.AddOptions<ModelContextProtocol.Server.McpServerOptions>()
+                .Configure<Application.Tools.Toolbox, IEnumerable<Application.Tools.IAgentTool>>((o, toolbox, tools) =>
+                {
+                    o.ToolCollection ??= [];
+                    foreach (var tool in tools)
+                    {
+                        o.ToolCollection.Add(new Mcp.AgentMcpTool(tool, toolbox));
+                    }
+                });
+        }
+
         services.AddChatKitEdge();
         services.AddControllers()
             .AddJsonOptions(o => JsonDefaults.Configure(o.JsonSerializerOptions))
@@ -105,7 +120,15 @@ public static class Composition
         }
 
         app.MapControllers();
+        if (McpEnabled(app.Configuration))
+        {
+            app.MapMcp("/mcp").RequireAuthorization();
+        }
     }
+
+    /// <summary><c>MCP_ENABLED</c> (default true): the MCP server at <c>/mcp</c>.</summary>
+    private static bool McpEnabled(IConfiguration configuration) =>
+        !string.Equals(Settings.NullIfBlank(configuration["MCP_ENABLED"]), "false", StringComparison.OrdinalIgnoreCase);
 
     private static Task WriteHealth(HttpContext context, HealthReport report)
     {
