@@ -54,6 +54,15 @@ public static class Composition
         services.AddSingleton<DatabaseOutage>();
         services.AddSingleton<Streaming.RunStreams>();
         services.AddChatKitAuthentication();
+        if (ApiDocsEnabled(configuration))
+        {
+            services.AddOpenApi(o => o.AddDocumentTransformer((document, _, _) =>
+            {
+                document.Info = new() { Title = "ChatKit API", Version = "v1", Description = "Streamed conversations with an assistant that manages your tasks." };
+                return Task.CompletedTask;
+            }));
+        }
+
         if (McpEnabled(configuration))
         {
             // The agent's own tools, one definition each, served over MCP (Streamable HTTP) for the JWT's user.
@@ -120,11 +129,22 @@ public static class Composition
         }
 
         app.MapControllers();
+        if (ApiDocsEnabled(app.Configuration))
+        {
+            // The description and its interactive reference, without a token and outside the rate limit.
+            app.MapOpenApi().DisableRateLimiting();
+            Scalar.AspNetCore.ScalarEndpointRouteBuilderExtensions.MapScalarApiReference(app, "/docs").DisableRateLimiting();
+        }
+
         if (McpEnabled(app.Configuration))
         {
             app.MapMcp("/mcp").RequireAuthorization();
         }
     }
+
+    /// <summary><c>API_DOCS_ENABLED</c> (default true): the OpenAPI document at <c>/openapi/v1.json</c> and Scalar at <c>/docs</c>.</summary>
+    private static bool ApiDocsEnabled(IConfiguration configuration) =>
+        !string.Equals(Settings.NullIfBlank(configuration["API_DOCS_ENABLED"]), "false", StringComparison.OrdinalIgnoreCase);
 
     /// <summary><c>MCP_ENABLED</c> (default true): the MCP server at <c>/mcp</c>.</summary>
     private static bool McpEnabled(IConfiguration configuration) =>
