@@ -2,6 +2,7 @@ using System.Net;
 using System.Threading.RateLimiting;
 using ChatKit.Api.Auth;
 using ChatKit.Api.ErrorHandling;
+using ChatKit.Infrastructure;
 using ChatKit.Infrastructure.RateLimiting;
 using Microsoft.AspNetCore.Cors.Infrastructure;
 using Microsoft.AspNetCore.HttpOverrides;
@@ -69,11 +70,11 @@ public static class EdgeProtection
             {
                 if (entry.Contains('/', StringComparison.Ordinal))
                 {
-                    o.KnownIPNetworks.Add(Settings.Validate("TRUSTED_PROXIES", entry, System.Net.IPNetwork.Parse));
+                    o.KnownIPNetworks.Add(ConfigurationValue.Parse("TRUSTED_PROXIES", entry, System.Net.IPNetwork.Parse));
                 }
                 else
                 {
-                    o.KnownProxies.Add(Settings.Validate("TRUSTED_PROXIES", entry, IPAddress.Parse));
+                    o.KnownProxies.Add(ConfigurationValue.Parse("TRUSTED_PROXIES", entry, IPAddress.Parse));
                 }
             }
         });

@@ -66,7 +66,7 @@ public static class Settings
         }
 
         var items = raw.TrimStart().StartsWith('[')
-            ? Validate(name, raw, v => JsonSerializer.Deserialize<string[]>(v) ?? [])
+            ? ConfigurationValue.Parse(name, raw, v => JsonSerializer.Deserialize<string[]>(v) ?? [])
             : raw.Split(',');
         return items.Select(i => i.Trim()).Where(i => i.Length > 0).ToList();
     }
@@ -83,8 +83,5 @@ public static class Settings
     }
 
     private static T Parse<T>(string name, string? raw, Func<string, T> parse, T fallback) =>
-        string.IsNullOrWhiteSpace(raw) ? fallback : Validate(name, raw, parse);
-
-    /// <summary>Parses a value already known to be present; a failure names the variable, never the value.</summary>
-    public static T Validate<T>(string name, string raw, Func<string, T> parse) => ConfigurationValue.Parse(name, raw, parse);
+        string.IsNullOrWhiteSpace(raw) ? fallback : ConfigurationValue.Parse(name, raw, parse);
 }

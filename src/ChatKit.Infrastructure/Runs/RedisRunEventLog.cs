@@ -174,8 +174,12 @@ internal sealed partial class RedisRunEventLog(
         }
     }
 
-    private static long Number(RedisValue streamId) =>
-        long.Parse(streamId.ToString().AsSpan(0, streamId.ToString().IndexOf('-', StringComparison.Ordinal)), CultureInfo.InvariantCulture);
+    // Entries are added with the id "<event number>-1".
+    private static long Number(RedisValue streamId)
+    {
+        var id = streamId.ToString();
+        return long.Parse(id.AsSpan(0, id.IndexOf('-', StringComparison.Ordinal)), CultureInfo.InvariantCulture);
+    }
 
     private IDatabase? Database()
     {

@@ -112,7 +112,7 @@ public sealed partial class TurnRunner(
                     var call = step.Calls[i];
                     if (ct.IsCancellationRequested)
                     {
-                        step.Results.Add(ChatMessage.FromTool(run.Session.Id, call.Id, Toolbox.Serialize(ToolOutcome.Failed(NotRun)), turn.Clock.Next()));
+                        step.Results.Add(NotRunResult(run, turn, call));
                         continue;
                     }
 
@@ -211,12 +211,16 @@ public sealed partial class TurnRunner(
         }
     }
 
+    /// <summary>The recorded result of a call that never ran, so the history never holds a call without its result.</summary>
+    private static ChatMessage NotRunResult(StartedRun run, TurnState turn, ToolCall call) =>
+        ChatMessage.FromTool(run.Session.Id, call.Id, Toolbox.Serialize(ToolOutcome.Failed(NotRun)), turn.Clock.Next());
+
     /// <summary>A step cut short: its text, and its calls only if they ran or are recorded as not run, each with a result.</summary>
     private static List<ChatMessage> Cut(StartedRun run, TurnState turn, StepDraft step)
     {
         var results = step.Results.ToList();
         results.AddRange(step.Calls.Skip(results.Count).Select(c =>
-            ChatMessage.FromTool(run.Session.Id, c.Id, Toolbox.Serialize(ToolOutcome.Failed(NotRun)), turn.Clock.Next())));
+            NotRunResult(run, turn, c)));
         return [step.ToMessage(MessageStatus.Incomplete, withCalls: step.Results.Count > 0), .. step.Results.Count > 0 ? results : []];
     }
 
