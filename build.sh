@@ -7,7 +7,8 @@
 #   ./build.sh bench [--quick]  measure relay overhead, reads vs pgbench, open streams, growth (docs/performance.md)
 #   ./build.sh soak [minutes]   mixed traffic under injected faults (default 10 minutes); exits 1 if a target is missed
 #   ./build.sh stop           stop the project-local PostgreSQL of `run`
-# On a machine without apt-get (or without root/sudo), set DATABASE_URL (and CHATKIT_TEST_REDIS_URL for tests) yourself.
+# On a machine without apt-get (or without root/sudo), set DATABASE_URL (and CHATKIT_TEST_DATABASE_URL,
+# CHATKIT_TEST_REDIS_URL and CHATKIT_TEST_CHROMIUM for tests) yourself.
 set -euo pipefail
 cd "$(dirname "$0")"
 ROOT=$PWD
@@ -21,7 +22,8 @@ as_root() { if [ "$(id -u)" = 0 ]; then "$@"; else sudo "$@"; fi; }
 
 pg_bin() { ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -n 1; }
 
-# Installs what is missing with apt-get: postgresql always, redis-server when asked.
+# Installs what is missing with apt-get: postgresql always; redis-server and chromium (the playground's browser test)
+# when asked.
 ensure_packages() {
   install_missing "$@" || return 1
   pg_dirs
@@ -30,7 +32,13 @@ ensure_packages() {
 install_missing() {
   local need=()
   [ -n "$(pg_bin)" ] && [ -x "$(pg_bin)/initdb" ] || need+=(postgresql)
-  if [ "${1:-}" = redis ] && ! command -v redis-server >/dev/null 2>&1; then need+=(redis-server); fi
+  local extra
+  for extra in "$@"; do
+    case "$extra" in
+      redis) command -v redis-server >/dev/null 2>&1 || need+=(redis-server) ;;
+      chromium) [ -x /usr/bin/chromium ] || need+=(chromium) ;;
+    esac
+  done
   [ ${#need[@]} -eq 0 ] && return 0
   if ! command -v apt-get >/dev/null 2>&1; then
     say "missing ${need[*]} and no apt-get here"; return 1
@@ -187,7 +195,7 @@ case "$cmd" in
       redis-cli -p "$TEST_REDIS_PORT" shutdown nosave >/dev/null 2>&1 || true
     }
     if [ -z "${CHATKIT_TEST_DATABASE_URL:-}" ] || [ -z "${CHATKIT_TEST_REDIS_URL:-}" ]; then
-      ensure_packages redis || { say "set CHATKIT_TEST_DATABASE_URL and CHATKIT_TEST_REDIS_URL on this machine"; exit 1; }
+      ensure_packages redis chromium || { say "set CHATKIT_TEST_DATABASE_URL and CHATKIT_TEST_REDIS_URL on this machine"; exit 1; }
       trap cleanup EXIT
     fi
     if [ -z "${CHATKIT_TEST_DATABASE_URL:-}" ]; then

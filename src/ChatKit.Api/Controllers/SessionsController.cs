@@ -9,6 +9,7 @@ using ChatKit.Application.Sessions.DeleteSession;
 using ChatKit.Application.Sessions.EnsureThread;
 using ChatKit.Application.Sessions.GetSession;
 using ChatKit.Application.Sessions.ListSessions;
+using ChatKit.Application.Sessions.RenameSession;
 using Mediator;
 using Microsoft.AspNetCore.Authorization;
 using Microsoft.AspNetCore.Mvc;
@@ -17,6 +18,8 @@ using Microsoft.AspNetCore.Mvc.ModelBinding;
 namespace ChatKit.Api.Controllers;
 
 public sealed record CreateSessionBody(string? Title);
+
+public sealed record RenameSessionBody(string? Title);
 
 /// <summary>The sessions API of the contract. Each action binds, sends one message, and maps the result.</summary>
 [ApiController]
@@ -41,6 +44,10 @@ public sealed class SessionsController(IMediator mediator, RunStreams streams) :
     public async Task<IActionResult> Get(string sessionId, [FromQuery] int? limit, [FromQuery] string? after, CancellationToken ct) =>
         (await mediator.Send(new GetSessionQuery(UserId, sessionId, limit, after), ct))
         .ToActionResult(page => page.Session, page => page.NextCursor is null ? null : new ListMeta(null, page.NextCursor));
+
+    [HttpPatch("{sessionId}")]
+    public async Task<IActionResult> Rename(string sessionId, [FromBody] RenameSessionBody body, CancellationToken ct) =>
+        (await mediator.Send(new RenameSessionCommand(UserId, sessionId, body.Title), ct)).ToActionResult();
 
     [HttpDelete("{sessionId}")]
     public async Task<IActionResult> Delete(string sessionId, CancellationToken ct) =>

@@ -1,5 +1,6 @@
 using ChatKit.Api.Auth;
 using ChatKit.Api.ErrorHandling;
+using ChatKit.Api.Playground;
 using ChatKit.Application;
 using ChatKit.Application.Behaviors;
 using ChatKit.Application.Sessions.CreateSession;
@@ -140,15 +141,23 @@ public static class Composition
         {
             app.MapMcp("/mcp").RequireAuthorization();
         }
+
+        if (Playground.PlaygroundPage.Enabled(app.Configuration, app.Environment))
+        {
+            app.MapPlayground();
+        }
+
+        if (app.Environment.IsDevelopment())
+        {
+            app.MapDevelopmentTokens();
+        }
     }
 
     /// <summary><c>API_DOCS_ENABLED</c> (default true): the OpenAPI document at <c>/openapi/v1.json</c> and Scalar at <c>/docs</c>.</summary>
-    private static bool ApiDocsEnabled(IConfiguration configuration) =>
-        !string.Equals(Settings.NullIfBlank(configuration["API_DOCS_ENABLED"]), "false", StringComparison.OrdinalIgnoreCase);
+    private static bool ApiDocsEnabled(IConfiguration configuration) => Settings.Flag(configuration, "API_DOCS_ENABLED", true);
 
     /// <summary><c>MCP_ENABLED</c> (default true): the MCP server at <c>/mcp</c>.</summary>
-    private static bool McpEnabled(IConfiguration configuration) =>
-        !string.Equals(Settings.NullIfBlank(configuration["MCP_ENABLED"]), "false", StringComparison.OrdinalIgnoreCase);
+    private static bool McpEnabled(IConfiguration configuration) => Settings.Flag(configuration, "MCP_ENABLED", true);
 
     private static Task WriteHealth(HttpContext context, HealthReport report)
     {

@@ -56,6 +56,9 @@ public static class Settings
     public static double Double(IConfiguration c, string name, double fallback, double min, double max) =>
         Parse(name, c[name], v => double.Parse(v, NumberStyles.Float, CultureInfo.InvariantCulture), fallback, min, max);
 
+    /// <summary>An on/off switch: <c>true</c> or <c>false</c> (any case); anything else stops start-up naming the variable.</summary>
+    public static bool Flag(IConfiguration c, string name, bool fallback) => Parse(name, c[name], bool.Parse, fallback);
+
     /// <summary>A list from a JSON array (<c>["a","b"]</c>) or a comma list (<c>a,b</c>).</summary>
     public static IReadOnlyList<string> List(IConfiguration c, string name)
     {

@@ -3,8 +3,8 @@ using ChatKit.Application.Common;
 using ChatKit.Application.Runs.StartRun;
 using ChatKit.Application.Runs.ThreadStream;
 using ChatKit.Application.Sessions;
+using ChatKit.Application.Sessions.RenameSession;
 using ChatKit.Domain.Sessions;
-using ChatKit.Domain.Text;
 using FluentValidation;
 using Mediator;
 using Microsoft.Extensions.Options;
@@ -81,12 +81,7 @@ public sealed class RenameThreadValidator : AbstractValidator<RenameThreadComman
 {
     public RenameThreadValidator()
     {
-        RuleLevelCascadeMode = CascadeMode.Stop;
-        RuleFor(c => c.Title).NotNull().WithMessage("title is required")
-            .Must(t => t!.Trim().Length > 0).WithMessage("title must not be blank")
-            .Must(t => SessionRules.CodePointCount(t!.Trim()) <= SessionRules.MaxTitleLength)
-            .WithMessage($"title must be at most {SessionRules.MaxTitleLength} characters")
-            .Must(StorableText.IsStorable).WithMessage("title " + StorableText.UnstorableMessage);
+        RuleFor(c => c.Title).RequiredTitle();
     }
 }
 

@@ -42,12 +42,15 @@ public sealed class ChatKitFactory(IReadOnlyDictionary<string, string?> settings
         return settings;
     }
 
+    /// <summary>The host environment (Testing unless a test needs Development's defaults, such as the playground's token button).</summary>
+    public string EnvironmentName { get; init; } = "Testing";
+
     /// <summary>Extra services for one test (an in-memory trace exporter, a log sink).</summary>
     public Action<IServiceCollection>? TestServices { get; init; }
 
     protected override void ConfigureWebHost(IWebHostBuilder builder)
     {
-        builder.UseEnvironment("Testing");
+        builder.UseEnvironment(EnvironmentName);
         if (TestServices is { } configure)
         {
             builder.ConfigureServices(configure);
@@ -76,14 +79,16 @@ public sealed class ChatKitFactory(IReadOnlyDictionary<string, string?> settings
     /// </summary>
     public HttpClient SocketClientFor(string sub)
     {
-        var address = Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
         var client = new HttpClient(new SocketsHttpHandler { MaxResponseDrainSize = 0, ResponseDrainTimeout = TimeSpan.Zero })
         {
-            BaseAddress = new Uri(address),
+            BaseAddress = ServerAddress,
         };
         client.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", TokenFor(sub));
         return client;
     }
+
+    /// <summary>For a factory started with <c>UseKestrel</c>: where its real socket listens.</summary>
+    public Uri ServerAddress => new(Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First());
 
     public static string NewUser() => "user-" + Guid.NewGuid().ToString("N");
 }

@@ -1,0 +1,433 @@
+// ChatKit playground: the REST API and the run stream from a browser, with nothing but fetch.
+// It doubles as the reference client: EventSource cannot POST, so the stream is read from fetch's body,
+// runs are sent with "background": true so a reload can reattach (GET /sessions/{id} → active_run → resume),
+// and Stop uses the cancel endpoint. All text goes into the page with textContent, never as HTML.
+
+const API = "/api/v1/chatkit";
+const $ = (id) => document.getElementById(id);
+
+const state = {
+  token: sessionStorage.getItem("chatkit.playground.token") ?? "",
+  session: null, // the selected session's id
+  run: null, // the id of the run this page follows
+  stopping: false,
+  follow: null, // AbortController of the stream this page reads
+  items: new Map(), // item id → { el, type, text, tasks }
+  toolTasks: new Map(), // tool_call_id → its task in a stored step
+};
+
+class ApiError extends Error {
+  constructor(status, error) {
+    super(`${status} ${error?.code ?? "ERROR"}: ${error?.message ?? "the request failed"}`);
+    this.status = status;
+    this.code = error?.code;
+  }
+}
+
+function headers(extra = {}) {
+  return { Authorization: `Bearer ${state.token}`, Accept: "application/json, text/event-stream", ...extra };
+}
+
+// One JSON call: the success envelope's data (and meta), or an ApiError built from the error envelope.
+async function api(method, path, body) {
+  const init = { method, headers: headers() };
+  if (body !== undefined) {
+    init.headers["Content-Type"] = "application/json";
+    init.body = JSON.stringify(body);
+  }
+  const res = await fetch(path, init);
+  const json = await res.json().catch(() => null);
+  if (!res.ok || !json?.success) throw new ApiError(res.status, json?.error);
+  return json;
+}
+
+function status(text, isError = false) {
+  const el = $("status");
+  el.textContent = text;
+  el.classList.toggle("error", isError);
+}
+
+function fail(err) {
+  status(err instanceof ApiError ? err.message : `Network error: ${err.message}`, true);
+}
+
+// ---- authentication -------------------------------------------------------------------------
+
+async function useToken(token) {
+  state.token = token.trim();
+  sessionStorage.setItem("chatkit.playground.token", state.token);
+  $("token").value = state.token;
+  try {
+    await refreshSessions();
+    await refreshTasks();
+    for (const id of ["new-session", "refresh-tasks"]) $(id).disabled = false;
+    status("Signed in. Create a session or pick one.");
+    const wanted = location.hash.slice(1);
+    if (wanted) await selectSession(wanted);
+  } catch (err) {
+    fail(err);
+  }
+}
+
+async function developmentToken() {
+  const sub = $("dev-sub").value.trim();
+  try {
+    const res = await fetch(`/api/v1/dev/token?sub=${encodeURIComponent(sub)}`, { method: "POST" });
+    if (res.status === 404) throw new Error("no development token endpoint: the service is not in Development. Paste a token.");
+    const json = await res.json();
+    if (!json.success) throw new ApiError(res.status, json.error);
+    await useToken(json.data.token);
+  } catch (err) {
+    fail(err);
+  }
+}
+
+// ---- sessions ---------------------------------------------------------------------------------
+
+async function refreshSessions() {
+  const { data, meta } = await api("GET", `${API}/sessions?limit=100`);
+  const list = $("sessions");
+  list.replaceChildren(...data.map((s) => {
+    const li = document.createElement("li");
+    li.dataset.id = s.id;
+    li.textContent = s.title;
+    li.title = `${s.message_count} messages · ${s.id}`;
+    li.classList.toggle("selected", s.id === state.session);
+    li.addEventListener("click", () => selectSession(s.id).catch(fail));
+    return li;
+  }));
+  list.dataset.total = meta?.total ?? data.length;
+}
+
+async function createSession() {
+  try {
+    const { data } = await api("POST", `${API}/sessions`, {});
+    await refreshSessions();
+    await selectSession(data.id);
+  } catch (err) {
+    fail(err);
+  }
+}
+
+async function renameSession() {
+  try {
+    const { data } = await api("PATCH", `${API}/sessions/${state.session}`, { title: $("title").value });
+    $("title").value = data.title;
+    await refreshSessions();
+    status(`Renamed to “${data.title}”.`);
+  } catch (err) {
+    fail(err);
+  }
+}
+
+async function deleteSession() {
+  const id = state.session;
+  try {
+    await api("DELETE", `${API}/sessions/${id}`);
+    detach();
+    state.session = null;
+    history.replaceState(null, "", location.pathname);
+    $("items").replaceChildren();
+    $("title").value = "";
+    enableChat(false);
+    await refreshSessions();
+    status("Session deleted, with its messages.");
+  } catch (err) {
+    fail(err);
+  }
+}
+
+async function selectSession(id) {
+  detach();
+  state.session = id;
+  history.replaceState(null, "", `#${id}`);
+  const { data } = await api("GET", `${API}/sessions/${id}?limit=100`);
+  for (const li of $("sessions").children) li.classList.toggle("selected", li.dataset.id === id);
+  $("title").value = data.title;
+  renderStored(data.messages);
+  enableChat(true);
+  if (data.active_run) {
+    // A run is still going (this page was reloaded, or the run was started elsewhere): replay it from its first
+    // event, then follow it live. Replayed items replace the stored ones with the same id.
+    const res = await fetch(`${API}/sessions/${id}/runs/${data.active_run.id}/events`, { headers: headers(), signal: attach() });
+    if (res.ok) return follow(id, res, data.active_run.id, "Reattached to");
+  }
+  status(`${data.title}: ${data.message_count} messages.`);
+}
+
+function enableChat(on) {
+  for (const id of ["title", "rename", "delete", "message", "send"]) $(id).disabled = !on;
+  $("stop").disabled = true;
+}
+
+// ---- the conversation -----------------------------------------------------------------------
+
+function renderStored(messages) {
+  state.items.clear();
+  state.toolTasks.clear();
+  $("items").replaceChildren();
+  for (const m of messages) {
+    const text = m.content.map((c) => c.text).join("\n");
+    if (m.role === "user") upsert({ id: m.id, type: "user_message" }).setText(text);
+    if (m.role === "assistant") {
+      if (text) upsert({ id: m.id, type: "assistant_message" }, m.status).setText(text);
+      if (m.tool_calls) {
+        const wf = upsert({ id: `wf_${m.id}`, type: "workflow" });
+        wf.tasks = m.tool_calls.map((c) => ({ title: c.function.name, status_indicator: "loading", call: c.id }));
+        wf.tasks.forEach((t) => state.toolTasks.set(t.call, { wf, t }));
+        wf.render();
+      }
+    }
+    if (m.role === "tool") {
+      const found = state.toolTasks.get(m.tool_call_id);
+      if (found) {
+        Object.assign(found.t, { content: text, status_indicator: "complete" });
+        found.wf.render();
+      }
+    }
+  }
+}
+
+// The element of an item, created in arrival order the first time its id is seen.
+function upsert(item, messageStatus) {
+  let entry = state.items.get(item.id);
+  if (!entry) {
+    const el = document.createElement("li");
+    el.dataset.id = item.id;
+    el.className = item.type;
+    $("items").append(el);
+    entry = {
+      el, text: "", tasks: [],
+      setText(text) { this.text = text; this.el.textContent = text; scrollDown(); return this; },
+      render() {
+        el.replaceChildren(...this.tasks.map((t) => {
+          const div = document.createElement("div");
+          div.className = `task ${t.status_indicator ?? ""}`;
+          div.textContent = t.title ?? "";
+          if (t.content) {
+            const small = document.createElement("small");
+            small.textContent = t.content;
+            div.append(small);
+          }
+          return div;
+        }));
+        scrollDown();
+      },
+    };
+    state.items.set(item.id, entry);
+  }
+  entry.el.classList.toggle("incomplete", messageStatus === "incomplete");
+  return entry;
+}
+
+function scrollDown() {
+  const list = $("items");
+  list.scrollTop = list.scrollHeight;
+}
+
+function note(kind, text) {
+  const li = document.createElement("li");
+  li.className = kind;
+  li.textContent = text;
+  $("items").append(li);
+  scrollDown();
+}
+
+// One ChatKit thread-stream event (see docs/streaming.md): items are added, updated and done by id.
+function onEvent(e) {
+  switch (e.type) {
+    case "thread.item.added":
+    case "thread.item.done": {
+      const entry = upsert(e.item);
+      const done = e.type === "thread.item.done";
+      if (e.item.type === "workflow") {
+        entry.tasks = [...e.item.workflow.tasks];
+        entry.render();
+        if (done) refreshTasks().catch(fail); // the tools may have changed the task list
+      } else {
+        // "added" restarts the text (a replay sends every delta again); "done" carries the whole of it.
+        entry.setText(e.item.content.map((c) => c.text).join("\n"));
+        entry.el.classList.toggle("streaming", !done && e.item.type === "assistant_message");
+      }
+      break;
+    }
+    case "thread.item.updated": {
+      const entry = state.items.get(e.item_id);
+      const u = e.update;
+      if (!entry) break;
+      if (u.type === "assistant_message.content_part.text_delta") entry.setText(entry.text + u.delta);
+      else if (u.type === "assistant_message.content_part.added" || u.type === "assistant_message.content_part.done") entry.setText(u.content.text);
+      else if (u.type === "workflow.task.added" || u.type === "workflow.task.updated") {
+        entry.tasks[u.task_index] = u.task;
+        entry.render();
+      }
+      break;
+    }
+    case "thread.updated":
+      $("title").value = e.thread.title;
+      refreshSessions().catch(fail);
+      break;
+    case "error":
+      note("error", e.message);
+      break;
+    case "notice":
+      note("notice", e.message);
+      break;
+  }
+}
+
+async function send(text) {
+  const id = state.session;
+  try {
+    const res = await fetch(`${API}/sessions/${id}/threads/${id}/runs`, {
+      method: "POST",
+      headers: headers({ "Content-Type": "application/json" }),
+      body: JSON.stringify({ message: { role: "user", content: [{ type: "input_text", text }] }, background: true }),
+      signal: attach(),
+    });
+    if (!res.ok) {
+      const json = await res.json().catch(() => null);
+      throw new ApiError(res.status, json?.error); // refused before the stream: nothing was stored
+    }
+    $("message").value = "";
+    await follow(id, res, res.headers.get("X-Run-Id"), "Streaming");
+  } catch (err) {
+    if (err.name !== "AbortError") fail(err);
+  }
+}
+
+// Reads a run's stream to its [DONE]; when the connection drops, reattaches after the last event seen.
+async function follow(sessionId, res, runId, verb) {
+  state.run = runId;
+  state.stopping = false;
+  document.body.dataset.run = runId;
+  $("stop").disabled = false;
+  $("send").disabled = true;
+  status(`${verb} run ${runId}…`);
+  let lastId = 0;
+  for (;;) {
+    try {
+      if (await readEvents(res.body, (id, data) => { lastId = id; if (data !== "[DONE]") onEvent(JSON.parse(data)); })) break;
+    } catch (err) {
+      if (err.name === "AbortError" || state.session !== sessionId) return;
+    }
+    if (state.session !== sessionId) return;
+    status(`Connection lost; reattaching to run ${runId} after event ${lastId}…`);
+    await new Promise((r) => setTimeout(r, 1000));
+    try {
+      res = await fetch(`${API}/sessions/${sessionId}/runs/${runId}/events`, {
+        headers: headers({ "Last-Event-ID": String(lastId) }), signal: attach(),
+      });
+    } catch {
+      continue;
+    }
+    if (res.status === 404 || res.status === 410) return selectSession(sessionId); // gone or truncated: reload the stored messages
+  }
+  await finished(sessionId, runId);
+}
+
+async function finished(sessionId, runId) {
+  const stopped = state.stopping;
+  state.run = null;
+  state.follow = null;
+  document.body.dataset.run = "";
+  $("stop").disabled = true;
+  $("send").disabled = false;
+  for (const entry of state.items.values()) entry.el.classList.remove("streaming");
+  // The stored messages say which replies were cut short.
+  const { data } = await api("GET", `${API}/sessions/${sessionId}?limit=100`);
+  for (const m of data.messages) state.items.get(m.id)?.el.classList.toggle("incomplete", m.status === "incomplete");
+  await Promise.all([refreshSessions(), refreshTasks()]);
+  status(stopped ? `Stopped run ${runId}; the partial reply is stored as incomplete.` : `Run ${runId} finished; the reply is stored.`);
+}
+
+async function stop() {
+  state.stopping = true;
+  $("stop").disabled = true;
+  try {
+    await api("POST", `${API}/sessions/${state.session}/runs/${state.run}/cancel`);
+    status(`Stopping run ${state.run}…`);
+  } catch (err) {
+    fail(err);
+  }
+}
+
+// Server-Sent Events from a fetch body: "id: n" then "data: …", a blank line between events; ": ping" comments skipped.
+// Resolves true at [DONE], false if the body ends without it.
+async function readEvents(body, onData) {
+  const reader = body.pipeThrough(new TextDecoderStream()).getReader();
+  let buffer = "";
+  let id = 0;
+  for (;;) {
+    const { value, done } = await reader.read();
+    if (done) return false;
+    buffer += value;
+    let end;
+    while ((end = buffer.indexOf("\n\n")) >= 0) {
+      const block = buffer.slice(0, end);
+      buffer = buffer.slice(end + 2);
+      for (const line of block.split("\n")) {
+        if (line.startsWith("id: ")) id = Number(line.slice(4));
+        else if (line.startsWith("data: ")) {
+          const data = line.slice(6);
+          onData(id, data);
+          if (data === "[DONE]") {
+            reader.cancel().catch(() => {});
+            return true;
+          }
+        }
+      }
+    }
+  }
+}
+
+// Stops reading the current stream (the run itself goes on: it was sent with background: true).
+function detach() {
+  state.follow?.abort();
+  state.follow = null;
+  state.run = null;
+}
+
+function attach() {
+  state.follow = new AbortController();
+  return state.follow.signal;
+}
+
+// ---- tasks ------------------------------------------------------------------------------------
+
+async function refreshTasks() {
+  const { data } = await api("GET", "/api/v1/tasks?limit=100");
+  $("tasks").replaceChildren(...data.map((t) => {
+    const li = document.createElement("li");
+    li.dataset.id = t.id;
+    li.className = t.completed ? "done" : "";
+    li.textContent = t.title;
+    const small = document.createElement("small");
+    small.textContent = [t.priority.toLowerCase(), ...t.tags.map((tag) => `#${tag}`)].join(" ");
+    li.append(small);
+    return li;
+  }));
+}
+
+// ---- wiring -----------------------------------------------------------------------------------
+
+$("auth").addEventListener("submit", (e) => { e.preventDefault(); useToken($("token").value); });
+$("dev-token").addEventListener("click", developmentToken);
+$("new-session").addEventListener("click", createSession);
+$("title-form").addEventListener("submit", (e) => { e.preventDefault(); renameSession(); });
+$("delete").addEventListener("click", deleteSession);
+$("refresh-tasks").addEventListener("click", () => refreshTasks().catch(fail));
+$("stop").addEventListener("click", stop);
+$("composer").addEventListener("submit", (e) => {
+  e.preventDefault();
+  const text = $("message").value;
+  if (text.trim() && !state.run) send(text);
+});
+$("message").addEventListener("keydown", (e) => {
+  if (e.key === "Enter" && !e.shiftKey) {
+    e.preventDefault();
+    $("composer").requestSubmit();
+  }
+});
+
+if (state.token) useToken(state.token);

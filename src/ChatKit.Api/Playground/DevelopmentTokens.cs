@@ -1,0 +1,36 @@
+using ChatKit.Api.Auth;
+using ChatKit.Api.ErrorHandling;
+using ChatKit.Api.Hosting;
+using ChatKit.Application.Common;
+using Microsoft.Extensions.Options;
+
+namespace ChatKit.Api.Playground;
+
+/// <summary>
+/// <c>POST /api/v1/dev/token?sub=…</c>, mapped in Development only: a token for any user, signed with the configured
+/// secret, so the playground's button (and a developer's curl) can start without the CLI. It does not exist elsewhere.
+/// </summary>
+public static class DevelopmentTokens
+{
+    public const string DefaultSubject = "developer";
+
+    private static readonly TimeSpan Lifetime = TimeSpan.FromHours(24);
+
+    public static void MapDevelopmentTokens(this IEndpointRouteBuilder app) =>
+        app.MapPost("/api/v1/dev/token", Issue).WithSummary("A development token (Development only)");
+
+    private static IResult Issue(string? sub, IOptions<JwtSettings> jwt, TimeProvider clock)
+    {
+        var subject = string.IsNullOrWhiteSpace(sub) ? DefaultSubject : sub.Trim();
+        if (subject.Length > 128)
+        {
+            return Results.Json(
+                new ErrorEnvelope(new ErrorBody("VALIDATION_ERROR", "Validation failed", [new ErrorDetail("sub", "sub must be at most 128 characters")])),
+                JsonDefaults.Api, statusCode: StatusCodes.Status400BadRequest);
+        }
+
+        var expires = clock.GetUtcNow() + Lifetime;
+        var token = JwtSetup.CreateToken(jwt.Value, subject, Lifetime, clock);
+        return Results.Json(new SuccessEnvelope(new { token, sub = subject, expires_at = expires.UtcDateTime }, null), JsonDefaults.Api);
+    }
+}

@@ -1,0 +1,13 @@
+namespace ChatKit.IntegrationTests.Playground;
+
+/// <summary>
+/// The system Chromium the browser tests drive (Debian's <c>chromium</c> package, installed by <c>./build.sh test</c>;
+/// <c>CHATKIT_TEST_CHROMIUM</c> points elsewhere). Missing, the test fails saying so: it never skips.
+/// </summary>
+public static class Chromium
+{
+    public static string Path =>
+        Environment.GetEnvironmentVariable("CHATKIT_TEST_CHROMIUM") is { Length: > 0 } configured ? configured
+        : File.Exists("/usr/bin/chromium") ? "/usr/bin/chromium"
+        : throw new InvalidOperationException("No Chromium at /usr/bin/chromium: run the tests with ./build.sh test (it installs Debian's chromium) or set CHATKIT_TEST_CHROMIUM.");
+}

@@ -1,0 +1,123 @@
+using System.Text.Json.Nodes;
+using Microsoft.Playwright;
+using static Microsoft.Playwright.Assertions;
+
+namespace ChatKit.IntegrationTests.Playground;
+
+/// <summary>
+/// The playground in a real Chromium (Debian's, driven by Playwright with no browser download) against the real service
+/// on a real socket, in Development so its token button works: a tool turn, a rename, a stop, a reload mid-reply that
+/// reattaches, a delete. Each step is checked against what the API then stores, and screenshotted.
+/// </summary>
+[NonParallelizable]
+public sealed class PlaygroundBrowserTests
+{
+    private static readonly string Shots = Path.Combine(TestContext.CurrentContext.WorkDirectory, "playground");
+
+    [Test]
+    public async Task AConversationWithAToolCall_AStop_AndAReloadThatReattaches()
+    {
+        var upstream = AssemblySetup.Upstream;
+        var marker = "#pg" + Guid.NewGuid().ToString("N")[..8];
+        upstream.Script(
+            marker + "tool",
+            ScriptStep.ToolCalls(new ScriptedCall("pg_call_1", "add_task", """{"title":"Buy milk","priority":"HIGH","tags":["home"]}""")),
+            ScriptStep.Text("Done: ", "“Buy milk” ", "is on your list."));
+        await using var app = new ChatKitFactory(ChatKitFactory.Settings(upstream)) { EnvironmentName = "Development" };
+        app.UseKestrel(0);
+        app.StartServer();
+        var user = ChatKitFactory.NewUser();
+        using var api = app.SocketClientFor(user);
+
+        using var playwright = await Microsoft.Playwright.Playwright.CreateAsync();
+        await using var browser = await playwright.Chromium.LaunchAsync(new()
+        {
+            ExecutablePath = Chromium.Path,
+            Headless = true,
+            Args = ["--disable-gpu", "--disable-quic", "--disable-background-networking", "--disable-component-update", "--disable-sync"],
+        });
+        var page = await browser.NewPageAsync(new() { ViewportSize = new() { Width = 1280, Height = 820 } });
+        var pageErrors = new List<string>();
+        page.PageError += (_, error) => pageErrors.Add(error);
+        await page.GotoAsync(new Uri(app.ServerAddress, "/playground").ToString());
+
+        // Sign in with the Development token button, as this user.
+        await page.FillAsync("#dev-sub", user);
+        await page.ClickAsync("#dev-token");
+        await Expect(page.Locator("#status")).ToContainTextAsync("Signed in");
+        await page.ClickAsync("#new-session");
+        await Expect(page.Locator("#sessions li")).ToHaveCountAsync(1);
+        var sessionId = await page.Locator("#sessions li.selected").GetAttributeAsync("data-id");
+
+        // A turn with a tool call: the workflow item completes, the task list shows the new task, the reply streams.
+        await page.FillAsync("#message", $"add task: Buy milk {marker}tool");
+        await page.PressAsync("#message", "Enter");
+        await Expect(page.Locator("#items li.workflow .task.complete")).ToContainTextAsync("Buy milk");
+        await Expect(page.Locator("#items li.assistant_message").Last).ToHaveTextAsync("Done: “Buy milk” is on your list.");
+        await Expect(page.Locator("#tasks li")).ToContainTextAsync("Buy milk");
+        await Expect(page.Locator("#status")).ToContainTextAsync("finished");
+        await ShotAsync(page, "1-tool-call");
+        var tasks = await (await api.GetAsync("/api/v1/tasks")).JsonAsync();
+        Assert.That(tasks["data"]!.AsArray().Select(t => t!["title"]!.GetValue<string>()), Is.EqualTo(new[] { "Buy milk" }));
+
+        // Rename.
+        await page.FillAsync("#title", "Playground demo");
+        await page.ClickAsync("#rename");
+        await Expect(page.Locator("#sessions li.selected")).ToHaveTextAsync("Playground demo");
+
+        // Stop a long reply with the cancel endpoint: what the page shows is what is stored, marked incomplete.
+        await SendAsync(page, $"Tell me a long story #tokens=400 #gapms=40 {marker}stop");
+        await WaitForStreamingTextAsync(page);
+        await page.ClickAsync("#stop");
+        await Expect(page.Locator("#status")).ToContainTextAsync("Stopped run", new() { Timeout = 10_000 });
+        var stopped = page.Locator("#items li.assistant_message").Last;
+        await Expect(stopped).ToHaveClassAsync(new System.Text.RegularExpressions.Regex("incomplete"));
+        await ShotAsync(page, "2-stopped");
+        var afterStop = await api.MessagesAsync(sessionId!);
+        var stoppedReply = afterStop[^1]!;
+        Assert.That(stoppedReply["status"]!.GetValue<string>(), Is.EqualTo("incomplete"));
+        Assert.That(await stopped.TextContentAsync(), Is.EqualTo(TextOf(stoppedReply)));
+
+        // Reload mid-reply: the page finds the active run, replays it and follows it to the end, without duplicates.
+        await SendAsync(page, $"Another story please #tokens=120 #gapms=40 {marker}reload");
+        await WaitForStreamingTextAsync(page);
+        var runBefore = await page.EvaluateAsync<string>("() => document.body.dataset.run");
+        await page.ReloadAsync();
+        await Expect(page.Locator("#status")).ToContainTextAsync($"Reattached to run {runBefore}");
+        await ShotAsync(page, "3-reattached");
+        await Expect(page.Locator("#status")).ToContainTextAsync("finished", new() { Timeout = 20_000 });
+        var stored = await api.MessagesAsync(sessionId!);
+        var reply = stored[^1]!;
+        Assert.That(reply["status"]!.GetValue<string>(), Is.EqualTo("completed"));
+        Assert.That(await page.Locator("#items li.assistant_message").Last.TextContentAsync(), Is.EqualTo(TextOf(reply)));
+        Assert.That(await page.Locator("#items li.user_message").CountAsync(), Is.EqualTo(stored.Count(m => m!["role"]!.GetValue<string>() == "user")));
+        Assert.That(await page.Locator("#items li.assistant_message").CountAsync(), Is.EqualTo(3));
+        await ShotAsync(page, "4-finished");
+
+        // Delete.
+        await page.ClickAsync("#delete");
+        await Expect(page.Locator("#sessions li")).ToHaveCountAsync(0);
+        await (await api.GetAsync($"{ChatApi.Sessions}/{sessionId}")).AssertErrorAsync(HttpStatusCode.NotFound, "SESSION_NOT_FOUND");
+        Assert.That(pageErrors, Is.Empty);
+    }
+
+    private static async Task SendAsync(IPage page, string text)
+    {
+        await page.FillAsync("#message", text);
+        await page.ClickAsync("#send");
+    }
+
+    private static Task WaitForStreamingTextAsync(IPage page) =>
+        page.WaitForFunctionAsync("() => (document.querySelector('#items li.assistant_message.streaming')?.textContent.length ?? 0) > 30");
+
+    private static string TextOf(JsonNode message) =>
+        string.Join("\n", message["content"]!.AsArray().Select(c => c!["text"]!.GetValue<string>()));
+
+    private static async Task ShotAsync(IPage page, string name)
+    {
+        Directory.CreateDirectory(Shots);
+        var path = Path.Combine(Shots, name + ".png");
+        await page.ScreenshotAsync(new() { Path = path, FullPage = true });
+        TestContext.AddTestAttachment(path, name);
+    }
+}
