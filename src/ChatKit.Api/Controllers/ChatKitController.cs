@@ -8,6 +8,7 @@ using ChatKit.Application.Runs.StartRun;
 using ChatKit.Application.Sessions.DeleteSession;
 using ChatKit.Application.Threads;
 using ChatKit.Domain.Sessions;
+using ChatKit.Api.OpenApi;
 using Mediator;
 using Microsoft.AspNetCore.Authorization;
 using Microsoft.AspNetCore.Mvc;
@@ -22,6 +23,7 @@ namespace ChatKit.Api.Controllers;
 [ApiController]
 [Authorize]
 [Route("api/v1/chatkit")]
+[Tags("ChatKit protocol")]
 public sealed class ChatKitController(IMediator mediator, RunStreams streams) : ControllerBase
 {
     private static readonly HashSet<string> Unsupported = new(StringComparer.Ordinal)
@@ -35,6 +37,14 @@ public sealed class ChatKitController(IMediator mediator, RunStreams streams) : 
     [HttpPost]
     [Consumes("application/json")]
     [Produces("text/event-stream", "application/json")]
+    [EndpointSummary("The native ChatKit protocol: one request, routed on its type (docs/chatkit.md)")]
+    [EventStream(OrBareJson = true)]
+    [ErrorResponse(StatusCodes.Status400BadRequest, "EMPTY_MESSAGE", "MESSAGE_TOO_LONG", "UNSUPPORTED_REQUEST")]
+    [ErrorResponse(StatusCodes.Status403Forbidden, "FORBIDDEN")]
+    [ErrorResponse(StatusCodes.Status404NotFound, "SESSION_NOT_FOUND", "ITEM_NOT_FOUND")]
+    [ErrorResponse(StatusCodes.Status409Conflict, "RUN_IN_PROGRESS")]
+    [ErrorResponse(StatusCodes.Status429TooManyRequests, "SESSION_LIMIT", "MESSAGE_LIMIT", "TOKEN_BUDGET_EXCEEDED")]
+    [ErrorResponse(StatusCodes.Status503ServiceUnavailable, "DAILY_COST_LIMIT")]
     public async Task<IActionResult> Handle([FromBody] JsonElement body, CancellationToken ct)
     {
         try

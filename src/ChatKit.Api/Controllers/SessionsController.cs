@@ -10,6 +10,9 @@ using ChatKit.Application.Sessions.EnsureThread;
 using ChatKit.Application.Sessions.GetSession;
 using ChatKit.Application.Sessions.ListSessions;
 using ChatKit.Application.Sessions.RenameSession;
+using ChatKit.Api.OpenApi;
+using ChatKit.Application.Common;
+using ChatKit.Application.Sessions;
 using Mediator;
 using Microsoft.AspNetCore.Authorization;
 using Microsoft.AspNetCore.Mvc;
@@ -26,40 +29,72 @@ public sealed record RenameSessionBody(string? Title);
 [Authorize]
 [Route("api/v1/chatkit/sessions")]
 [Produces("application/json")]
+[Tags("Sessions")]
 public sealed class SessionsController(IMediator mediator, RunStreams streams) : ControllerBase
 {
     private string UserId => JwtSetup.UserId(User)!;
 
     [HttpPost]
+    [EndpointSummary("Create a session (at most MAX_SESSIONS_PER_USER per user)")]
+    [ProducesResponseType<SessionDto>(StatusCodes.Status200OK)]
+    [ErrorResponse(StatusCodes.Status429TooManyRequests, "SESSION_LIMIT")]
     public async Task<IActionResult> Create(
         [FromBody(EmptyBodyBehavior = EmptyBodyBehavior.Allow)] CreateSessionBody? body, CancellationToken ct) =>
         (await mediator.Send(new CreateSessionCommand(UserId, body?.Title), ct)).ToActionResult();
 
     [HttpGet]
+    [EndpointSummary("The caller's sessions, most recently updated first; meta.total, and meta.next_cursor when paging")]
+    [ProducesResponseType<IReadOnlyList<SessionDto>>(StatusCodes.Status200OK)]
+    [ErrorResponse(StatusCodes.Status400BadRequest, Errors.ValidationCode)]
     public async Task<IActionResult> List([FromQuery] int? limit, [FromQuery] string? after, CancellationToken ct) =>
         (await mediator.Send(new ListSessionsQuery(UserId, limit, after), ct))
         .ToActionResult(page => page.Items, page => new ListMeta(page.Total, page.NextCursor));
 
     [HttpGet("{sessionId}")]
+    [EndpointSummary("A session with its messages (oldest first), its active run and its usage")]
+    [ProducesResponseType<SessionDetailDto>(StatusCodes.Status200OK)]
+    [ErrorResponse(StatusCodes.Status400BadRequest, Errors.ValidationCode)]
+    [ErrorResponse(StatusCodes.Status403Forbidden, "FORBIDDEN")]
+    [ErrorResponse(StatusCodes.Status404NotFound, "SESSION_NOT_FOUND")]
     public async Task<IActionResult> Get(string sessionId, [FromQuery] int? limit, [FromQuery] string? after, CancellationToken ct) =>
         (await mediator.Send(new GetSessionQuery(UserId, sessionId, limit, after), ct))
         .ToActionResult(page => page.Session, page => page.NextCursor is null ? null : new ListMeta(null, page.NextCursor));
 
     [HttpPatch("{sessionId}")]
+    [EndpointSummary("Rename a session (its first message then no longer names it)")]
+    [ProducesResponseType<SessionDto>(StatusCodes.Status200OK)]
+    [ErrorResponse(StatusCodes.Status403Forbidden, "FORBIDDEN")]
+    [ErrorResponse(StatusCodes.Status404NotFound, "SESSION_NOT_FOUND")]
     public async Task<IActionResult> Rename(string sessionId, [FromBody] RenameSessionBody body, CancellationToken ct) =>
         (await mediator.Send(new RenameSessionCommand(UserId, sessionId, body.Title), ct)).ToActionResult();
 
     [HttpDelete("{sessionId}")]
+    [EndpointSummary("Delete a session and its messages")]
+    [ProducesResponseType<DeletedDto>(StatusCodes.Status200OK)]
+    [ErrorResponse(StatusCodes.Status403Forbidden, "FORBIDDEN")]
+    [ErrorResponse(StatusCodes.Status404NotFound, "SESSION_NOT_FOUND")]
     public async Task<IActionResult> Delete(string sessionId, CancellationToken ct) =>
         (await mediator.Send(new DeleteSessionCommand(UserId, sessionId), ct)).ToActionResult();
 
     [HttpPost("{sessionId}/threads")]
+    [EndpointSummary("The session's one thread (its id is the session id); idempotent")]
+    [ProducesResponseType<ThreadDto>(StatusCodes.Status200OK)]
+    [ErrorResponse(StatusCodes.Status403Forbidden, "FORBIDDEN")]
+    [ErrorResponse(StatusCodes.Status404NotFound, "SESSION_NOT_FOUND")]
     public async Task<IActionResult> EnsureThread(string sessionId, CancellationToken ct) =>
         (await mediator.Send(new EnsureThreadCommand(UserId, sessionId), ct)).ToActionResult();
 
     /// <summary>Commits the user message (or answers a JSON error), then streams the reply as Server-Sent Events.</summary>
     [HttpPost("{sessionId}/threads/{threadId}/runs")]
     [Produces("text/event-stream", "application/json")]
+    [EndpointSummary("Send a message: stored before the stream starts, then the reply (and tool steps) as Server-Sent Events")]
+    [EventStream]
+    [ErrorResponse(StatusCodes.Status400BadRequest, "EMPTY_MESSAGE", "MESSAGE_TOO_LONG")]
+    [ErrorResponse(StatusCodes.Status403Forbidden, "FORBIDDEN")]
+    [ErrorResponse(StatusCodes.Status404NotFound, "SESSION_NOT_FOUND", "THREAD_NOT_FOUND")]
+    [ErrorResponse(StatusCodes.Status409Conflict, "RUN_IN_PROGRESS")]
+    [ErrorResponse(StatusCodes.Status429TooManyRequests, "MESSAGE_LIMIT", "TOKEN_BUDGET_EXCEEDED")]
+    [ErrorResponse(StatusCodes.Status503ServiceUnavailable, "DAILY_COST_LIMIT")]
     public async Task<IActionResult> Run(string sessionId, string threadId, [FromBody] RunRequestBody body, CancellationToken ct)
     {
         if (RunRequestBodyValidator.Check(body) is { } shape)
@@ -78,6 +113,12 @@ public sealed class SessionsController(IMediator mediator, RunStreams streams) :
     /// </summary>
     [HttpGet("{sessionId}/runs/{runId}/events")]
     [Produces("text/event-stream", "application/json")]
+    [EndpointSummary("Resume a run: the events after Last-Event-ID (or ?after=) with their first ids and bytes, then live")]
+    [EventStream]
+    [ErrorResponse(StatusCodes.Status400BadRequest, Errors.ValidationCode)]
+    [ErrorResponse(StatusCodes.Status403Forbidden, "FORBIDDEN")]
+    [ErrorResponse(StatusCodes.Status404NotFound, "SESSION_NOT_FOUND", "RUN_NOT_FOUND")]
+    [ErrorResponse(StatusCodes.Status410Gone, "RUN_EVENTS_TRUNCATED")]
     public async Task<IActionResult> Events(
         string sessionId, string runId, [FromHeader(Name = "Last-Event-ID")] string? lastEventId, [FromQuery] string? after, CancellationToken ct)
     {
@@ -88,6 +129,11 @@ public sealed class SessionsController(IMediator mediator, RunStreams streams) :
     }
 
     [HttpPost("{sessionId}/runs/{runId}/cancel")]
+    [EndpointSummary("Stop a run from any instance: the partial reply is stored incomplete, attached streams end")]
+    [ProducesResponseType<CancelledRunDto>(StatusCodes.Status200OK)]
+    [ErrorResponse(StatusCodes.Status403Forbidden, "FORBIDDEN")]
+    [ErrorResponse(StatusCodes.Status404NotFound, "SESSION_NOT_FOUND", "RUN_NOT_FOUND")]
+    [ErrorResponse(StatusCodes.Status409Conflict, "RUN_NOT_ACTIVE")]
     public async Task<IActionResult> Cancel(string sessionId, string runId, CancellationToken ct) =>
         (await mediator.Send(new CancelRunCommand(UserId, sessionId, runId), ct)).ToActionResult();
 }

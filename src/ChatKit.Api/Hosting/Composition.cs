@@ -57,11 +57,14 @@ public static class Composition
         services.AddChatKitAuthentication();
         if (ApiDocsEnabled(configuration))
         {
-            services.AddOpenApi(o => o.AddDocumentTransformer((document, _, _) =>
+            services.AddOpenApi(o =>
             {
-                document.Info = new() { Title = "ChatKit API", Version = "v1", Description = "Streamed conversations with an assistant that manages your tasks." };
-                return Task.CompletedTask;
-            }));
+                o.AddDocumentTransformer<OpenApi.DocumentTransformer>();
+                o.AddOperationTransformer<OpenApi.EnvelopeOperationTransformer>();
+            });
+
+            // The description's schemas follow the API's own JSON names (snake_case).
+            services.ConfigureHttpJsonOptions(o => JsonDefaults.Configure(o.SerializerOptions));
         }
 
         if (McpEnabled(configuration))

@@ -17,7 +17,8 @@ public static class DevelopmentTokens
     private static readonly TimeSpan Lifetime = TimeSpan.FromHours(24);
 
     public static void MapDevelopmentTokens(this IEndpointRouteBuilder app) =>
-        app.MapPost("/api/v1/dev/token", Issue).WithSummary("A development token (Development only)");
+        app.MapPost("/api/v1/dev/token", Issue).WithName("dev.token").WithTags("Development")
+            .WithSummary("A development token for ?sub= (Development only; absent elsewhere)");
 
     private static IResult Issue(string? sub, IOptions<JwtSettings> jwt, TimeProvider clock)
     {

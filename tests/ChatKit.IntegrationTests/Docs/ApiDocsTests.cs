@@ -20,12 +20,95 @@ public sealed class ApiDocsTests
             "/api/v1/chatkit/sessions", "/api/v1/chatkit/sessions/{sessionId}", "/api/v1/chatkit/sessions/{sessionId}/threads",
             "/api/v1/chatkit/sessions/{sessionId}/threads/{threadId}/runs", "/api/v1/chatkit/sessions/{sessionId}/runs/{runId}/events",
             "/api/v1/chatkit/sessions/{sessionId}/runs/{runId}/cancel", "/api/v1/tasks", "/api/v1/tasks/{taskId}",
-            "/api/v1/chatkit/usage", "/api/v1/chatkit",
+            "/api/v1/chatkit/usage", "/api/v1/chatkit", "/health/live", "/health/ready",
         }));
 
         using var docs = await anonymous.GetAsync("/docs");
         Assert.That(docs.StatusCode, Is.EqualTo(HttpStatusCode.OK));
         Assert.That(docs.Content.Headers.ContentType?.MediaType, Is.EqualTo("text/html"));
+    }
+
+    [Test]
+    public async Task OpenApi_DescribesEnvelopesErrorCodesAndTheEventStream()
+    {
+        var document = JsonNode.Parse(await AssemblySetup.App.CreateClient().GetStringAsync("/openapi/v1.json"))!;
+        var paths = document["paths"]!.AsObject();
+
+        foreach (var (path, item) in paths)
+        {
+            foreach (var (method, operation) in item!.AsObject())
+            {
+                var responses = operation!["responses"]!.AsObject();
+                var where = $"{method} {path}";
+                Assert.That(operation["operationId"], Is.Not.Null, where);
+                Assert.That(operation["summary"], Is.Not.Null, where);
+                if (path.StartsWith("/health", StringComparison.Ordinal))
+                {
+                    continue;
+                }
+
+                // Every API operation: 401 with the bearer scheme, 429 with Retry-After, 500, each as the envelope with its codes.
+                Assert.That(operation["security"]![0]!["bearer"], Is.Not.Null, where);
+                foreach (var status in new[] { "401", "429", "500", "503" })
+                {
+                    var error = responses[status];
+                    Assert.That(error, Is.Not.Null, $"{where} {status}");
+                    var schema = error!["content"]!["application/json"]!["schema"]!;
+                    Assert.That(schema["allOf"]![0]!["$ref"]!.GetValue<string>(), Is.EqualTo("#/components/schemas/ErrorEnvelope"), $"{where} {status}");
+                    Assert.That(schema["allOf"]![1]!["properties"]!["error"]!["properties"]!["code"]!["enum"]!.AsArray(), Is.Not.Empty, $"{where} {status}");
+                }
+
+                Assert.That(responses["429"]!["headers"]!["Retry-After"], Is.Not.Null, where);
+            }
+        }
+
+        string[] Codes(string path, string method, string status) =>
+            paths[path]![method]!["responses"]![status]!["content"]!["application/json"]!["schema"]!["allOf"]![1]!["properties"]!["error"]!["properties"]!["code"]!["enum"]!
+                .AsArray().Select(c => c!.GetValue<string>()).ToArray();
+        var run = "/api/v1/chatkit/sessions/{sessionId}/threads/{threadId}/runs";
+        Assert.That(Codes(run, "post", "400"), Is.EquivalentTo(new[] { "EMPTY_MESSAGE", "MESSAGE_TOO_LONG", "VALIDATION_ERROR" }));
+        Assert.That(Codes(run, "post", "409"), Is.EquivalentTo(new[] { "RUN_IN_PROGRESS" }));
+        Assert.That(Codes(run, "post", "429"), Is.EquivalentTo(new[] { "MESSAGE_LIMIT", "RATE_LIMITED", "TOKEN_BUDGET_EXCEEDED" }));
+        Assert.That(Codes(run, "post", "503"), Is.EquivalentTo(new[] { "DAILY_COST_LIMIT", "SERVICE_UNAVAILABLE" }));
+        Assert.That(Codes("/api/v1/chatkit/sessions/{sessionId}/runs/{runId}/events", "get", "410"), Is.EquivalentTo(new[] { "RUN_EVENTS_TRUNCATED" }));
+        Assert.That(Codes("/api/v1/tasks/{taskId}", "patch", "404"), Is.EquivalentTo(new[] { "TASK_NOT_FOUND" }));
+
+        // The run streams ChatKit events; the native endpoint streams them too, or answers a bare object.
+        var stream = paths[run]!["post"]!["responses"]!["200"]!["content"]!.AsObject();
+        Assert.That(stream.Select(c => c.Key), Is.EqualTo(new[] { "text/event-stream" }));
+        Assert.That(stream["text/event-stream"]!["schema"]!["items"]!["$ref"]!.GetValue<string>(), Is.EqualTo("#/components/schemas/ThreadStreamEvent"));
+        Assert.That(paths["/api/v1/chatkit"]!["post"]!["responses"]!["200"]!["content"]!.AsObject().Select(c => c.Key),
+            Is.EquivalentTo(new[] { "text/event-stream", "application/json" }));
+        var events = document["components"]!["schemas"]!["ThreadStreamEvent"]!["oneOf"]!.AsArray().Select(e => e!["$ref"]!.GetValue<string>().Split('/')[^1]);
+        Assert.That(events, Is.SupersetOf(new[] { "ThreadItemAddedEvent", "ThreadItemUpdatedEvent", "ThreadItemDoneEvent", "ErrorEvent", "NoticeEvent" }));
+
+        // Success bodies are the envelope around the API's own snake_case shapes.
+        var created = paths["/api/v1/chatkit/sessions"]!["post"]!["responses"]!["200"]!["content"]!["application/json"]!["schema"]!;
+        Assert.That(created["properties"]!["success"]!["enum"]![0]!.GetValue<bool>(), Is.True);
+        var session = document["components"]!["schemas"]![created["properties"]!["data"]!["$ref"]!.GetValue<string>().Split('/')[^1]]!;
+        Assert.That(session["properties"]!.AsObject().Select(p => p.Key), Is.SupersetOf(new[] { "id", "user_id", "title", "created_at", "message_count" }));
+        Assert.That(paths["/api/v1/chatkit/sessions"]!["post"]!["requestBody"]!["content"]!.AsObject().Select(c => c.Key), Is.EqualTo(new[] { "application/json" }));
+    }
+
+    [Test]
+    public async Task OpenApi_PassesRedoclyLint()
+    {
+        var json = await AssemblySetup.App.CreateClient().GetStringAsync("/openapi/v1.json");
+        var file = Path.Combine(Path.GetTempPath(), $"chatkit-openapi-{Guid.NewGuid():N}.json");
+        await File.WriteAllTextAsync(file, json);
+        try
+        {
+            await NodeTools.EnsureInstalledAsync();
+            var lint = await NodeTools.RunAsync(
+                "npx", ["--no-install", "redocly", "lint", "--config", "redocly.yaml", file], NodeTools.ToolsDirectory, TimeSpan.FromMinutes(2));
+
+            Assert.That(lint.ExitCode, Is.Zero, lint.Output);
+            Assert.That(lint.Output, Does.Contain("Your API description is valid"), lint.Output);
+        }
+        finally
+        {
+            File.Delete(file);
+        }
     }
 
     [Test]

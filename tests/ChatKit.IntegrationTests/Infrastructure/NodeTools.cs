@@ -1,0 +1,71 @@
+using System.Diagnostics;
+
+namespace ChatKit.IntegrationTests.Infrastructure;
+
+/// <summary>
+/// The npm-installed checkers in <c>tests/tools</c> (the OpenAPI linter, the Kubernetes schema check), installed once per
+/// run with <c>npm ci</c> from the committed lock file, and any other command the tests run (kubectl, npm).
+/// </summary>
+public static class NodeTools
+{
+    private static readonly Lazy<Task> Installed = new(() => RunCheckedAsync("npm", ["ci", "--no-audit", "--no-fund"], ToolsDirectory, TimeSpan.FromMinutes(5)));
+
+    public static string RepositoryRoot { get; } = FindRoot();
+
+    public static string ToolsDirectory => Path.Combine(RepositoryRoot, "tests", "tools");
+
+    public static Task EnsureInstalledAsync() => Installed.Value;
+
+    public sealed record Outcome(int ExitCode, string Output);
+
+    /// <summary>Runs a command to its end (killing it after <paramref name="timeout"/>); stdout and stderr together.</summary>
+    public static async Task<Outcome> RunAsync(string file, IEnumerable<string> args, string workingDirectory, TimeSpan timeout)
+    {
+        var start = new ProcessStartInfo(file, args)
+        {
+            WorkingDirectory = workingDirectory,
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+        };
+        start.Environment["NO_COLOR"] = "1";
+        start.Environment["REDOCLY_TELEMETRY"] = "off";
+        start.Environment["REDOCLY_SUPPRESS_UPDATE_NOTICE"] = "true";
+        using var process = Process.Start(start) ?? throw new InvalidOperationException($"{file} did not start");
+        var stdout = process.StandardOutput.ReadToEndAsync();
+        var stderr = process.StandardError.ReadToEndAsync();
+        using var cts = new CancellationTokenSource(timeout);
+        try
+        {
+            await process.WaitForExitAsync(cts.Token);
+        }
+        catch (OperationCanceledException)
+        {
+            process.Kill(entireProcessTree: true);
+            throw new TimeoutException($"{file} {string.Join(' ', args)} took longer than {timeout}.");
+        }
+
+        return new Outcome(process.ExitCode, await stdout + await stderr);
+    }
+
+    public static async Task<string> RunCheckedAsync(string file, IEnumerable<string> args, string workingDirectory, TimeSpan timeout)
+    {
+        var list = args.ToList();
+        var outcome = await RunAsync(file, list, workingDirectory, timeout);
+        return outcome.ExitCode == 0
+            ? outcome.Output
+            : throw new InvalidOperationException($"{file} {string.Join(' ', list)} failed ({outcome.ExitCode}):\n{outcome.Output}");
+    }
+
+    private static string FindRoot()
+    {
+        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
+        {
+            if (File.Exists(Path.Combine(dir.FullName, "ChatKit.sln")))
+            {
+                return dir.FullName;
+            }
+        }
+
+        throw new InvalidOperationException("ChatKit.sln not found above " + AppContext.BaseDirectory);
+    }
+}
