@@ -98,9 +98,9 @@ public sealed class ApiDocsTests
         await File.WriteAllTextAsync(file, json);
         try
         {
-            await NodeTools.EnsureInstalledAsync();
-            var lint = await NodeTools.RunAsync(
-                "npx", ["--no-install", "redocly", "lint", "--config", "redocly.yaml", file], NodeTools.ToolsDirectory, TimeSpan.FromMinutes(2));
+            await ExternalTools.EnsureInstalledAsync();
+            var lint = await ExternalTools.RunAsync(
+                "npx", ["--no-install", "redocly", "lint", "--config", "redocly.yaml", file], ExternalTools.ToolsDirectory, TimeSpan.FromMinutes(2));
 
             Assert.That(lint.ExitCode, Is.Zero, lint.Output);
             Assert.That(lint.Output, Does.Contain("Your API description is valid"), lint.Output);

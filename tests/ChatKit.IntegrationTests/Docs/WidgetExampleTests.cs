@@ -9,15 +9,15 @@ public sealed class WidgetExampleTests
     [Test]
     public async Task TheChatKitReactExample_InstallsTypeChecksAndBuilds()
     {
-        var example = Path.Combine(NodeTools.RepositoryRoot, "examples", "chatkit-react");
+        var example = Path.Combine(ExternalTools.RepositoryRoot, "examples", "chatkit-react");
         var dist = Path.Combine(example, "dist");
         if (Directory.Exists(dist))
         {
             Directory.Delete(dist, recursive: true);
         }
 
-        await NodeTools.RunCheckedAsync("npm", ["ci", "--no-audit", "--no-fund"], example, TimeSpan.FromMinutes(5));
-        var build = await NodeTools.RunAsync("npm", ["run", "build"], example, TimeSpan.FromMinutes(3));
+        await ExternalTools.RunCheckedAsync("npm", ["ci", "--no-audit", "--no-fund"], example, TimeSpan.FromMinutes(5));
+        var build = await ExternalTools.RunAsync("npm", ["run", "build"], example, TimeSpan.FromMinutes(3));
 
         Assert.That(build.ExitCode, Is.Zero, build.Output);
         Assert.That(build.Output, Does.Contain("tsc --noEmit"), build.Output);

@@ -6,7 +6,7 @@ namespace ChatKit.IntegrationTests.Infrastructure;
 /// The npm-installed checkers in <c>tests/tools</c> (the OpenAPI linter, the Kubernetes schema check), installed once per
 /// run with <c>npm ci</c> from the committed lock file, and any other command the tests run (kubectl, npm).
 /// </summary>
-public static class NodeTools
+public static class ExternalTools
 {
     private static readonly Lazy<Task> Installed = new(() => RunCheckedAsync("npm", ["ci", "--no-audit", "--no-fund"], ToolsDirectory, TimeSpan.FromMinutes(5)));
 
