@@ -19,10 +19,16 @@ public sealed class PlaygroundBrowserTests
     {
         var upstream = AssemblySetup.Upstream;
         var marker = "#pg" + Guid.NewGuid().ToString("N")[..8];
+
+        // Scripted by its (natural) text, so the first screenshot reads as a real conversation: it is the README's.
+        const string toolTurn = "Please add a task: buy oat milk for the weekend, high priority, tagged home";
         upstream.Script(
-            marker + "tool",
-            ScriptStep.ToolCalls(new ScriptedCall("pg_call_1", "add_task", """{"title":"Buy milk","priority":"HIGH","tags":["home"]}""")),
-            ScriptStep.Text("Done: ", "“Buy milk” ", "is on your list."));
+            toolTurn,
+            new ScriptStep(["I'll add that for you."], [new ScriptedCall("pg_call_1", "add_task", """{"title":"Buy oat milk","priority":"HIGH","tags":["home"]}""")])
+            {
+                Finish = "tool_calls",
+            },
+            ScriptStep.Text("Done: ", "“Buy oat milk” ", "is on your list, ", "high priority, ", "tagged home."));
         await using var app = new ChatKitFactory(ChatKitFactory.Settings(upstream)) { EnvironmentName = "Development" };
         app.UseKestrel(0);
         app.StartServer();
@@ -50,15 +56,15 @@ public sealed class PlaygroundBrowserTests
         var sessionId = await page.Locator("#sessions li.selected").GetAttributeAsync("data-id");
 
         // A turn with a tool call: the workflow item completes, the task list shows the new task, the reply streams.
-        await page.FillAsync("#message", $"add task: Buy milk {marker}tool");
+        await page.FillAsync("#message", toolTurn);
         await page.PressAsync("#message", "Enter");
-        await Expect(page.Locator("#items li.workflow .task.complete")).ToContainTextAsync("Buy milk");
-        await Expect(page.Locator("#items li.assistant_message").Last).ToHaveTextAsync("Done: “Buy milk” is on your list.");
-        await Expect(page.Locator("#tasks li")).ToContainTextAsync("Buy milk");
+        await Expect(page.Locator("#items li.workflow .task.complete")).ToContainTextAsync("Buy oat milk");
+        await Expect(page.Locator("#items li.assistant_message").Last).ToHaveTextAsync("Done: “Buy oat milk” is on your list, high priority, tagged home.");
+        await Expect(page.Locator("#tasks li")).ToContainTextAsync("Buy oat milk");
         await Expect(page.Locator("#status")).ToContainTextAsync("finished");
         await ShotAsync(page, "1-tool-call");
         var tasks = await (await api.GetAsync("/api/v1/tasks")).JsonAsync();
-        Assert.That(tasks["data"]!.AsArray().Select(t => t!["title"]!.GetValue<string>()), Is.EqualTo(new[] { "Buy milk" }));
+        Assert.That(tasks["data"]!.AsArray().Select(t => t!["title"]!.GetValue<string>()), Is.EqualTo(new[] { "Buy oat milk" }));
 
         // Rename.
         await page.FillAsync("#title", "Playground demo");
@@ -91,7 +97,7 @@ public sealed class PlaygroundBrowserTests
         Assert.That(reply["status"]!.GetValue<string>(), Is.EqualTo("completed"));
         Assert.That(await page.Locator("#items li.assistant_message").Last.TextContentAsync(), Is.EqualTo(TextOf(reply)));
         Assert.That(await page.Locator("#items li.user_message").CountAsync(), Is.EqualTo(stored.Count(m => m!["role"]!.GetValue<string>() == "user")));
-        Assert.That(await page.Locator("#items li.assistant_message").CountAsync(), Is.EqualTo(3));
+        Assert.That(await page.Locator("#items li.assistant_message").CountAsync(), Is.EqualTo(4));
         await ShotAsync(page, "4-finished");
 
         // Delete.
