@@ -89,14 +89,8 @@ public sealed class RenameThreadHandler(ISessionStore store) : ICommandHandler<R
 {
     public async ValueTask<Result<ThreadInfo>> Handle(RenameThreadCommand command, CancellationToken cancellationToken)
     {
-        var id = PathId.Parse(command.ThreadId, Errors.SessionNotFound);
-        if (!id.IsSuccess)
-        {
-            return id.Error!;
-        }
-
-        var renamed = await store.RenameAsync(id.Value, command.UserId, command.Title!.Trim(), cancellationToken).ConfigureAwait(false);
-        var session = OwnedSession.ToResult(renamed.Access, command.ThreadId, renamed.Session);
+        var session = await RenameSessionHandler.RenameAsync(store, command.UserId, command.ThreadId, command.Title!, cancellationToken)
+            .ConfigureAwait(false);
         return session.IsSuccess ? ThreadInfo.From(session.Value) : session.Error!;
     }
 }

@@ -112,6 +112,69 @@ public sealed class ApiDocsTests
     }
 
     [Test]
+    public async Task Readme_ErrorCodeTable_MatchesTheOpenApiDocument()
+    {
+        var document = JsonNode.Parse(await AssemblySetup.App.CreateClient().GetStringAsync("/openapi/v1.json"))!;
+        var shared = new HashSet<string> { "401 UNAUTHORIZED", "413 PAYLOAD_TOO_LARGE", "415 UNSUPPORTED_MEDIA_TYPE", "429 RATE_LIMITED", "500 INTERNAL_ERROR", "503 SERVICE_UNAVAILABLE" };
+        var documented = new Dictionary<string, SortedSet<string>>();
+        foreach (var (path, item) in document["paths"]!.AsObject().Where(p => p.Key.StartsWith("/api/", StringComparison.Ordinal) && !p.Key.StartsWith("/api/v1/dev", StringComparison.Ordinal)))
+        {
+            foreach (var (method, operation) in item!.AsObject())
+            {
+                var hasBody = operation!["requestBody"] is not null;
+                var codes = operation["responses"]!.AsObject()
+                    .Where(r => r.Key[0] is '4' or '5')
+                    .SelectMany(r => r.Value!["content"]!["application/json"]!["schema"]!["allOf"]![1]!["properties"]!["error"]!["properties"]!["code"]!["enum"]!.AsArray()
+                        .Select(c => $"{r.Key} {c!.GetValue<string>()}"))
+                    .Where(c => !shared.Contains(c) && !(hasBody && c == "400 VALIDATION_ERROR"));
+                documented[$"{method.ToUpperInvariant()} {path}"] = new SortedSet<string>(codes, StringComparer.Ordinal);
+            }
+        }
+
+        var readme = await File.ReadAllLinesAsync(Path.Combine(ExternalTools.RepositoryRoot, "README.md"));
+        var table = new Dictionary<string, SortedSet<string>>();
+        foreach (var row in readme.Where(l => l.StartsWith("| `", StringComparison.Ordinal) && l.Contains(" /api/", StringComparison.Ordinal)))
+        {
+            var cells = row.Split('|', StringSplitOptions.TrimEntries);
+            var endpoint = System.Text.RegularExpressions.Regex.Match(cells[1], "`(?<m>[A-Z]+) (?<p>/api/[^`]+)`");
+            if (!endpoint.Success)
+            {
+                continue;
+            }
+
+            var codes = new SortedSet<string>(StringComparer.Ordinal);
+            foreach (var group in cells[2].Split("; after")[0].Split('·', StringSplitOptions.TrimEntries))
+            {
+                var status = group[..3];
+                foreach (System.Text.RegularExpressions.Match code in System.Text.RegularExpressions.Regex.Matches(group, "`([A-Z_]+)`"))
+                {
+                    codes.Add($"{status} {code.Groups[1].Value}");
+                }
+            }
+
+            table[$"{endpoint.Groups["m"].Value} {endpoint.Groups["p"].Value}"] = codes;
+        }
+
+        Assert.That(table.Keys, Is.EquivalentTo(documented.Keys), "the README's table lists every API operation of the document");
+        foreach (var (operation, codes) in documented)
+        {
+            Assert.That(table[operation], Is.EqualTo(codes), operation);
+        }
+    }
+
+    [Test]
+    public async Task Readme_ConfigurationTable_ListsEveryVariableTheServiceReads()
+    {
+        var readme = await File.ReadAllTextAsync(Path.Combine(ExternalTools.RepositoryRoot, "README.md"));
+        var table = readme[readme.IndexOf("## Configuration", StringComparison.Ordinal)..readme.IndexOf("## Deploying", StringComparison.Ordinal)];
+
+        var missing = ConfigurationVariables.ReadByTheService.Where(name => !table.Contains($"`{name}`", StringComparison.Ordinal)).ToList();
+
+        Assert.That(missing, Is.Empty);
+        Assert.That(ConfigurationVariables.ReadByTheService, Does.Contain("RATE_LIMIT_PER_MINUTE").And.Contain("PLAYGROUND_ENABLED"));
+    }
+
+    [Test]
     public async Task ApiDocs_CanBeTurnedOff()
     {
         await using var app = ChatKitFactory.Create(null, ("API_DOCS_ENABLED", "false"));

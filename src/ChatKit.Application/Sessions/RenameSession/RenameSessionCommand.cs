@@ -22,15 +22,22 @@ public sealed class RenameSessionHandler(ISessionStore store) : ICommandHandler<
 {
     public async ValueTask<Result<SessionDto>> Handle(RenameSessionCommand command, CancellationToken cancellationToken)
     {
-        var id = PathId.Parse(command.SessionId, Errors.SessionNotFound);
+        var session = await RenameAsync(store, command.UserId, command.SessionId, command.Title!, cancellationToken).ConfigureAwait(false);
+        return session.IsSuccess ? SessionDto.From(session.Value) : session.Error!;
+    }
+
+    /// <summary>Renames the user's session (REST and the native <c>threads.update</c>); 404/403 as everywhere.</summary>
+    public static async Task<Result<ChatSession>> RenameAsync(
+        ISessionStore store, string userId, string sessionId, string title, CancellationToken cancellationToken)
+    {
+        var id = PathId.Parse(sessionId, Errors.SessionNotFound);
         if (!id.IsSuccess)
         {
             return id.Error!;
         }
 
-        var renamed = await store.RenameAsync(id.Value, command.UserId, command.Title!.Trim(), cancellationToken).ConfigureAwait(false);
-        var session = OwnedSession.ToResult(renamed.Access, command.SessionId, renamed.Session);
-        return session.IsSuccess ? SessionDto.From(session.Value) : session.Error!;
+        var renamed = await store.RenameAsync(id.Value, userId, title.Trim(), cancellationToken).ConfigureAwait(false);
+        return OwnedSession.ToResult(renamed.Access, sessionId, renamed.Session);
     }
 }
 
