@@ -163,14 +163,18 @@ public sealed class ApiDocsTests
     }
 
     [Test]
-    public async Task Readme_ConfigurationTable_ListsEveryVariableTheServiceReads()
+    public async Task ConfigurationTables_InTheReadmeAndOperations_ListEveryVariableTheServiceReads()
     {
-        var readme = await File.ReadAllTextAsync(Path.Combine(ExternalTools.RepositoryRoot, "README.md"));
-        var table = readme[readme.IndexOf("## Configuration", StringComparison.Ordinal)..readme.IndexOf("## Deploying", StringComparison.Ordinal)];
+        foreach (var (file, until) in new[] { ("README.md", "## Deploying"), ("docs/operations.md", "## Running several instances") })
+        {
+            var text = await File.ReadAllTextAsync(Path.Combine(ExternalTools.RepositoryRoot, file));
+            var table = text[text.IndexOf("## Configuration", StringComparison.Ordinal)..text.IndexOf(until, StringComparison.Ordinal)];
 
-        var missing = ConfigurationVariables.ReadByTheService.Where(name => !table.Contains($"`{name}`", StringComparison.Ordinal)).ToList();
+            var missing = ConfigurationVariables.ReadByTheService.Where(name => !table.Contains($"`{name}`", StringComparison.Ordinal)).ToList();
 
-        Assert.That(missing, Is.Empty);
+            Assert.That(missing, Is.Empty, file);
+        }
+
         Assert.That(ConfigurationVariables.ReadByTheService, Does.Contain("RATE_LIMIT_PER_MINUTE").And.Contain("PLAYGROUND_ENABLED"));
     }
 

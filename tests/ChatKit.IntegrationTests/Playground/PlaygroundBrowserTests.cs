@@ -36,24 +36,9 @@ public sealed class PlaygroundBrowserTests
         using var api = app.SocketClientFor(user);
 
         using var playwright = await Microsoft.Playwright.Playwright.CreateAsync();
-        await using var browser = await playwright.Chromium.LaunchAsync(new()
-        {
-            ExecutablePath = Chromium.Path,
-            Headless = true,
-            Args = ["--disable-gpu", "--disable-quic", "--disable-background-networking", "--disable-component-update", "--disable-sync"],
-        });
-        var page = await browser.NewPageAsync(new() { ViewportSize = new() { Width = 1280, Height = 820 } });
-        var pageErrors = new List<string>();
-        page.PageError += (_, error) => pageErrors.Add(error);
-        await page.GotoAsync(new Uri(app.ServerAddress, "/playground").ToString());
-
-        // Sign in with the Development token button, as this user.
-        await page.FillAsync("#dev-sub", user);
-        await page.ClickAsync("#dev-token");
-        await Expect(page.Locator("#status")).ToContainTextAsync("Signed in");
-        await page.ClickAsync("#new-session");
-        await Expect(page.Locator("#sessions li")).ToHaveCountAsync(1);
-        var sessionId = await page.Locator("#sessions li.selected").GetAttributeAsync("data-id");
+        await using var browser = await LaunchAsync(playwright);
+        var (page, pageErrors) = await OpenAsync(browser, app);
+        var sessionId = await SignInAndCreateASessionAsync(page, user);
 
         // A turn with a tool call: the workflow item completes, the task list shows the new task, the reply streams.
         await page.FillAsync("#message", toolTurn);
@@ -79,7 +64,7 @@ public sealed class PlaygroundBrowserTests
         var stopped = page.Locator("#items li.assistant_message").Last;
         await Expect(stopped).ToHaveClassAsync(new System.Text.RegularExpressions.Regex("incomplete"));
         await ShotAsync(page, "2-stopped");
-        var afterStop = await api.MessagesAsync(sessionId!);
+        var afterStop = await api.MessagesAsync(sessionId);
         var stoppedReply = afterStop[^1]!;
         Assert.That(stoppedReply["status"]!.GetValue<string>(), Is.EqualTo("incomplete"));
         Assert.That(await stopped.TextContentAsync(), Is.EqualTo(TextOf(stoppedReply)));
@@ -92,7 +77,7 @@ public sealed class PlaygroundBrowserTests
         await Expect(page.Locator("#status")).ToContainTextAsync($"Reattached to run {runBefore}");
         await ShotAsync(page, "3-reattached");
         await Expect(page.Locator("#status")).ToContainTextAsync("finished", new() { Timeout = 20_000 });
-        var stored = await api.MessagesAsync(sessionId!);
+        var stored = await api.MessagesAsync(sessionId);
         var reply = stored[^1]!;
         Assert.That(reply["status"]!.GetValue<string>(), Is.EqualTo("completed"));
         Assert.That(await page.Locator("#items li.assistant_message").Last.TextContentAsync(), Is.EqualTo(TextOf(reply)));
@@ -105,6 +90,56 @@ public sealed class PlaygroundBrowserTests
         await Expect(page.Locator("#sessions li")).ToHaveCountAsync(0);
         await (await api.GetAsync($"{ChatApi.Sessions}/{sessionId}")).AssertErrorAsync(HttpStatusCode.NotFound, "SESSION_NOT_FOUND");
         Assert.That(pageErrors, Is.Empty);
+    }
+
+    /// <summary>The README's path for a newcomer: no API key (the offline model), Development, "add task: Buy milk".</summary>
+    [Test]
+    public async Task TheReadmesFirstSteps_WithTheOfflineModel_AddATaskInAStreamedToolTurn()
+    {
+        await using var app = new ChatKitFactory(ChatKitFactory.Settings(null)) { EnvironmentName = "Development" };
+        app.UseKestrel(0);
+        app.StartServer();
+        using var playwright = await Microsoft.Playwright.Playwright.CreateAsync();
+        await using var browser = await LaunchAsync(playwright);
+        var (page, pageErrors) = await OpenAsync(browser, app);
+        await SignInAndCreateASessionAsync(page, ChatKitFactory.NewUser());
+
+        await SendAsync(page, "add task: Buy milk");
+
+        await Expect(page.Locator("#items li.workflow .task.complete")).ToContainTextAsync("Buy milk");
+        await Expect(page.Locator("#tasks li")).ToContainTextAsync("Buy milk");
+        await Expect(page.Locator("#status")).ToContainTextAsync("finished");
+        Assert.That(await page.Locator("#items li.assistant_message").Last.TextContentAsync(), Is.Not.Empty);
+        await ShotAsync(page, "offline-add-task");
+        Assert.That(pageErrors, Is.Empty);
+    }
+
+    private static Task<IBrowser> LaunchAsync(IPlaywright playwright) =>
+        playwright.Chromium.LaunchAsync(new()
+        {
+            ExecutablePath = Chromium.Path,
+            Headless = true,
+            Args = ["--disable-gpu", "--disable-quic", "--disable-background-networking", "--disable-component-update", "--disable-sync"],
+        });
+
+    private static async Task<(IPage Page, List<string> Errors)> OpenAsync(IBrowser browser, ChatKitFactory app)
+    {
+        var page = await browser.NewPageAsync(new() { ViewportSize = new() { Width = 1280, Height = 820 } });
+        var errors = new List<string>();
+        page.PageError += (_, error) => errors.Add(error);
+        await page.GotoAsync(new Uri(app.ServerAddress, "/playground").ToString());
+        return (page, errors);
+    }
+
+    /// <summary>Signs in with the Development token button as <paramref name="user"/> and creates a session; its id.</summary>
+    private static async Task<string> SignInAndCreateASessionAsync(IPage page, string user)
+    {
+        await page.FillAsync("#dev-sub", user);
+        await page.ClickAsync("#dev-token");
+        await Expect(page.Locator("#status")).ToContainTextAsync("Signed in");
+        await page.ClickAsync("#new-session");
+        await Expect(page.Locator("#sessions li")).ToHaveCountAsync(1);
+        return (await page.Locator("#sessions li.selected").GetAttributeAsync("data-id"))!;
     }
 
     private static async Task SendAsync(IPage page, string text)

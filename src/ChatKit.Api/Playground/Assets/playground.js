@@ -173,7 +173,7 @@ function renderStored(messages) {
       if (text) upsert({ id: m.id, type: "assistant_message" }, m.status).setText(text);
       if (m.tool_calls) {
         const wf = upsert({ id: `wf_${m.id}`, type: "workflow" });
-        wf.tasks = m.tool_calls.map((c) => ({ title: c.function.name, status_indicator: "loading", call: c.id }));
+        wf.tasks = m.tool_calls.map((c) => ({ title: storedCallTitle(c.function), status_indicator: "loading", call: c.id }));
         wf.tasks.forEach((t) => state.toolTasks.set(t.call, { wf, t }));
         wf.render();
       }
@@ -181,11 +181,32 @@ function renderStored(messages) {
     if (m.role === "tool") {
       const found = state.toolTasks.get(m.tool_call_id);
       if (found) {
-        Object.assign(found.t, { content: text, status_indicator: "complete" });
+        Object.assign(found.t, { content: storedResultText(text), status_indicator: "complete" });
         found.wf.render();
       }
     }
   }
+}
+
+// A stored step has the call and its JSON result, not the live workflow's wording: name the tool and what it acted on.
+function storedCallTitle({ name, arguments: args }) {
+  try {
+    const parsed = JSON.parse(args);
+    const subject = parsed.title ?? parsed.query ?? parsed.tag ?? parsed.task_id;
+    return subject ? `${name} · ${subject}` : name;
+  } catch {
+    return name;
+  }
+}
+
+function storedResultText(text) {
+  try {
+    const result = JSON.parse(text);
+    if (result.success === false) return `Failed: ${result.error ?? "see the result"}`;
+  } catch {
+    // not JSON: shown as stored
+  }
+  return text.length > 160 ? `${text.slice(0, 160)}…` : text;
 }
 
 // The element of an item, created in arrival order the first time its id is seen.
