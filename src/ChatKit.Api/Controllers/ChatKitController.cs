@@ -38,7 +38,7 @@ public sealed class ChatKitController(IMediator mediator, RunStreams streams) : 
     [Consumes("application/json")]
     [Produces("text/event-stream", "application/json")]
     [EndpointSummary("The native ChatKit protocol: one request, routed on its type (docs/chatkit.md)")]
-    [EventStream(OrBareJson = true)]
+    [EventStream(ChatKitProtocol = true)]
     [ErrorResponse(StatusCodes.Status400BadRequest, "EMPTY_MESSAGE", "MESSAGE_TOO_LONG", "UNSUPPORTED_REQUEST")]
     [ErrorResponse(StatusCodes.Status403Forbidden, "FORBIDDEN")]
     [ErrorResponse(StatusCodes.Status404NotFound, "SESSION_NOT_FOUND", "ITEM_NOT_FOUND")]

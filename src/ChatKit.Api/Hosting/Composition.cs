@@ -137,7 +137,14 @@ public static class Composition
         {
             // The description and its interactive reference, without a token and outside the rate limit.
             app.MapOpenApi().DisableRateLimiting();
-            Scalar.AspNetCore.ScalarEndpointRouteBuilderExtensions.MapScalarApiReference(app, "/docs").DisableRateLimiting();
+            // Everything it needs comes from this service: no web fonts from Scalar's servers, no telemetry.
+            Scalar.AspNetCore.ScalarEndpointRouteBuilderExtensions.MapScalarApiReference(app, "/docs", o =>
+                {
+                    o.Title = "ChatKit API reference";
+                    o.DefaultFonts = false;
+                    o.Telemetry = false;
+                })
+                .DisableRateLimiting();
         }
 
         if (McpEnabled(app.Configuration))

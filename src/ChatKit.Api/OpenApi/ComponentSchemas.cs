@@ -12,6 +12,7 @@ internal static class ComponentSchemas
     public const string ErrorEnvelope = "ErrorEnvelope";
     public const string ListMeta = "ListMeta";
     public const string StreamEvent = "ThreadStreamEvent";
+    public const string ChatKitRequest = "ChatKitRequest";
 
     public static OpenApiSchemaReference Ref(OpenApiDocument document, string id)
     {
@@ -69,6 +70,16 @@ internal static class ComponentSchemas
                 Required("created_at", String(format: "date-time")), Required("type", Const("workflow")),
                 Required("workflow", Object(
                     Required("type", Const("custom")), Required("tasks", Array(R("WorkflowTask"))), Required("expanded", Boolean())))),
+            [ChatKitRequest] = Described(
+                "A request of the ChatKit protocol (docs/chatkit.md). The streaming types (threads.create, threads.add_user_message, " +
+                "threads.retry_after_item) answer a text/event-stream; the others a bare ChatKit object. Attachments, client tools, " +
+                "custom actions and transcription answer 400 UNSUPPORTED_REQUEST.",
+                Object(
+                    Required("type", Enum(
+                        "threads.create", "threads.add_user_message", "threads.retry_after_item", "threads.list", "threads.get_by_id",
+                        "items.list", "threads.update", "threads.delete", "items.feedback")),
+                    Optional("params", AnyObject("thread_id, input {content: [{type: input_text, text}]}, item_id(s), title, limit, order, after, kind: as the type needs")),
+                    Optional("metadata", AnyObject()))),
             ["ThreadItem"] = OneOf("type", R("UserMessageItem"), R("AssistantMessageItem"), R("WorkflowItem")),
             ["Thread"] = Object(
                 Required("id", String(format: "uuid")), Required("title", String()), Required("created_at", String(format: "date-time")),

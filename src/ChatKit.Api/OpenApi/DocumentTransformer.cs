@@ -36,6 +36,9 @@ internal sealed class DocumentTransformer : IOpenApiDocumentTransformer
             new() { Name = "Health", Description = "Probes for load balancers and Kubernetes; no token, no rate limit" },
             new() { Name = "Development", Description = "Only in the Development environment: the playground's token button" },
         };
+        // The native endpoint binds its body as a JsonElement; EnvelopeOperationTransformer describes it as a ChatKitRequest.
+        document.Components?.Schemas?.Remove(nameof(System.Text.Json.JsonElement));
+
         document.Paths ??= [];
         var healthy = Object(Required("status", Const("healthy")));
         var unhealthy = Object(Required("status", Const("unhealthy")), Optional("checks", AnyObject("Each check: healthy or unhealthy")));

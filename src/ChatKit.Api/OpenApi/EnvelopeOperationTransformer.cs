@@ -71,8 +71,13 @@ internal sealed class EnvelopeOperationTransformer : IOpenApiOperationTransforme
         {
             ["X-Run-Id"] = new OpenApiHeader { Description = "The run's id", Schema = String(format: "uuid") },
         };
-        if (stream.OrBareJson)
+        if (stream.ChatKitProtocol)
         {
+            if (operation.RequestBody is OpenApiRequestBody body)
+            {
+                body.Content = new Dictionary<string, OpenApiMediaType> { [Json] = new() { Schema = ComponentSchemas.Ref(document, ComponentSchemas.ChatKitRequest) } };
+            }
+
             ok.Content[Json] = new OpenApiMediaType
             {
                 Schema = AnyObject("For the non-streaming request types: the bare ChatKit object (a Thread, a Page of threads or items, or {})."),

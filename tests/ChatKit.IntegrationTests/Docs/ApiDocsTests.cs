@@ -79,6 +79,8 @@ public sealed class ApiDocsTests
         Assert.That(stream["text/event-stream"]!["schema"]!["items"]!["$ref"]!.GetValue<string>(), Is.EqualTo("#/components/schemas/ThreadStreamEvent"));
         Assert.That(paths["/api/v1/chatkit"]!["post"]!["responses"]!["200"]!["content"]!.AsObject().Select(c => c.Key),
             Is.EquivalentTo(new[] { "text/event-stream", "application/json" }));
+        Assert.That(paths["/api/v1/chatkit"]!["post"]!["requestBody"]!["content"]!["application/json"]!["schema"]!["$ref"]!.GetValue<string>(),
+            Is.EqualTo("#/components/schemas/ChatKitRequest"));
         var events = document["components"]!["schemas"]!["ThreadStreamEvent"]!["oneOf"]!.AsArray().Select(e => e!["$ref"]!.GetValue<string>().Split('/')[^1]);
         Assert.That(events, Is.SupersetOf(new[] { "ThreadItemAddedEvent", "ThreadItemUpdatedEvent", "ThreadItemDoneEvent", "ErrorEvent", "NoticeEvent" }));
 

@@ -1,3 +1,5 @@
+using Microsoft.Playwright;
+
 namespace ChatKit.IntegrationTests.Playground;
 
 /// <summary>
@@ -10,4 +12,13 @@ public static class Chromium
         Environment.GetEnvironmentVariable("CHATKIT_TEST_CHROMIUM") is { Length: > 0 } configured ? configured
         : File.Exists("/usr/bin/chromium") ? "/usr/bin/chromium"
         : throw new InvalidOperationException("No Chromium at /usr/bin/chromium: run the tests with ./build.sh test (it installs Debian's chromium) or set CHATKIT_TEST_CHROMIUM.");
+
+    /// <summary>Headless, and quiet: without these flags Chromium keeps calling home, which a closed network refuses.</summary>
+    public static Task<IBrowser> LaunchAsync(IPlaywright playwright) =>
+        playwright.Chromium.LaunchAsync(new()
+        {
+            ExecutablePath = Path,
+            Headless = true,
+            Args = ["--disable-gpu", "--disable-quic", "--disable-background-networking", "--disable-component-update", "--disable-sync"],
+        });
 }

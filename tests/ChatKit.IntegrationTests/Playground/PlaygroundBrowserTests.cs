@@ -36,7 +36,7 @@ public sealed class PlaygroundBrowserTests
         using var api = app.SocketClientFor(user);
 
         using var playwright = await Microsoft.Playwright.Playwright.CreateAsync();
-        await using var browser = await LaunchAsync(playwright);
+        await using var browser = await Chromium.LaunchAsync(playwright);
         var (page, pageErrors) = await OpenAsync(browser, app);
         var sessionId = await SignInAndCreateASessionAsync(page, user);
 
@@ -100,7 +100,7 @@ public sealed class PlaygroundBrowserTests
         app.UseKestrel(0);
         app.StartServer();
         using var playwright = await Microsoft.Playwright.Playwright.CreateAsync();
-        await using var browser = await LaunchAsync(playwright);
+        await using var browser = await Chromium.LaunchAsync(playwright);
         var (page, pageErrors) = await OpenAsync(browser, app);
         await SignInAndCreateASessionAsync(page, ChatKitFactory.NewUser());
 
@@ -113,14 +113,6 @@ public sealed class PlaygroundBrowserTests
         await ShotAsync(page, "offline-add-task");
         Assert.That(pageErrors, Is.Empty);
     }
-
-    private static Task<IBrowser> LaunchAsync(IPlaywright playwright) =>
-        playwright.Chromium.LaunchAsync(new()
-        {
-            ExecutablePath = Chromium.Path,
-            Headless = true,
-            Args = ["--disable-gpu", "--disable-quic", "--disable-background-networking", "--disable-component-update", "--disable-sync"],
-        });
 
     private static async Task<(IPage Page, List<string> Errors)> OpenAsync(IBrowser browser, ChatKitFactory app)
     {
