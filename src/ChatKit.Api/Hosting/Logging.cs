@@ -32,6 +32,10 @@ public static class Logging
             lc.MinimumLevel.Is(level)
                 .MinimumLevel.Override("Microsoft.AspNetCore", LogEventLevel.Warning)
                 .MinimumLevel.Override("Microsoft.Extensions.Http", LogEventLevel.Warning)
+
+                // The framework creates a data-protection key ring at start, but nothing here protects data with it (tokens
+                // are HS256 JWTs, MCP is stateless): its warnings about keys it cannot persist (any read-only container) say nothing.
+                .MinimumLevel.Override("Microsoft.AspNetCore.DataProtection", LogEventLevel.Error)
                 .MinimumLevel.Override("System.Net.Http", LogEventLevel.Warning)
                 .Enrich.FromLogContext()
                 .Enrich.With<TraceContextEnricher>()
