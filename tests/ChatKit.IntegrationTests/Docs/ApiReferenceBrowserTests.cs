@@ -37,10 +37,7 @@ public sealed class ApiReferenceBrowserTests
 
         await Expect(page.GetByText("ChatKit API").First).ToBeVisibleAsync(new() { Timeout = 20_000 });
         await Expect(page.GetByText("Send a message: stored before the stream starts", new() { Exact = false }).First).ToBeAttachedAsync();
-        Directory.CreateDirectory(Path.Combine(TestContext.CurrentContext.WorkDirectory, "docs"));
-        var shot = Path.Combine(TestContext.CurrentContext.WorkDirectory, "docs", "scalar.png");
-        await page.ScreenshotAsync(new() { Path = shot });
-        TestContext.AddTestAttachment(shot, "the API reference");
+        await Chromium.ScreenshotAsync(page, "docs", "scalar");
         Assert.That(failed, Is.Empty);
         Assert.That(elsewhere, Is.Empty, "the reference needs nothing from outside the service");
     }

@@ -13,6 +13,22 @@ public static class Chromium
         : File.Exists("/usr/bin/chromium") ? "/usr/bin/chromium"
         : throw new InvalidOperationException("No Chromium at /usr/bin/chromium: run the tests with ./build.sh test (it installs Debian's chromium) or set CHATKIT_TEST_CHROMIUM.");
 
+    /// <summary>Where the browser tests save their screenshots: <c>.local/test-artifacts/&lt;name&gt;</c> in the checkout.</summary>
+    public static string ArtifactsDirectory(string name)
+    {
+        var directory = System.IO.Path.Combine(ExternalTools.RepositoryRoot, ".local", "test-artifacts", name);
+        Directory.CreateDirectory(directory);
+        return directory;
+    }
+
+    /// <summary>Saves a screenshot of the page as a test artifact (and attaches it to the test's result).</summary>
+    public static async Task ScreenshotAsync(IPage page, string directory, string name)
+    {
+        var path = System.IO.Path.Combine(ArtifactsDirectory(directory), name + ".png");
+        await page.ScreenshotAsync(new() { Path = path, FullPage = true });
+        TestContext.AddTestAttachment(path, name);
+    }
+
     /// <summary>Headless, and quiet: without these flags Chromium keeps calling home, which a closed network refuses.</summary>
     public static Task<IBrowser> LaunchAsync(IPlaywright playwright) =>
         playwright.Chromium.LaunchAsync(new()

@@ -12,8 +12,6 @@ namespace ChatKit.IntegrationTests.Playground;
 [NonParallelizable]
 public sealed class PlaygroundBrowserTests
 {
-    private static readonly string Shots = Path.Combine(TestContext.CurrentContext.WorkDirectory, "playground");
-
     [Test]
     public async Task AConversationWithAToolCall_AStop_AndAReloadThatReattaches()
     {
@@ -146,11 +144,5 @@ public sealed class PlaygroundBrowserTests
     private static string TextOf(JsonNode message) =>
         string.Join("\n", message["content"]!.AsArray().Select(c => c!["text"]!.GetValue<string>()));
 
-    private static async Task ShotAsync(IPage page, string name)
-    {
-        Directory.CreateDirectory(Shots);
-        var path = Path.Combine(Shots, name + ".png");
-        await page.ScreenshotAsync(new() { Path = path, FullPage = true });
-        TestContext.AddTestAttachment(path, name);
-    }
+    private static Task ShotAsync(IPage page, string name) => Chromium.ScreenshotAsync(page, "playground", name);
 }
