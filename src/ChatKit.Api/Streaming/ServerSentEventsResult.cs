@@ -1,5 +1,6 @@
 using System.Buffers;
 using ChatKit.Application.Runs.Execution;
+using ChatKit.Application.Runs.ThreadStream;
 using Microsoft.AspNetCore.Http.Features;
 using Microsoft.AspNetCore.Mvc;
 
@@ -10,7 +11,9 @@ namespace ChatKit.Api.Streaming;
 /// and (REST framing) <c>data: [DONE]</c> last with the next id; the native ChatKit framing has no terminator, the
 /// stream ends when the body closes. While the next event is slow to come, a <c>: ping</c> comment goes out every ping
 /// interval so proxies keep the connection open. <c>X-Run-Id</c> names the run. A client that hangs up ends the
-/// response quietly and is reported to <paramref name="clientGone"/> (a foreground run stops then).
+/// response quietly and is reported to <paramref name="clientGone"/> (a foreground run stops then). A reader so slow that
+/// the run's capped event log dropped events it had not sent yet ends with an <c>error</c> event (no id: it is not one of
+/// the run's) and, in REST framing, <c>data: [DONE]</c>, rather than a cut connection; the run goes on and stores its reply.
 /// </summary>
 public sealed class ServerSentEventsResult(
     Guid runId,
@@ -36,6 +39,12 @@ public sealed class ServerSentEventsResult(
     private static readonly byte[] EventEnd = "\n\n"u8.ToArray();
     private static readonly byte[] Ping = ": ping\n\n"u8.ToArray();
     private static readonly byte[] Done = "[DONE]"u8.ToArray();
+
+    private static readonly byte[] FellBehind = ThreadStreamJson.Serialize(
+        new StreamErrorEvent("This stream fell too far behind the reply and was closed; the reply is still being stored. Reload the session to read it.")
+        {
+            AllowRetry = false,
+        });
 
     public async Task ExecuteResultAsync(ActionContext context)
     {
@@ -95,6 +104,16 @@ public sealed class ServerSentEventsResult(
                 await writer.FlushAsync(ct).ConfigureAwait(false);
             }
         }
+        catch (RunEventsTruncatedException) when (!ct.IsCancellationRequested)
+        {
+            Write(writer, null, FellBehind);
+            if (framing == Framing.Rest)
+            {
+                Write(writer, null, Done);
+            }
+
+            await writer.FlushAsync(ct).ConfigureAwait(false);
+        }
         catch (Exception ex) when (ct.IsCancellationRequested && ex is OperationCanceledException or IOException)
         {
             // The client went away; the run stores what it has (and stops, unless it runs in the background).
@@ -102,13 +121,21 @@ public sealed class ServerSentEventsResult(
         }
     }
 
-    private static void Write(System.IO.Pipelines.PipeWriter writer, long id, ReadOnlySpan<byte> json)
+    private static void Write(System.IO.Pipelines.PipeWriter writer, long? id, ReadOnlySpan<byte> json)
     {
-        writer.Write(IdPrefix);
-        Span<byte> digits = stackalloc byte[20];
-        id.TryFormat(digits, out var length, provider: System.Globalization.CultureInfo.InvariantCulture);
-        writer.Write(digits[..length]);
-        writer.Write(DataPrefix);
+        if (id is { } n)
+        {
+            writer.Write(IdPrefix);
+            Span<byte> digits = stackalloc byte[20];
+            n.TryFormat(digits, out var length, provider: System.Globalization.CultureInfo.InvariantCulture);
+            writer.Write(digits[..length]);
+            writer.Write(DataPrefix);
+        }
+        else
+        {
+            writer.Write(DataPrefix.AsSpan(1));
+        }
+
         writer.Write(json);
         writer.Write(EventEnd);
     }

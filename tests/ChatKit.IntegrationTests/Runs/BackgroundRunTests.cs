@@ -240,13 +240,42 @@ public sealed class BackgroundRunTests
         await using var app = ChatKitFactory.Create(Upstream, ("RUN_EVENTS_MAX", "100"));
         using var client = app.ClientFor();
         var id = await client.CreateSessionAsync();
-        var run = await client.RunAsync(id, "#tokens=300 #gapms=0 " + Guid.NewGuid());
+        // 2 ms apart: this stream reads every event although the run keeps only the last 100 (a reader that lags by
+        // 100 events is ended instead; the next test).
+        var run = await client.RunAsync(id, "#tokens=300 #gapms=2 " + Guid.NewGuid());
+        Assert.That(run.Data[^1], Is.EqualTo("[DONE]"));
+        Assert.That(run.Ids.Take(run.Ids.Count - 1), Is.All.GreaterThan(0), "every event of the run, none of the fell-behind kind");
 
         using var early = await client.ResumeAsync(id, run.RunId!, 5);
         await early.AssertErrorAsync(HttpStatusCode.Gone, "RUN_EVENTS_TRUNCATED");
         using var late = await client.ResumeAsync(id, run.RunId!, run.Ids[^3]);
         var tail = await ChatApi.ReadStreamAsync(late);
         Assert.That(tail.Data, Is.EqualTo(run.Data.TakeLast(2)), "what is still kept replays");
+    }
+
+    [Test]
+    public async Task AStreamThatFallsBehindTheEventCap_EndsWithAnErrorEventAndDone_AndTheReplyIsStoredWhole()
+    {
+        await using var app = ChatKitFactory.Create(Upstream, ("RUN_EVENTS_MAX", "100"));
+        using var client = app.ClientFor();
+        var id = await client.CreateSessionAsync();
+
+        // Not read until the run is over: the response's pipe fills and its writer stops taking events, while the run
+        // goes on and its log keeps only the last 100.
+        using var response = await client.SendRunAsync(id, "#tokens=1500 #gapms=0 " + Guid.NewGuid(), background: true);
+        var messages = await client.WaitForMessagesAsync(id, 2);
+        var stream = await ChatApi.ReadStreamAsync(response);
+
+        Assert.That(stream.Data[^1], Is.EqualTo("[DONE]"));
+        Assert.That(stream.Ids[^1], Is.Zero, "[DONE] after a fall-behind is not one of the run's events");
+        var last = stream.Events[^1];
+        Assert.That(last["type"]!.GetValue<string>(), Is.EqualTo("error"));
+        Assert.That(last["allow_retry"]!.GetValue<bool>(), Is.False);
+        Assert.That(stream.Ids[^2], Is.Zero);
+        Assert.That(stream.Ids.Where(i => i > 0), Is.Ordered.Ascending);
+        var reply = messages[^1]!;
+        Assert.That(reply["status"]!.GetValue<string>(), Is.EqualTo("completed"));
+        Assert.That(reply["content"]![0]!["text"]!.GetValue<string>().Split(' '), Has.Length.EqualTo(1500));
     }
 
     [Test]

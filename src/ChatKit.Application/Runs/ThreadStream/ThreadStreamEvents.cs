@@ -27,7 +27,7 @@ public sealed record StreamErrorEvent(string Message) : RunEvent("error")
 {
     public string Code { get; } = "stream.error";
 
-    public bool AllowRetry { get; } = true;
+    public bool AllowRetry { get; init; } = true;
 }
 
 /// <summary>A user-facing notice; the turn uses it to say why a reply stopped short.</summary>
