@@ -112,6 +112,35 @@ public sealed class PlaygroundBrowserTests
         Assert.That(pageErrors, Is.Empty);
     }
 
+    /// <summary>Outside Development (PLAYGROUND_ENABLED=true): the token button says why it cannot help; a pasted token works.</summary>
+    [Test]
+    public async Task OutsideDevelopment_TheTokenButtonExplains_AndAPastedTokenSignsIn()
+    {
+        await using var app = ChatKitFactory.Create(null, ("PLAYGROUND_ENABLED", "true"));
+        app.UseKestrel(0);
+        app.StartServer();
+        var user = ChatKitFactory.NewUser();
+        using var api = app.SocketClientFor(user);
+        await api.CreateSessionAsync();
+        using var playwright = await Microsoft.Playwright.Playwright.CreateAsync();
+        await using var browser = await Chromium.LaunchAsync(playwright);
+        var (page, pageErrors) = await OpenAsync(browser, app);
+
+        await page.ClickAsync("#dev-token");
+        await Expect(page.Locator("#status")).ToContainTextAsync("not in Development");
+        await Expect(page.Locator("#status")).ToHaveClassAsync("error");
+
+        await page.FillAsync("#token", "not-a-token");
+        await page.ClickAsync("#use-token");
+        await Expect(page.Locator("#status")).ToContainTextAsync("401 UNAUTHORIZED");
+
+        await page.FillAsync("#token", app.TokenFor(user));
+        await page.ClickAsync("#use-token");
+        await Expect(page.Locator("#status")).ToContainTextAsync("Signed in");
+        await Expect(page.Locator("#sessions li")).ToHaveCountAsync(1);
+        Assert.That(pageErrors, Is.Empty);
+    }
+
     private static async Task<(IPage Page, List<string> Errors)> OpenAsync(IBrowser browser, ChatKitFactory app)
     {
         var page = await browser.NewPageAsync(new() { ViewportSize = new() { Width = 1280, Height = 820 } });
