@@ -43,6 +43,62 @@ public sealed class McpServerTests
     }
 
     [Test]
+    public async Task ATaskAddedOverMcp_IsWhatTheAgentsListTasksSeesInTheNextTurn()
+    {
+        var user = ChatKitFactory.NewUser();
+        using var http = App.ClientFor(user);
+        await using (var client = await ConnectAsync(http))
+        {
+            await client.CallToolAsync("add_task", new Dictionary<string, object?> { ["title"] = "Added from an IDE" });
+        }
+
+        var session = await http.CreateSessionAsync();
+        await http.RunAsync(session, "What is on my list? #tool=list_tasks " + Guid.NewGuid());
+
+        var messages = await http.MessagesAsync(session);
+        var listed = messages.Single(m => m!["role"]!.GetValue<string>() == "tool")!;
+        var result = JsonNode.Parse(listed["content"]![0]!["text"]!.GetValue<string>())!;
+        Assert.That(result.ToJsonString(), Does.Contain("Added from an IDE"));
+    }
+
+    [Test]
+    public async Task Mcp_CountsAgainstTheSameRateLimit()
+    {
+        await using var app = ChatKitFactory.Create(null, ("RATE_LIMIT_PER_MINUTE", "3"));
+        using var http = app.ClientFor();
+
+        var statuses = new List<HttpStatusCode>();
+        for (var i = 0; i < 4; i++)
+        {
+            using var request = new HttpRequestMessage(HttpMethod.Post, "/mcp")
+            {
+                Content = new StringContent("""{"jsonrpc":"2.0","id":1,"method":"tools/list"}""", System.Text.Encoding.UTF8, "application/json"),
+            };
+            request.Headers.Accept.ParseAdd("application/json");
+            request.Headers.Accept.ParseAdd("text/event-stream");
+            using var response = await http.SendAsync(request);
+            statuses.Add(response.StatusCode);
+            if (i == 3)
+            {
+                await response.AssertErrorAsync(HttpStatusCode.TooManyRequests, "RATE_LIMITED");
+            }
+        }
+
+        Assert.That(statuses.Take(3), Has.None.EqualTo(HttpStatusCode.TooManyRequests));
+    }
+
+    [Test]
+    public async Task Mcp_CanBeTurnedOff()
+    {
+        await using var app = ChatKitFactory.Create(null, ("MCP_ENABLED", "false"));
+        using var http = app.ClientFor();
+
+        using var response = await http.PostAsync("/mcp", new StringContent("""{"jsonrpc":"2.0","id":1,"method":"tools/list"}""", System.Text.Encoding.UTF8, "application/json"));
+
+        await response.AssertErrorAsync(HttpStatusCode.NotFound, "NOT_FOUND");
+    }
+
+    [Test]
     public async Task Mcp_WithoutAToken_Is401()
     {
         using var anonymous = App.CreateClient();
