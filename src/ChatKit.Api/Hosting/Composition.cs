@@ -152,7 +152,7 @@ public static class Composition
             app.MapMcp("/mcp").RequireAuthorization();
         }
 
-        if (Playground.PlaygroundPage.Enabled(app.Configuration, app.Environment))
+        if (PlaygroundPage.Enabled(app.Configuration, app.Environment))
         {
             app.MapPlayground();
         }

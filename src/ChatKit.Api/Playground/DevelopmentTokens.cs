@@ -25,9 +25,9 @@ public static class DevelopmentTokens
         var subject = string.IsNullOrWhiteSpace(sub) ? DefaultSubject : sub.Trim();
         if (subject.Length > 128)
         {
+            var error = Errors.Invalid("sub", "sub must be at most 128 characters");
             return Results.Json(
-                new ErrorEnvelope(new ErrorBody("VALIDATION_ERROR", "Validation failed", [new ErrorDetail("sub", "sub must be at most 128 characters")])),
-                JsonDefaults.Api, statusCode: StatusCodes.Status400BadRequest);
+                new ErrorEnvelope(new ErrorBody(error.Code, error.Message, error.Details)), JsonDefaults.Api, statusCode: ApiErrors.StatusOf(error.Kind));
         }
 
         var expires = clock.GetUtcNow() + Lifetime;
