@@ -68,7 +68,7 @@ public sealed class PlaygroundBrowserTests
         Assert.That(await stopped.TextContentAsync(), Is.EqualTo(TextOf(stoppedReply)));
 
         // Reload mid-reply: the page finds the active run, replays it and follows it to the end, without duplicates.
-        await SendAsync(page, $"Another story please #tokens=120 #gapms=40 {marker}reload");
+        await SendAsync(page, $"Another story please #tokens=200 #gapms=40 {marker}reload");
         await WaitForStreamingTextAsync(page);
         var runBefore = await page.EvaluateAsync<string>("() => document.body.dataset.run");
         await page.ReloadAsync();
