@@ -2,6 +2,7 @@ using System.Globalization;
 using System.Text;
 using System.Text.Json;
 using ChatKit.Infrastructure;
+using Microsoft.Extensions.Options;
 
 namespace ChatKit.Api.Hosting;
 
@@ -27,6 +28,17 @@ public sealed class StreamingSettings
 }
 
 /// <summary>
+/// Stopping (<c>RUN_DRAIN_SECONDS</c>): how long runs get to finish by themselves before the rest are ended with their
+/// replies so far stored. The host's shutdown timeout is set 15 s longer, for the turn writer to store what they leave.
+/// </summary>
+public sealed class ShutdownSettings
+{
+    public const double ExtraForWrites = 15;
+
+    public double DrainSeconds { get; set; } = 20;
+}
+
+/// <summary>
 /// The host's own settings (JWT, the SSE ping) and the parsing helpers of its edge settings; Application and
 /// Infrastructure bind their options where they register them. A value that does not parse stops start-up with a message
 /// that names the variable.
@@ -44,6 +56,12 @@ public static class Settings
             })
             .Validate(o => o.KeyBytes.Length >= 32, "JWT_SECRET must be set to at least 32 bytes (it signs and checks HS256 tokens).")
             .ValidateOnStart();
+
+        services.AddOptions<ShutdownSettings>()
+            .Configure<IConfiguration>((o, c) => o.DrainSeconds = Double(c, "RUN_DRAIN_SECONDS", o.DrainSeconds, 0, 3600))
+            .ValidateOnStart();
+        services.AddOptions<HostOptions>().Configure<IOptions<ShutdownSettings>>((o, shutdown) =>
+            o.ShutdownTimeout = TimeSpan.FromSeconds(shutdown.Value.DrainSeconds + ShutdownSettings.ExtraForWrites));
 
         services.AddOptions<StreamingSettings>()
             .Configure<IConfiguration>((o, c) => o.PingSeconds = Double(c, "SSE_PING_SECONDS", o.PingSeconds, 0.05, 3600))

@@ -74,6 +74,10 @@ public sealed class KubernetesManifestTests
         Assert.That(deployment.Spec.Template.Metadata.Annotations["prometheus.io/port"], Is.EqualTo("9464"));
         Assert.That(container.EnvFrom.Select(e => e.ConfigMapRef?.Name ?? e.SecretRef?.Name), Is.EquivalentTo(new[] { "chatkit-config", "chatkit-secrets" }));
         Assert.That(config.Data["MIGRATE_ON_STARTUP"], Is.EqualTo("false"));
+        Assert.That(
+            pod.TerminationGracePeriodSeconds,
+            Is.GreaterThan(double.Parse(config.Data["RUN_DRAIN_SECONDS"], System.Globalization.CultureInfo.InvariantCulture) + ChatKit.Api.Hosting.ShutdownSettings.ExtraForWrites),
+            "the pod outlives the drain and the turn writer's time");
         Assert.That(config.Data.Keys.Where(k => k != "ASPNETCORE_ENVIRONMENT"), Is.SubsetOf(ConfigurationVariables.ReadByTheService), "a misspelt key would be ignored");
         Assert.That(config.Data.Keys, Has.None.AnyOf("DATABASE_URL", "JWT_SECRET", "OPENROUTER_API_KEY", "REDIS_URL"));
 

@@ -33,6 +33,9 @@ public sealed class ChatKitFactory(IReadOnlyDictionary<string, string?> settings
             ["LOG_LEVEL"] = "Warning",
             ["LOG_FORMAT"] = "json",
             ["RATE_LIMIT_PER_MINUTE"] = "100000",
+
+            // Apps disposed with runs still going (background runs left behind by a test) stop after 2 s, not 20.
+            ["RUN_DRAIN_SECONDS"] = "2",
         };
         foreach (var (key, value) in overrides)
         {

@@ -21,6 +21,7 @@ public sealed partial class RunHost
     private readonly IRunSignals _signals;
     private readonly TimeProvider _clock;
     private readonly ILogger<RunHost> _logger;
+    private volatile bool _stopping;
 
     public RunHost(IRunEventLog log, IRunSignals signals, TimeProvider clock, RunMetrics metrics, ILogger<RunHost> logger)
     {
@@ -41,8 +42,47 @@ public sealed partial class RunHost
         var local = new LocalRun(background);
         _runs[id] = local;
         _log.Open(new RunInfo(id, run.Session.Id, run.Session.UserId, SessionRules.ToStoragePrecision(_clock.GetUtcNow()), background));
+        if (_stopping)
+        {
+            local.Stop();
+        }
+
         _ = Task.Run(() => ExecuteAsync(id, turn.Events, local));
         return id;
+    }
+
+    /// <summary>
+    /// The instance is going away. Runs here get <paramref name="drain"/> to end by themselves; those still going then end
+    /// in order (their reply so far stored <c>incomplete</c>, their streams told why and closed). A run that starts while
+    /// this instance stops ends at once the same way. Completes when all have ended, or when <paramref name="ct"/> gives up.
+    /// </summary>
+    public async Task StopAllAsync(TimeSpan drain, CancellationToken ct)
+    {
+        _stopping = true;
+        var running = _runs.Values.ToList();
+        var allEnded = Task.WhenAll(running.Select(r => r.Ended));
+        try
+        {
+            try
+            {
+                await allEnded.WaitAsync(drain, _clock, ct).ConfigureAwait(false);
+            }
+            catch (TimeoutException)
+            {
+                var left = running.Where(r => !r.Ended.IsCompleted).ToList();
+                LogStoppingRuns(_logger, left.Count, drain.TotalSeconds);
+                foreach (var run in left)
+                {
+                    run.Stop();
+                }
+
+                await allEnded.WaitAsync(ct).ConfigureAwait(false);
+            }
+        }
+        catch (OperationCanceledException) when (ct.IsCancellationRequested)
+        {
+            LogStopTimedOut(_logger, _runs.Count);
+        }
     }
 
     /// <summary>The client that started a foreground run is gone: the run stops at once (a background run goes on).</summary>
@@ -85,23 +125,49 @@ public sealed partial class RunHost
         }
         finally
         {
+            if (run.Stopped)
+            {
+                _log.Append(id, Stopped);
+            }
+
             _log.Complete(id);
             _runs.TryRemove(id, out _);
             run.Dispose();
         }
     }
 
+    private static readonly byte[] Stopped = ThreadStreamJson.Serialize(
+        new StreamErrorEvent("The service is restarting. Your message and the reply so far are stored; send it again in a moment."));
+
     [LoggerMessage(Level = LogLevel.Error, Message = "Run {RunId} stopped on an unexpected error")]
     private static partial void LogRunCrashed(ILogger logger, Exception ex, Guid runId);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Stopping: {Count} runs still going after {DrainSeconds} s are ended now, their replies so far stored")]
+    private static partial void LogStoppingRuns(ILogger logger, int count, double drainSeconds);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Stopping: {Count} runs had not ended when the shutdown timeout came")]
+    private static partial void LogStopTimedOut(ILogger logger, int count);
 
     private sealed class LocalRun(bool background) : IDisposable
     {
         private readonly CancellationTokenSource _cancel = new();
+        private readonly TaskCompletionSource _ended = new(TaskCreationOptions.RunContinuationsAsynchronously);
         private int _disposed;
 
         public bool Background { get; } = background;
 
         public CancellationToken Token => _cancel.Token;
+
+        /// <summary>Ended by the instance stopping (not by a client or a cancel request).</summary>
+        public bool Stopped { get; private set; }
+
+        public Task Ended => _ended.Task;
+
+        public void Stop()
+        {
+            Stopped = true;
+            RequestCancel();
+        }
 
         public void RequestCancel()
         {
@@ -123,6 +189,7 @@ public sealed partial class RunHost
             if (Interlocked.Exchange(ref _disposed, 1) == 0)
             {
                 _cancel.Dispose();
+                _ended.TrySetResult();
             }
         }
     }
