@@ -39,12 +39,12 @@ public sealed class ChatKitController(IMediator mediator, RunStreams streams) : 
     [Produces("text/event-stream", "application/json")]
     [EndpointSummary("The native ChatKit protocol: one request, routed on its type (docs/chatkit.md)")]
     [EventStream(ChatKitProtocol = true)]
-    [ErrorResponse(StatusCodes.Status400BadRequest, "EMPTY_MESSAGE", "MESSAGE_TOO_LONG", "UNSUPPORTED_REQUEST")]
-    [ErrorResponse(StatusCodes.Status403Forbidden, "FORBIDDEN")]
-    [ErrorResponse(StatusCodes.Status404NotFound, "SESSION_NOT_FOUND", "ITEM_NOT_FOUND")]
-    [ErrorResponse(StatusCodes.Status409Conflict, "RUN_IN_PROGRESS")]
-    [ErrorResponse(StatusCodes.Status429TooManyRequests, "SESSION_LIMIT", "MESSAGE_LIMIT", "TOKEN_BUDGET_EXCEEDED")]
-    [ErrorResponse(StatusCodes.Status503ServiceUnavailable, "DAILY_COST_LIMIT")]
+    [ErrorResponse(StatusCodes.Status400BadRequest, Errors.EmptyMessageCode, Errors.MessageTooLongCode, Errors.UnsupportedRequestCode)]
+    [ErrorResponse(StatusCodes.Status403Forbidden, Errors.ForbiddenCode)]
+    [ErrorResponse(StatusCodes.Status404NotFound, Errors.SessionNotFoundCode, Errors.ItemNotFoundCode)]
+    [ErrorResponse(StatusCodes.Status409Conflict, Errors.RunInProgressCode)]
+    [ErrorResponse(StatusCodes.Status429TooManyRequests, Errors.SessionLimitCode, Errors.MessageLimitCode, Errors.TokenBudgetExceededCode)]
+    [ErrorResponse(StatusCodes.Status503ServiceUnavailable, Errors.DailyCostLimitCode)]
     public async Task<IActionResult> Handle([FromBody] JsonElement body, CancellationToken ct)
     {
         try

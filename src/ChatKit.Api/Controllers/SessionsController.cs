@@ -37,7 +37,7 @@ public sealed class SessionsController(IMediator mediator, RunStreams streams) :
     [HttpPost]
     [EndpointSummary("Create a session (at most MAX_SESSIONS_PER_USER per user)")]
     [ProducesResponseType<SessionDto>(StatusCodes.Status200OK)]
-    [ErrorResponse(StatusCodes.Status429TooManyRequests, "SESSION_LIMIT")]
+    [ErrorResponse(StatusCodes.Status429TooManyRequests, Errors.SessionLimitCode)]
     public async Task<IActionResult> Create(
         [FromBody(EmptyBodyBehavior = EmptyBodyBehavior.Allow)] CreateSessionBody? body, CancellationToken ct) =>
         (await mediator.Send(new CreateSessionCommand(UserId, body?.Title), ct)).ToActionResult();
@@ -54,8 +54,8 @@ public sealed class SessionsController(IMediator mediator, RunStreams streams) :
     [EndpointSummary("A session with its messages (oldest first), its active run and its usage")]
     [ProducesResponseType<SessionDetailDto>(StatusCodes.Status200OK)]
     [ErrorResponse(StatusCodes.Status400BadRequest, Errors.ValidationCode)]
-    [ErrorResponse(StatusCodes.Status403Forbidden, "FORBIDDEN")]
-    [ErrorResponse(StatusCodes.Status404NotFound, "SESSION_NOT_FOUND")]
+    [ErrorResponse(StatusCodes.Status403Forbidden, Errors.ForbiddenCode)]
+    [ErrorResponse(StatusCodes.Status404NotFound, Errors.SessionNotFoundCode)]
     public async Task<IActionResult> Get(string sessionId, [FromQuery] int? limit, [FromQuery] string? after, CancellationToken ct) =>
         (await mediator.Send(new GetSessionQuery(UserId, sessionId, limit, after), ct))
         .ToActionResult(page => page.Session, page => page.NextCursor is null ? null : new ListMeta(null, page.NextCursor));
@@ -63,24 +63,24 @@ public sealed class SessionsController(IMediator mediator, RunStreams streams) :
     [HttpPatch("{sessionId}")]
     [EndpointSummary("Rename a session (its first message then no longer names it)")]
     [ProducesResponseType<SessionDto>(StatusCodes.Status200OK)]
-    [ErrorResponse(StatusCodes.Status403Forbidden, "FORBIDDEN")]
-    [ErrorResponse(StatusCodes.Status404NotFound, "SESSION_NOT_FOUND")]
+    [ErrorResponse(StatusCodes.Status403Forbidden, Errors.ForbiddenCode)]
+    [ErrorResponse(StatusCodes.Status404NotFound, Errors.SessionNotFoundCode)]
     public async Task<IActionResult> Rename(string sessionId, [FromBody] RenameSessionBody body, CancellationToken ct) =>
         (await mediator.Send(new RenameSessionCommand(UserId, sessionId, body.Title), ct)).ToActionResult();
 
     [HttpDelete("{sessionId}")]
     [EndpointSummary("Delete a session and its messages")]
     [ProducesResponseType<DeletedDto>(StatusCodes.Status200OK)]
-    [ErrorResponse(StatusCodes.Status403Forbidden, "FORBIDDEN")]
-    [ErrorResponse(StatusCodes.Status404NotFound, "SESSION_NOT_FOUND")]
+    [ErrorResponse(StatusCodes.Status403Forbidden, Errors.ForbiddenCode)]
+    [ErrorResponse(StatusCodes.Status404NotFound, Errors.SessionNotFoundCode)]
     public async Task<IActionResult> Delete(string sessionId, CancellationToken ct) =>
         (await mediator.Send(new DeleteSessionCommand(UserId, sessionId), ct)).ToActionResult();
 
     [HttpPost("{sessionId}/threads")]
     [EndpointSummary("The session's one thread (its id is the session id); idempotent")]
     [ProducesResponseType<ThreadDto>(StatusCodes.Status200OK)]
-    [ErrorResponse(StatusCodes.Status403Forbidden, "FORBIDDEN")]
-    [ErrorResponse(StatusCodes.Status404NotFound, "SESSION_NOT_FOUND")]
+    [ErrorResponse(StatusCodes.Status403Forbidden, Errors.ForbiddenCode)]
+    [ErrorResponse(StatusCodes.Status404NotFound, Errors.SessionNotFoundCode)]
     public async Task<IActionResult> EnsureThread(string sessionId, CancellationToken ct) =>
         (await mediator.Send(new EnsureThreadCommand(UserId, sessionId), ct)).ToActionResult();
 
@@ -89,12 +89,12 @@ public sealed class SessionsController(IMediator mediator, RunStreams streams) :
     [Produces("text/event-stream", "application/json")]
     [EndpointSummary("Send a message: stored before the stream starts, then the reply (and tool steps) as Server-Sent Events")]
     [EventStream]
-    [ErrorResponse(StatusCodes.Status400BadRequest, "EMPTY_MESSAGE", "MESSAGE_TOO_LONG")]
-    [ErrorResponse(StatusCodes.Status403Forbidden, "FORBIDDEN")]
-    [ErrorResponse(StatusCodes.Status404NotFound, "SESSION_NOT_FOUND", "THREAD_NOT_FOUND")]
-    [ErrorResponse(StatusCodes.Status409Conflict, "RUN_IN_PROGRESS")]
-    [ErrorResponse(StatusCodes.Status429TooManyRequests, "MESSAGE_LIMIT", "TOKEN_BUDGET_EXCEEDED")]
-    [ErrorResponse(StatusCodes.Status503ServiceUnavailable, "DAILY_COST_LIMIT")]
+    [ErrorResponse(StatusCodes.Status400BadRequest, Errors.EmptyMessageCode, Errors.MessageTooLongCode)]
+    [ErrorResponse(StatusCodes.Status403Forbidden, Errors.ForbiddenCode)]
+    [ErrorResponse(StatusCodes.Status404NotFound, Errors.SessionNotFoundCode, Errors.ThreadNotFoundCode)]
+    [ErrorResponse(StatusCodes.Status409Conflict, Errors.RunInProgressCode)]
+    [ErrorResponse(StatusCodes.Status429TooManyRequests, Errors.MessageLimitCode, Errors.TokenBudgetExceededCode)]
+    [ErrorResponse(StatusCodes.Status503ServiceUnavailable, Errors.DailyCostLimitCode)]
     public async Task<IActionResult> Run(string sessionId, string threadId, [FromBody] RunRequestBody body, CancellationToken ct)
     {
         if (RunRequestBodyValidator.Check(body) is { } shape)
@@ -116,9 +116,9 @@ public sealed class SessionsController(IMediator mediator, RunStreams streams) :
     [EndpointSummary("Resume a run: the events after Last-Event-ID (or ?after=) with their first ids and bytes, then live")]
     [EventStream]
     [ErrorResponse(StatusCodes.Status400BadRequest, Errors.ValidationCode)]
-    [ErrorResponse(StatusCodes.Status403Forbidden, "FORBIDDEN")]
-    [ErrorResponse(StatusCodes.Status404NotFound, "SESSION_NOT_FOUND", "RUN_NOT_FOUND")]
-    [ErrorResponse(StatusCodes.Status410Gone, "RUN_EVENTS_TRUNCATED")]
+    [ErrorResponse(StatusCodes.Status403Forbidden, Errors.ForbiddenCode)]
+    [ErrorResponse(StatusCodes.Status404NotFound, Errors.SessionNotFoundCode, Errors.RunNotFoundCode)]
+    [ErrorResponse(StatusCodes.Status410Gone, Errors.RunEventsTruncatedCode)]
     public async Task<IActionResult> Events(
         string sessionId, string runId, [FromHeader(Name = "Last-Event-ID")] string? lastEventId, [FromQuery] string? after, CancellationToken ct)
     {
@@ -131,9 +131,9 @@ public sealed class SessionsController(IMediator mediator, RunStreams streams) :
     [HttpPost("{sessionId}/runs/{runId}/cancel")]
     [EndpointSummary("Stop a run from any instance: the partial reply is stored incomplete, attached streams end")]
     [ProducesResponseType<CancelledRunDto>(StatusCodes.Status200OK)]
-    [ErrorResponse(StatusCodes.Status403Forbidden, "FORBIDDEN")]
-    [ErrorResponse(StatusCodes.Status404NotFound, "SESSION_NOT_FOUND", "RUN_NOT_FOUND")]
-    [ErrorResponse(StatusCodes.Status409Conflict, "RUN_NOT_ACTIVE")]
+    [ErrorResponse(StatusCodes.Status403Forbidden, Errors.ForbiddenCode)]
+    [ErrorResponse(StatusCodes.Status404NotFound, Errors.SessionNotFoundCode, Errors.RunNotFoundCode)]
+    [ErrorResponse(StatusCodes.Status409Conflict, Errors.RunNotActiveCode)]
     public async Task<IActionResult> Cancel(string sessionId, string runId, CancellationToken ct) =>
         (await mediator.Send(new CancelRunCommand(UserId, sessionId, runId), ct)).ToActionResult();
 }

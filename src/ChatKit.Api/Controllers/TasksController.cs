@@ -36,7 +36,7 @@ public sealed class TasksController(IMediator mediator) : ControllerBase
     [HttpPost]
     [EndpointSummary("Create a task")]
     [ProducesResponseType<TaskDto>(StatusCodes.Status200OK)]
-    [ErrorResponse(StatusCodes.Status429TooManyRequests, "TASK_LIMIT")]
+    [ErrorResponse(StatusCodes.Status429TooManyRequests, Errors.TaskLimitCode)]
     public async Task<IActionResult> Create([FromBody] CreateTaskBody body, CancellationToken ct) =>
         (await mediator.Send(new CreateTaskCommand(UserId, new TaskDraft(body.Title, body.Description, body.Priority, body.Tags)), ct))
         .ToActionResult();
@@ -44,14 +44,14 @@ public sealed class TasksController(IMediator mediator) : ControllerBase
     [HttpGet("{taskId}")]
     [EndpointSummary("One task")]
     [ProducesResponseType<TaskDto>(StatusCodes.Status200OK)]
-    [ErrorResponse(StatusCodes.Status404NotFound, "TASK_NOT_FOUND")]
+    [ErrorResponse(StatusCodes.Status404NotFound, Errors.TaskNotFoundCode)]
     public async Task<IActionResult> Get(string taskId, CancellationToken ct) =>
         (await mediator.Send(new GetTaskQuery(UserId, taskId), ct)).ToActionResult();
 
     [HttpPatch("{taskId}")]
     [EndpointSummary("Change a task's fields (only those given)")]
     [ProducesResponseType<TaskDto>(StatusCodes.Status200OK)]
-    [ErrorResponse(StatusCodes.Status404NotFound, "TASK_NOT_FOUND")]
+    [ErrorResponse(StatusCodes.Status404NotFound, Errors.TaskNotFoundCode)]
     public async Task<IActionResult> Update(string taskId, [FromBody] UpdateTaskBody body, CancellationToken ct) =>
         (await mediator.Send(
             new UpdateTaskCommand(UserId, taskId, new TaskChanges(body.Title, body.Description, body.Priority, body.Completed, body.Tags)), ct))
@@ -60,7 +60,7 @@ public sealed class TasksController(IMediator mediator) : ControllerBase
     [HttpDelete("{taskId}")]
     [EndpointSummary("Delete a task")]
     [ProducesResponseType<DeletedTaskDto>(StatusCodes.Status200OK)]
-    [ErrorResponse(StatusCodes.Status404NotFound, "TASK_NOT_FOUND")]
+    [ErrorResponse(StatusCodes.Status404NotFound, Errors.TaskNotFoundCode)]
     public async Task<IActionResult> Delete(string taskId, CancellationToken ct) =>
         (await mediator.Send(new DeleteTaskCommand(UserId, taskId), ct)).ToActionResult();
 }

@@ -3,61 +3,77 @@ namespace ChatKit.Application.Common;
 /// <summary>Every expected failure the API can answer with, with the contract's codes and texts.</summary>
 public static class Errors
 {
+    // The codes by name: the API description declares, per endpoint, which of them it can answer.
     public const string ValidationCode = "VALIDATION_ERROR";
+    public const string SessionNotFoundCode = "SESSION_NOT_FOUND";
+    public const string ForbiddenCode = "FORBIDDEN";
+    public const string ThreadNotFoundCode = "THREAD_NOT_FOUND";
+    public const string SessionLimitCode = "SESSION_LIMIT";
+    public const string MessageLimitCode = "MESSAGE_LIMIT";
+    public const string RunInProgressCode = "RUN_IN_PROGRESS";
+    public const string TaskNotFoundCode = "TASK_NOT_FOUND";
+    public const string TaskLimitCode = "TASK_LIMIT";
+    public const string ItemNotFoundCode = "ITEM_NOT_FOUND";
+    public const string TokenBudgetExceededCode = "TOKEN_BUDGET_EXCEEDED";
+    public const string DailyCostLimitCode = "DAILY_COST_LIMIT";
+    public const string RunNotFoundCode = "RUN_NOT_FOUND";
+    public const string RunNotActiveCode = "RUN_NOT_ACTIVE";
+    public const string RunEventsTruncatedCode = "RUN_EVENTS_TRUNCATED";
+    public const string UnsupportedRequestCode = "UNSUPPORTED_REQUEST";
 
     public static Error Validation(IReadOnlyList<ErrorDetail> details) =>
         new(ValidationCode, "The request is not valid", ErrorKind.Validation, details);
 
     public static Error SessionNotFound(string sessionId) =>
-        new("SESSION_NOT_FOUND", $"Session {sessionId} not found", ErrorKind.NotFound);
+        new(SessionNotFoundCode, $"Session {sessionId} not found", ErrorKind.NotFound);
 
     public static readonly Error Forbidden =
-        new("FORBIDDEN", "You do not have access to this session", ErrorKind.Forbidden);
+        new(ForbiddenCode, "You do not have access to this session", ErrorKind.Forbidden);
 
     public static Error ThreadNotFound(string threadId) =>
-        new("THREAD_NOT_FOUND", $"Thread {threadId} not found (must match session ID)", ErrorKind.NotFound);
+        new(ThreadNotFoundCode, $"Thread {threadId} not found (must match session ID)", ErrorKind.NotFound);
 
     public static Error SessionLimit(int max) =>
-        new("SESSION_LIMIT", $"Maximum {max} sessions allowed. Please delete an old session.", ErrorKind.LimitExceeded);
+        new(SessionLimitCode, $"Maximum {max} sessions allowed. Please delete an old session.", ErrorKind.LimitExceeded);
 
     public static Error MessageLimit(int max) =>
-        new("MESSAGE_LIMIT", $"Maximum {max} messages per session reached. Please start a new session.", ErrorKind.LimitExceeded);
+        new(MessageLimitCode, $"Maximum {max} messages per session reached. Please start a new session.", ErrorKind.LimitExceeded);
 
     public static readonly Error RunInProgress =
-        new("RUN_IN_PROGRESS", "Another reply is still streaming in this session. Wait for it to finish.", ErrorKind.Conflict);
+        new(RunInProgressCode, "Another reply is still streaming in this session. Wait for it to finish.", ErrorKind.Conflict);
 
     public static Error TaskNotFound(string taskId) =>
-        new("TASK_NOT_FOUND", $"Task {taskId} not found", ErrorKind.NotFound);
+        new(TaskNotFoundCode, $"Task {taskId} not found", ErrorKind.NotFound);
 
     public static Error TaskLimit(int max) =>
-        new("TASK_LIMIT", $"Maximum {max} tasks allowed. Please delete some first.", ErrorKind.LimitExceeded);
+        new(TaskLimitCode, $"Maximum {max} tasks allowed. Please delete some first.", ErrorKind.LimitExceeded);
 
     public static Error ItemNotFound(string itemId) =>
-        new("ITEM_NOT_FOUND", $"Item {itemId} not found (it must be a user message of the thread)", ErrorKind.NotFound);
+        new(ItemNotFoundCode, $"Item {itemId} not found (it must be a user message of the thread)", ErrorKind.NotFound);
 
     public static Error TokenBudgetExceeded(int budget, DateTimeOffset resetsAt, TimeSpan retryAfter) =>
-        new("TOKEN_BUDGET_EXCEEDED", $"You have used your daily budget of {budget} tokens. It resets at {resetsAt.UtcDateTime:yyyy-MM-dd HH:mm} UTC.", ErrorKind.LimitExceeded)
+        new(TokenBudgetExceededCode, $"You have used your daily budget of {budget} tokens. It resets at {resetsAt.UtcDateTime:yyyy-MM-dd HH:mm} UTC.", ErrorKind.LimitExceeded)
         {
             RetryAfter = retryAfter,
         };
 
     public static Error DailyCostLimit(TimeSpan retryAfter) =>
-        new("DAILY_COST_LIMIT", "The assistant is paused until 00:00 UTC: the daily spending limit was reached.", ErrorKind.Unavailable)
+        new(DailyCostLimitCode, "The assistant is paused until 00:00 UTC: the daily spending limit was reached.", ErrorKind.Unavailable)
         {
             RetryAfter = retryAfter,
         };
 
     public static Error RunNotFound(string runId) =>
-        new("RUN_NOT_FOUND", $"Run {runId} not found", ErrorKind.NotFound);
+        new(RunNotFoundCode, $"Run {runId} not found", ErrorKind.NotFound);
 
     public static Error RunNotActive(string runId) =>
-        new("RUN_NOT_ACTIVE", $"Run {runId} has already ended", ErrorKind.Conflict);
+        new(RunNotActiveCode, $"Run {runId} has already ended", ErrorKind.Conflict);
 
     public static readonly Error RunEventsTruncated =
-        new("RUN_EVENTS_TRUNCATED", "The run's events before that point are no longer kept; reload the session instead", ErrorKind.Gone);
+        new(RunEventsTruncatedCode, "The run's events before that point are no longer kept; reload the session instead", ErrorKind.Gone);
 
     public static Error UnsupportedRequest(string type) =>
-        new("UNSUPPORTED_REQUEST", $"{type} is not offered by this service", ErrorKind.Validation);
+        new(UnsupportedRequestCode, $"{type} is not offered by this service", ErrorKind.Validation);
 
     public static Error Invalid(string field, string message) => Validation([new ErrorDetail(field, message)]);
 
