@@ -20,18 +20,18 @@ public static class DevelopmentTokens
         app.MapPost("/api/v1/dev/token", Issue).WithName("dev.token").WithTags("Development")
             .WithSummary("A development token for ?sub= (Development only; absent elsewhere)");
 
-    private static IResult Issue(string? sub, IOptions<JwtSettings> jwt, TimeProvider clock)
+    private static Task Issue(HttpContext context, string? sub, IOptions<JwtSettings> jwt, TimeProvider clock)
     {
         var subject = string.IsNullOrWhiteSpace(sub) ? DefaultSubject : sub.Trim();
         if (subject.Length > 128)
         {
             var error = Errors.Invalid("sub", "sub must be at most 128 characters");
-            return Results.Json(
-                new ErrorEnvelope(new ErrorBody(error.Code, error.Message, error.Details)), JsonDefaults.Api, statusCode: ApiErrors.StatusOf(error.Kind));
+            return ApiErrors.WriteAsync(context, ApiErrors.StatusOf(error.Kind), error.Code, error.Message, error.Details);
         }
 
         var expires = clock.GetUtcNow() + Lifetime;
         var token = JwtSetup.CreateToken(jwt.Value, subject, Lifetime, clock);
-        return Results.Json(new SuccessEnvelope(new { token, sub = subject, expires_at = expires.UtcDateTime }, null), JsonDefaults.Api);
+        return context.Response.WriteAsJsonAsync(
+            new SuccessEnvelope(new { token, sub = subject, expires_at = expires.UtcDateTime }, null), JsonDefaults.Api, context.RequestAborted);
     }
 }

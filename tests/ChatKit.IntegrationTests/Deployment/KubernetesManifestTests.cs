@@ -113,7 +113,5 @@ public sealed class KubernetesManifestTests
         ExternalTools.RunCheckedAsync(Kubectl, ["kustomize", Path.Combine(K8s, directory)], ExternalTools.RepositoryRoot, TimeSpan.FromMinutes(1));
 
     private static string Kubectl =>
-        Environment.GetEnvironmentVariable("CHATKIT_TEST_KUBECTL") is { Length: > 0 } configured ? configured
-        : File.Exists("/usr/bin/kubectl") ? "/usr/bin/kubectl"
-        : throw new InvalidOperationException("kubectl is not installed (these machines carry it as /usr/bin/kubectl); set CHATKIT_TEST_KUBECTL.");
+        ExternalTools.Locate("CHATKIT_TEST_KUBECTL", "/usr/bin/kubectl", "install kubectl (these machines carry it)");
 }

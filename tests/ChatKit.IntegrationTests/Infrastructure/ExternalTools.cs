@@ -56,6 +56,15 @@ public static class ExternalTools
             : throw new InvalidOperationException($"{file} {string.Join(' ', list)} failed ({outcome.ExitCode}):\n{outcome.Output}");
     }
 
+    /// <summary>
+    /// A program the tests need from the machine: the path in <paramref name="variable"/>, else <paramref name="standardPath"/>;
+    /// missing, the test fails saying how to get it (it never skips).
+    /// </summary>
+    public static string Locate(string variable, string standardPath, string howToGetIt) =>
+        Environment.GetEnvironmentVariable(variable) is { Length: > 0 } configured ? configured
+        : File.Exists(standardPath) ? standardPath
+        : throw new InvalidOperationException($"No {standardPath}: {howToGetIt}, or set {variable}.");
+
     private static string FindRoot()
     {
         for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)

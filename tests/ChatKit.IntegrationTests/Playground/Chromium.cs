@@ -9,9 +9,7 @@ namespace ChatKit.IntegrationTests.Playground;
 public static class Chromium
 {
     public static string Path =>
-        Environment.GetEnvironmentVariable("CHATKIT_TEST_CHROMIUM") is { Length: > 0 } configured ? configured
-        : File.Exists("/usr/bin/chromium") ? "/usr/bin/chromium"
-        : throw new InvalidOperationException("No Chromium at /usr/bin/chromium: run the tests with ./build.sh test (it installs Debian's chromium) or set CHATKIT_TEST_CHROMIUM.");
+        ExternalTools.Locate("CHATKIT_TEST_CHROMIUM", "/usr/bin/chromium", "run the tests with ./build.sh test (it installs Debian's chromium)");
 
     /// <summary>Where the browser tests save their screenshots: <c>.local/test-artifacts/&lt;name&gt;</c> in the checkout.</summary>
     public static string ArtifactsDirectory(string name)

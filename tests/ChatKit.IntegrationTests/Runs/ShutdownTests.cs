@@ -26,9 +26,7 @@ public sealed class ShutdownTests
         var said = JsonNode.Parse(data[^2])!;
         Assert.That(said["type"]!.GetValue<string>(), Is.EqualTo("error"));
         Assert.That(said["message"]!.GetValue<string>(), Does.Contain("restarting"));
-        var deltas = string.Concat(data.Where(d => d != "[DONE]").Select(d => JsonNode.Parse(d)!)
-            .Where(e => e["update"]?["type"]?.GetValue<string>() == "assistant_message.content_part.text_delta")
-            .Select(e => e["update"]!["delta"]!.GetValue<string>()));
+        var deltas = new SseStream(HttpStatusCode.OK, "text/event-stream", data, []).DeltaText;
 
         using var reader2 = AssemblySetup.App.ClientFor(user);
         var messages = await reader2.MessagesAsync(id);
