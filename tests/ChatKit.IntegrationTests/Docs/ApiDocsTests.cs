@@ -102,7 +102,11 @@ public sealed class ApiDocsTests
         {
             await ExternalTools.EnsureInstalledAsync();
             var lint = await ExternalTools.RunAsync(
-                "npx", ["--no-install", "redocly", "lint", "--config", "redocly.yaml", file], ExternalTools.ToolsDirectory, TimeSpan.FromMinutes(2));
+                "npx",
+                ["--no-install", "redocly", "lint", "--config", "redocly.yaml", file],
+                ExternalTools.ToolsDirectory,
+                TimeSpan.FromMinutes(2),
+                new Dictionary<string, string> { ["REDOCLY_TELEMETRY"] = "off", ["REDOCLY_SUPPRESS_UPDATE_NOTICE"] = "true" });
 
             Assert.That(lint.ExitCode, Is.Zero, lint.Output);
             Assert.That(lint.Output, Does.Contain("Your API description is valid"), lint.Output);

@@ -19,7 +19,8 @@ public static class ExternalTools
     public sealed record Outcome(int ExitCode, string Output);
 
     /// <summary>Runs a command to its end (killing it after <paramref name="timeout"/>); stdout and stderr together.</summary>
-    public static async Task<Outcome> RunAsync(string file, IEnumerable<string> args, string workingDirectory, TimeSpan timeout)
+    public static async Task<Outcome> RunAsync(
+        string file, IEnumerable<string> args, string workingDirectory, TimeSpan timeout, IReadOnlyDictionary<string, string>? environment = null)
     {
         var start = new ProcessStartInfo(file, args)
         {
@@ -28,8 +29,10 @@ public static class ExternalTools
             RedirectStandardError = true,
         };
         start.Environment["NO_COLOR"] = "1";
-        start.Environment["REDOCLY_TELEMETRY"] = "off";
-        start.Environment["REDOCLY_SUPPRESS_UPDATE_NOTICE"] = "true";
+        foreach (var (name, value) in environment ?? new Dictionary<string, string>())
+        {
+            start.Environment[name] = value;
+        }
         using var process = Process.Start(start) ?? throw new InvalidOperationException($"{file} did not start");
         var stdout = process.StandardOutput.ReadToEndAsync();
         var stderr = process.StandardError.ReadToEndAsync();
