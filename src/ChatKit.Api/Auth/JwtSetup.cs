@@ -103,13 +103,15 @@ public static class JwtSetup
         }
 
         var sub = context.Principal is null ? null : UserId(context.Principal);
-        if (string.IsNullOrWhiteSpace(sub) || sub.Length > SessionRules.MaxUserIdLength)
+        if (!SessionRules.IsUsableUserId(sub))
         {
-            context.Fail(new SecurityTokenException("The token has no usable sub claim."));
+            context.Fail(new SecurityTokenException(UnusableSubject));
         }
 
         return Task.CompletedTask;
     }
+
+    private const string UnusableSubject = "The token's sub claim is not a usable user id";
 
     private const string CriticalExtensions = "The token lists critical header extensions this service does not understand.";
 
@@ -125,6 +127,7 @@ public static class JwtSetup
             null => null,
             SecurityTokenExpiredException => "The token has expired",
             SecurityTokenException { Message: CriticalExtensions } => CriticalExtensions,
+            SecurityTokenException { Message: UnusableSubject } => UnusableSubject,
             _ => "The token is not valid",
         };
         context.Response.Headers.WWWAuthenticate = description is null

@@ -20,6 +20,14 @@ public static class ExceptionMapping
             DatabaseRecovery.Reset(context.RequestServices);
             context.RequestServices.GetRequiredService<DatabaseOutage>().Failed(error!);
         }
+        else if (IsRefusedData(error))
+        {
+            // Npgsql 10 records an automatically prepared statement whose first execution PostgreSQL refused at Bind as
+            // prepared without its row description; the next request that runs it on that pooled connection fails
+            // ("unexpected backend message DataRow"). Nothing the service sends should be refused so (ADR-015); if
+            // something still is, the pool's idle connections are replaced rather than left to fail other users.
+            DatabaseRecovery.Reset(context.RequestServices);
+        }
 
         return context.Response.HasStarted ? Task.CompletedTask : ApiErrors.WriteAsync(context, status);
     }
@@ -44,6 +52,10 @@ public static class ExceptionMapping
 
         return false;
     }
+
+    /// <summary>PostgreSQL refused a value the service sent (SQLSTATE class 22, data exception): a bug, never the user's input.</summary>
+    public static bool IsRefusedData(Exception? error) =>
+        error is DbException { SqlState: { Length: 5 } state } && state.StartsWith("22", StringComparison.Ordinal);
 
     /// <summary>Writes the envelope for a 4xx/5xx that the framework ended without a body (404, 405, 415…).</summary>
     public static Task WriteBareStatusAsync(StatusCodeContext context) =>

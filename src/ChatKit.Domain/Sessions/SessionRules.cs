@@ -12,6 +12,14 @@ public static class SessionRules
     public const string Ellipsis = "…";
 
     /// <summary>
+    /// Whether a token's subject can be a user id: not blank, at most <see cref="MaxUserIdLength"/> UTF-16 units, no
+    /// control characters (NUL, tab, line breaks, DEL, C1) and nothing PostgreSQL cannot store (an unpaired surrogate).
+    /// Every query filters on it, so it is checked once, at authentication.
+    /// </summary>
+    public static bool IsUsableUserId(string? sub) =>
+        !string.IsNullOrWhiteSpace(sub) && sub.Length <= MaxUserIdLength && !sub.Any(char.IsControl) && Text.StorableText.IsStorable(sub);
+
+    /// <summary>
     /// The title a session takes from its first user message: the first non-blank line, trimmed,
     /// cut to <see cref="AutoTitleLength"/> code points (never inside a surrogate pair) plus an ellipsis.
     /// </summary>

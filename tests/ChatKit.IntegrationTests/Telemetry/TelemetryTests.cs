@@ -1,4 +1,3 @@
-using System.Collections.Concurrent;
 using System.Diagnostics;
 using System.Net.Sockets;
 using Microsoft.Extensions.DependencyInjection;
@@ -115,14 +114,5 @@ public sealed class TelemetryTests
         var line = logs.Events.Single(e => e.Properties.TryGetValue("StatusCode", out var status) && status.ToString() == "415");
         Assert.That(line.Properties["RouteTemplate"].ToString(), Is.EqualTo("\"api/v1/chatkit/sessions\""));
         Assert.That(line.Properties["UserId"].ToString(), Is.EqualTo($"\"{user}\""));
-    }
-
-    private sealed class CapturingSink : ILogEventSink
-    {
-        private readonly ConcurrentQueue<LogEvent> _events = new();
-
-        public IReadOnlyCollection<LogEvent> Events => _events;
-
-        public void Emit(LogEvent logEvent) => _events.Enqueue(logEvent);
     }
 }
