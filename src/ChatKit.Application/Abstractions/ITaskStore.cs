@@ -1,3 +1,4 @@
+using ChatKit.Application.Common;
 using ChatKit.Domain.Tasks;
 
 namespace ChatKit.Application.Abstractions;
@@ -33,8 +34,11 @@ public interface ITaskStore
     /// <summary>Adds the task unless its user already holds <paramref name="maxPerUser"/> (0 = no cap); safe under concurrent adds.</summary>
     Task<bool> TryAddAsync(TaskItem task, int maxPerUser, CancellationToken ct);
 
-    /// <summary>Writes every field of the task if it is still the user's; false when it is gone.</summary>
-    Task<bool> UpdateAsync(TaskItem task, CancellationToken ct);
+    /// <summary>
+    /// Locks the user's task, hands what is stored now to <paramref name="change"/> and stores its result in the same
+    /// transaction (nothing when it fails); null when there is no such task of the user's.
+    /// </summary>
+    Task<Result<TaskItem>?> UpdateAsync(Guid taskId, string userId, Func<TaskItem, Result<TaskItem>> change, CancellationToken ct);
 
     Task<bool> DeleteAsync(Guid taskId, string userId, CancellationToken ct);
 

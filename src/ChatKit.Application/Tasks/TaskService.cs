@@ -49,44 +49,18 @@ public sealed class TaskService(ITaskStore store, TimeProvider clock, IOptions<T
             ? task
             : Errors.TaskNotFound(rawId);
 
-    public async Task<Result<TaskItem>> UpdateAsync(string userId, string rawId, TaskChanges changes, CancellationToken ct)
-    {
-        var found = await GetAsync(userId, rawId, ct).ConfigureAwait(false);
-        if (!found.IsSuccess)
-        {
-            return found;
-        }
+    public Task<Result<TaskItem>> UpdateAsync(string userId, string rawId, TaskChanges changes, CancellationToken ct) =>
+        ChangeAsync(userId, rawId, task => Apply(changes, ref task) is { } error ? Errors.Invalid(error.Field, error.Message) : task, ct);
 
-        var task = found.Value;
-        var error = Apply(changes, ref task);
-        if (error is not null)
-        {
-            return Errors.Invalid(error.Field, error.Message);
-        }
+    public Task<Result<TaskItem>> AddTagsAsync(string userId, string rawId, IReadOnlyList<string?> added, CancellationToken ct) =>
+        ChangeAsync(
+            userId,
+            rawId,
+            task => TaskRules.AddTags(task.Tags, added, out var tags) is { } error ? Errors.Invalid(error.Field, error.Message) : task with { Tags = tags },
+            ct);
 
-        return await SaveAsync(task, rawId, ct).ConfigureAwait(false);
-    }
-
-    public async Task<Result<TaskItem>> AddTagsAsync(string userId, string rawId, IReadOnlyList<string?> added, CancellationToken ct)
-    {
-        var found = await GetAsync(userId, rawId, ct).ConfigureAwait(false);
-        if (!found.IsSuccess)
-        {
-            return found;
-        }
-
-        return TaskRules.AddTags(found.Value.Tags, added, out var tags) is { } error
-            ? Errors.Invalid(error.Field, error.Message)
-            : await SaveAsync(found.Value with { Tags = tags }, rawId, ct).ConfigureAwait(false);
-    }
-
-    public async Task<Result<TaskItem>> RemoveTagsAsync(string userId, string rawId, IReadOnlyList<string?> removed, CancellationToken ct)
-    {
-        var found = await GetAsync(userId, rawId, ct).ConfigureAwait(false);
-        return found.IsSuccess
-            ? await SaveAsync(found.Value with { Tags = TaskRules.RemoveTags(found.Value.Tags, removed) }, rawId, ct).ConfigureAwait(false)
-            : found;
-    }
+    public Task<Result<TaskItem>> RemoveTagsAsync(string userId, string rawId, IReadOnlyList<string?> removed, CancellationToken ct) =>
+        ChangeAsync(userId, rawId, task => task with { Tags = TaskRules.RemoveTags(task.Tags, removed) }, ct);
 
     public async Task<Result<Guid>> DeleteAsync(string userId, string rawId, CancellationToken ct) =>
         PathId.Parse(rawId, Errors.TaskNotFound) is { IsSuccess: true } id && await store.DeleteAsync(id.Value, userId, ct).ConfigureAwait(false)
@@ -97,11 +71,24 @@ public sealed class TaskService(ITaskStore store, TimeProvider clock, IOptions<T
 
     public Task<IReadOnlyList<TagCount>> ListTagsAsync(string userId, CancellationToken ct) => store.ListTagsAsync(userId, ct);
 
-    private async Task<Result<TaskItem>> SaveAsync(TaskItem task, string rawId, CancellationToken ct)
+    /// <summary>
+    /// Applies <paramref name="change"/> to the task as it is stored now, under the row's lock, so changes made at the same
+    /// moment by the REST API, the assistant and MCP each see the one before (ADR-016); a broken rule stores nothing.
+    /// </summary>
+    private async Task<Result<TaskItem>> ChangeAsync(string userId, string rawId, Func<TaskItem, Result<TaskItem>> change, CancellationToken ct)
     {
+        var id = PathId.Parse(rawId, Errors.TaskNotFound);
+        if (!id.IsSuccess)
+        {
+            return id.Error!;
+        }
+
         var updatedAt = SessionRules.ToStoragePrecision(clock.GetUtcNow());
-        task = task with { UpdatedAt = updatedAt > task.UpdatedAt ? updatedAt : task.UpdatedAt.AddTicks(10) };
-        return await store.UpdateAsync(task, ct).ConfigureAwait(false) ? task : Errors.TaskNotFound(rawId);
+        var changed = await store.UpdateAsync(id.Value, userId, current => change(current).Map(task => task with
+        {
+            UpdatedAt = updatedAt > current.UpdatedAt ? updatedAt : current.UpdatedAt.AddTicks(10),
+        }), ct).ConfigureAwait(false);
+        return changed ?? Errors.TaskNotFound(rawId);
     }
 
     /// <summary>Applies each given change in turn; the first broken rule stops it.</summary>

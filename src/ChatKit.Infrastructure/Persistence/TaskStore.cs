@@ -40,16 +40,33 @@ internal sealed class TaskStore(NpgsqlDataSource dataSource) : ITaskStore
         return inserted == 1;
     }
 
-    public async Task<bool> UpdateAsync(TaskItem task, CancellationToken ct)
+    public async Task<Result<TaskItem>?> UpdateAsync(Guid taskId, string userId, Func<TaskItem, Result<TaskItem>> change, CancellationToken ct)
     {
         await using var conn = await dataSource.OpenConnectionAsync(ct).ConfigureAwait(false);
-        return await conn.ExecuteAsync(new CommandDefinition(
+        await using var tx = await conn.BeginTransactionAsync(ct).ConfigureAwait(false);
+        var row = await conn.QuerySingleOrDefaultAsync<TaskRow>(new CommandDefinition(
+            $"SELECT {Columns} FROM tasks WHERE id = @Id AND user_id = @UserId FOR UPDATE",
+            new { Id = taskId, UserId = userId }, tx, cancellationToken: ct)).ConfigureAwait(false);
+        if (row is null)
+        {
+            return null;
+        }
+
+        var changed = change(row.ToTask());
+        if (!changed.IsSuccess)
+        {
+            return changed;
+        }
+
+        await conn.ExecuteAsync(new CommandDefinition(
             """
             UPDATE tasks SET title = @Title, description = @Description, completed = @Completed, priority = @Priority,
                              tags = @Tags, updated_at = @UpdatedAt
             WHERE id = @Id AND user_id = @UserId
             """,
-            Parameters(task, 0), cancellationToken: ct)).ConfigureAwait(false) == 1;
+            Parameters(changed.Value, 0), tx, cancellationToken: ct)).ConfigureAwait(false);
+        await tx.CommitAsync(ct).ConfigureAwait(false);
+        return changed;
     }
 
     public async Task<bool> DeleteAsync(Guid taskId, string userId, CancellationToken ct)
