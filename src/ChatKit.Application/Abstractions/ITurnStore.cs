@@ -12,6 +12,7 @@ public enum BeginTurnOutcome
     MessageLimit,
     RunInProgress,
     ItemNotFound,
+    SessionLimit,
     TokenBudgetExceeded,
     DailyCostLimit,
 }
@@ -41,12 +42,23 @@ public sealed record BeginTurn(
     public bool Background { get; init; }
 
     public Budgets Budgets { get; init; } = Budgets.None;
+
+    /// <summary>
+    /// A session to create in the same transaction (ChatKit's <c>threads.create</c>), unless its user holds
+    /// <see cref="MaxSessionsPerUser"/> already; a refusal of the turn then leaves no session behind.
+    /// </summary>
+    public ChatSession? NewSession { get; init; }
+
+    public int MaxSessionsPerUser { get; init; }
 }
 
 /// <param name="History">The most recent earlier messages, oldest first, read in the same transaction.</param>
 public sealed record BeginTurnResult(BeginTurnOutcome Outcome, ChatSession? Session, bool TitleChanged, IReadOnlyList<ChatMessage> History)
 {
     public static BeginTurnResult Refused(BeginTurnOutcome outcome) => new(outcome, null, false, []);
+
+    /// <summary>The user message as stored: its time is taken under the session's lock, so stored order is admitted order.</summary>
+    public ChatMessage? UserMessage { get; init; }
 }
 
 /// <summary>Running a turn again from an earlier user message (<paramref name="ItemId"/>) of the session.</summary>

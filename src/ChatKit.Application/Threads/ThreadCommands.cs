@@ -24,31 +24,16 @@ public sealed class CreateThreadValidator : AbstractValidator<CreateThreadComman
     }
 }
 
-public sealed class CreateThreadHandler(ISessionStore sessions, TurnStarter turns, TimeProvider clock, IOptions<LimitsOptions> limits)
-    : ICommandHandler<CreateThreadCommand, Result<TurnStream>>
+public sealed class CreateThreadHandler(TurnStarter turns, TimeProvider clock) : ICommandHandler<CreateThreadCommand, Result<TurnStream>>
 {
     public async ValueTask<Result<TurnStream>> Handle(CreateThreadCommand command, CancellationToken cancellationToken)
     {
         var now = SessionRules.ToStoragePrecision(clock.GetUtcNow());
         var session = new ChatSession(Guid.CreateVersion7(), command.UserId, SessionRules.DefaultTitle, now, now, 0);
-        var max = limits.Value.MaxSessionsPerUser;
-        if (!await sessions.TryCreateAsync(session, autoTitle: true, max, cancellationToken).ConfigureAwait(false))
-        {
-            return Errors.SessionLimit(max);
-        }
 
-        Result<TurnStream> started;
-        try
-        {
-            started = await turns.StartAsync(command.UserId, session.Id.ToString(), null, command.Text, cancellationToken).ConfigureAwait(false);
-        }
-        catch
-        {
-            // The thread was never shown to anyone: do not leave an empty one behind.
-            await sessions.DeleteAsync(session.Id, command.UserId, CancellationToken.None).ConfigureAwait(false);
-            throw;
-        }
-
+        // The session is created in the turn's own transaction: a refused turn (budget, cost cap) leaves none behind.
+        var started = await turns.StartAsync(command.UserId, session.Id.ToString(), null, command.Text, cancellationToken, newSession: session)
+            .ConfigureAwait(false);
         return started.IsSuccess
             ? started.Value with { Events = Prepend(new ThreadCreatedEvent(ThreadInfo.From(session)), started.Value.Events) }
             : started.Error!;

@@ -83,6 +83,27 @@ internal static class Rows
             tx,
             cancellationToken: ct));
 
+    /// <summary>
+    /// Inserts the session unless its user already holds <paramref name="max"/> (0 = no cap), inside the caller's transaction;
+    /// creates of one user are serialised for the rest of it, so the count cannot be raced.
+    /// </summary>
+    public static async Task<bool> TryInsertSessionAsync(
+        NpgsqlConnection conn, IDbTransaction tx, ChatSession session, bool autoTitle, int max, CancellationToken ct)
+    {
+        await conn.ExecuteAsync(new CommandDefinition(
+            "SELECT pg_advisory_xact_lock(hashtextextended('sessions:' || @UserId, 0))",
+            new { session.UserId }, tx, cancellationToken: ct)).ConfigureAwait(false);
+        return await conn.ExecuteAsync(new CommandDefinition(
+            """
+            INSERT INTO sessions (id, user_id, title, auto_title, created_at, updated_at, message_count)
+            SELECT @Id, @UserId, @Title, @AutoTitle, @CreatedAt, @UpdatedAt, 0
+            WHERE @Max = 0 OR (SELECT count(*) FROM sessions WHERE user_id = @UserId) < @Max
+            """,
+            new { session.Id, session.UserId, session.Title, AutoTitle = autoTitle, session.CreatedAt, session.UpdatedAt, Max = max },
+            tx,
+            cancellationToken: ct)).ConfigureAwait(false) == 1;
+    }
+
     /// <summary>Rows were read one past the limit; drop the extra and return the cursor of the last kept row.</summary>
     public static string? TrimPage<T>(List<T> rows, int? limit, Func<T, string> cursorOf)
     {

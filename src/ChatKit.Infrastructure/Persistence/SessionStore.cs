@@ -18,22 +18,9 @@ internal sealed class SessionStore(NpgsqlDataSource dataSource) : ISessionStore
     {
         await using var conn = await dataSource.OpenConnectionAsync(ct).ConfigureAwait(false);
         await using var tx = await conn.BeginTransactionAsync(ct).ConfigureAwait(false);
-
-        // Serialises creates per user for the rest of the transaction, so the count below cannot be raced.
-        await conn.ExecuteAsync(new CommandDefinition(
-            "SELECT pg_advisory_xact_lock(hashtextextended('sessions:' || @UserId, 0))",
-            new { session.UserId }, tx, cancellationToken: ct)).ConfigureAwait(false);
-        var inserted = await conn.ExecuteAsync(new CommandDefinition(
-            """
-            INSERT INTO sessions (id, user_id, title, auto_title, created_at, updated_at, message_count)
-            SELECT @Id, @UserId, @Title, @AutoTitle, @CreatedAt, @UpdatedAt, 0
-            WHERE @Max = 0 OR (SELECT count(*) FROM sessions WHERE user_id = @UserId) < @Max
-            """,
-            new { session.Id, session.UserId, session.Title, AutoTitle = autoTitle, session.CreatedAt, session.UpdatedAt, Max = maxSessionsPerUser },
-            tx,
-            cancellationToken: ct)).ConfigureAwait(false);
+        var inserted = await Rows.TryInsertSessionAsync(conn, tx, session, autoTitle, maxSessionsPerUser, ct).ConfigureAwait(false);
         await tx.CommitAsync(ct).ConfigureAwait(false);
-        return inserted == 1;
+        return inserted;
     }
 
     public async Task<SessionLookup> FindAsync(Guid sessionId, string userId, CancellationToken ct)

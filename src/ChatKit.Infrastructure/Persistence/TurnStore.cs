@@ -20,6 +20,15 @@ internal sealed partial class TurnStore(NpgsqlDataSource dataSource, TimeProvide
         var message = turn.UserMessage;
         await using var conn = await dataSource.OpenConnectionAsync(ct).ConfigureAwait(false);
         await using var tx = await conn.BeginTransactionAsync(ct).ConfigureAwait(false);
+
+        // A session created for this turn exists only if the turn starts: any refusal below rolls it back with the rest.
+        var created = turn.NewSession is { } session
+            && await Rows.TryInsertSessionAsync(conn, tx, session, autoTitle: true, turn.MaxSessionsPerUser, ct).ConfigureAwait(false);
+        if (turn.NewSession is not null && !created)
+        {
+            return BeginTurnResult.Refused(BeginTurnOutcome.SessionLimit);
+        }
+
         var current = await LockSessionAsync(conn, tx, message.SessionId, turn.UserId, ct).ConfigureAwait(false);
         var refusal = current switch
         {
@@ -54,9 +63,13 @@ internal sealed partial class TurnStore(NpgsqlDataSource dataSource, TimeProvide
                 new { message.SessionId, Take = turn.HistoryCount }, tx, cancellationToken: ct)).ConfigureAwait(false))
             .Select(r => r.ToMessage()).ToList();
         turn.Checked?.Invoke(history);
+
+        // Timed under the lock: a send admitted after another turn's reply is stored after it, whatever its request's age.
+        var at = SessionRules.ToStoragePrecision(clock.GetUtcNow());
+        message = message with { CreatedAt = history.Count > 0 && history[^1].CreatedAt >= at ? history[^1].CreatedAt.AddTicks(10) : at };
         var renames = current!.AutoTitle && current.MessageCount == 0 && turn.TitleIfFirst is not null;
         await Rows.InsertMessageAsync(conn, tx, message, ct).ConfigureAwait(false);
-        var session = await conn.QuerySingleAsync<Rows.SessionRow>(new CommandDefinition(
+        var updated = await conn.QuerySingleAsync<Rows.SessionRow>(new CommandDefinition(
             $"""
             UPDATE sessions
             SET message_count = message_count + 1,
@@ -85,7 +98,10 @@ internal sealed partial class TurnStore(NpgsqlDataSource dataSource, TimeProvide
             tx,
             cancellationToken: ct)).ConfigureAwait(false);
         await tx.CommitAsync(ct).ConfigureAwait(false);
-        return new BeginTurnResult(BeginTurnOutcome.Started, session.ToSession(), renames && current.Title != turn.TitleIfFirst, history);
+        return new BeginTurnResult(BeginTurnOutcome.Started, updated.ToSession(), renames && current.Title != turn.TitleIfFirst, history)
+        {
+            UserMessage = message,
+        };
     }
 
     public async Task<bool> RenewRunClaimAsync(Guid sessionId, Guid claimId, TimeSpan claimLength, CancellationToken ct)

@@ -62,8 +62,8 @@ public sealed class StartRunHandlerTests
     public async Task Handle_WhenStarted_StoresTheTrimmedUserMessageWithLimitTitleAndHistoryBudget()
     {
         ChatMessage[] history = [ChatMessage.FromUser(_session.Id, "earlier", DateTime.UtcNow)];
-        _store.BeginTurnAsync(Arg.Any<BeginTurn>(), Arg.Any<CancellationToken>())
-            .Returns(new BeginTurnResult(BeginTurnOutcome.Started, _session with { Title = "Hi there" }, true, history));
+        _store.BeginTurnAsync(Arg.Any<BeginTurn>(), Arg.Any<CancellationToken>()).Returns(call =>
+            new BeginTurnResult(BeginTurnOutcome.Started, _session with { Title = "Hi there" }, true, history) { UserMessage = call.Arg<BeginTurn>().UserMessage });
 
         var result = await Handler.Handle(Command(), CancellationToken.None);
 

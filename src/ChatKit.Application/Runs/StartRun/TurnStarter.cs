@@ -22,8 +22,9 @@ public sealed class TurnStarter(
     RunMetrics metrics)
 {
     /// <param name="threadId">The thread id the request named apart from the session, if its protocol names one.</param>
+    /// <param name="newSession">A session to create in the turn's transaction (it exists only if the turn starts).</param>
     public async Task<Result<TurnStream>> StartAsync(
-        string userId, string rawSessionId, string? threadId, string text, CancellationToken ct, bool background = false)
+        string userId, string rawSessionId, string? threadId, string text, CancellationToken ct, bool background = false, ChatSession? newSession = null)
     {
         var parsed = PathId.Parse(rawSessionId, Errors.SessionNotFound);
         if (!parsed.IsSuccess)
@@ -45,6 +46,8 @@ public sealed class TurnStarter(
         {
             Background = background,
             Budgets = budgets.Value.ToBudgets(),
+            NewSession = newSession,
+            MaxSessionsPerUser = limits.Value.MaxSessionsPerUser,
         };
         EarlyModelCall? firstCall = null;
         turn = turn with { Checked = history => firstCall = runner.StartFirstCall(history, turn.UserMessage, CancellationToken.None) };
@@ -67,7 +70,7 @@ public sealed class TurnStarter(
 
         return begun.Outcome switch
         {
-            BeginTurnOutcome.Started => Stream(new StartedRun(begun.Session!, turn.UserMessage, turn.ClaimId, begun.TitleChanged, begun.History)
+            BeginTurnOutcome.Started => Stream(new StartedRun(begun.Session!, begun.UserMessage!, turn.ClaimId, begun.TitleChanged, begun.History)
             {
                 FirstCall = firstCall,
                 Background = background,
@@ -76,6 +79,7 @@ public sealed class TurnStarter(
             BeginTurnOutcome.ThreadNotFound => Errors.ThreadNotFound(threadId!),
             BeginTurnOutcome.MessageLimit => Errors.MessageLimit(maxMessages),
             BeginTurnOutcome.RunInProgress => Errors.RunInProgress,
+            BeginTurnOutcome.SessionLimit => Errors.SessionLimit(limits.Value.MaxSessionsPerUser),
             BeginTurnOutcome.TokenBudgetExceeded or BeginTurnOutcome.DailyCostLimit => OverBudget(begun.Outcome),
             _ => Errors.SessionNotFound(rawSessionId),
         };
