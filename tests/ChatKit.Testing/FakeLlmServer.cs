@@ -45,7 +45,8 @@ public sealed class RecordedRequest
 /// <c>#fail503</c> (any status), <c>#cut3</c> (cut the connection after 3 chunks), <c>#stall</c> (send nothing
 /// more until the caller hangs up), <c>#slow</c> (300 ms between chunks), <c>#garbage</c> (an unreadable chunk),
 /// <c>#tokens=N</c> and <c>#gapms=G</c> (N one-word chunks G ms apart, for benchmarks), <c>#nofinish</c> (end cleanly
-/// with neither a finish reason nor <c>[DONE]</c>, as a dying proxy does), <c>#finish=length</c> (any finish reason).
+/// with neither a finish reason nor <c>[DONE]</c>, as a dying proxy does), <c>#finish=length</c> (any finish reason),
+/// <c>#oddusage=cost|negative|huge|text|detail</c> (a usage chunk with a value out of range).
 /// <c>#tool=NAME</c> answers a request offered tools with a call of that tool (arguments <c>{}</c>) and the request that
 /// brings its result with text, timing the gap between the two (<see cref="ToolStepGapsMs"/>: the service's own time per step).
 /// <see cref="ForcedMode"/> imposes one of those markers on every request (fault injection in the soak).
@@ -262,7 +263,7 @@ public sealed class FakeLlmServer : IAsyncDisposable
     /// <summary>What the fake says a call cost, as OpenRouter's <c>usage.cost</c>: a micro-dollar per token.</summary>
     public static decimal CostOf(int totalTokens) => totalTokens * 0.000001m;
 
-    private static string Usage(int completionTokens)
+    private static string Usage(int completionTokens, string? odd = null)
     {
         var usage = new JsonObject
         {
@@ -279,6 +280,16 @@ public sealed class FakeLlmServer : IAsyncDisposable
                 ["cost"] = CostOf(42 + completionTokens),
             },
         };
+        var reported = usage["usage"]!.AsObject();
+        switch (odd)
+        {
+            case "cost": reported["cost"] = 10_000_000; break;
+            case "negative": reported["prompt_tokens"] = -5; break;
+            case "huge": reported["completion_tokens"] = 30_000_000_000L; break;
+            case "text": reported["total_tokens"] = "many"; break;
+            case "detail": reported["prompt_tokens_details"] = new JsonObject { ["cached_tokens"] = -1 }; break;
+        }
+
         return $"data: {usage.ToJsonString()}\n\n";
     }
 
@@ -348,7 +359,8 @@ public sealed class FakeLlmServer : IAsyncDisposable
 
         var finish = System.Text.RegularExpressions.Regex.Match(text, "#finish=([a-z_]+)");
         await WriteAsync(context, Chunk(new JsonObject(), finish.Success ? finish.Groups[1].Value : "stop"), ct).ConfigureAwait(false);
-        await WriteAsync(context, Usage(chunks.Length), ct).ConfigureAwait(false);
+        var odd = System.Text.RegularExpressions.Regex.Match(text, "#oddusage=([a-z]+)");
+        await WriteAsync(context, Usage(chunks.Length, odd.Success ? odd.Groups[1].Value : null), ct).ConfigureAwait(false);
         await WriteAsync(context, "data: [DONE]\n\n", ct).ConfigureAwait(false);
     }
 

@@ -6,6 +6,7 @@ using System.Text.Json;
 using ChatKit.Application.Abstractions;
 using ChatKit.Domain.Sessions;
 using Microsoft.Extensions.AI;
+using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using OpenAI;
 using OpenAI.Chat;
@@ -20,7 +21,7 @@ namespace ChatKit.Infrastructure.Llm;
 /// caller cancels. No retries: a retried stream would repeat text the user has already seen. A call that ends
 /// without a finish reason was cut (a proxy closing the connection cleanly mid-reply) and fails as such.
 /// </summary>
-internal sealed class ChatClientModel(IHttpClientFactory httpClients, IOptions<LlmOptions> options) : IChatModel
+internal sealed partial class ChatClientModel(IHttpClientFactory httpClients, IOptions<LlmOptions> options, ILogger<ChatClientModel> logger) : IChatModel
 {
     // One client for the process: building its pipeline per run costs measurable time to first token, and the
     // handler's PooledConnectionLifetime already recycles connections (so the factory's rotation is not needed).
@@ -51,8 +52,8 @@ internal sealed class ChatClientModel(IHttpClientFactory httpClients, IOptions<L
         using var idle = CancellationTokenSource.CreateLinkedTokenSource(ct);
         idle.CancelAfter(timeout);
         AbortOnCancelHandler.CallerToken.Value = idle.Token;
-        var cost = new UpstreamCost();
-        ToolCallStreamNormalizer.Cost.Value = cost;
+        var cost = new UpstreamUsage();
+        ToolCallStreamNormalizer.Usage.Value = cost;
         var updates = _client.Value.GetStreamingResponseAsync(ToMessages(prompt), ToOptions(prompt), idle.Token).GetAsyncEnumerator(idle.Token);
         var calls = new SortedDictionary<int, CallParts>();
         ModelFinish? finish = null;
@@ -112,6 +113,10 @@ internal sealed class ChatClientModel(IHttpClientFactory httpClients, IOptions<L
         finally
         {
             await updates.DisposeAsync().ConfigureAwait(false);
+            if (cost.Dropped is { } dropped)
+            {
+                LogUsageDropped(logger, dropped, o.Model);
+            }
         }
 
         if (finish is null && !ct.IsCancellationRequested)
@@ -191,6 +196,9 @@ internal sealed class ChatClientModel(IHttpClientFactory httpClients, IOptions<L
             new ChatModelException("The connection to the model service was lost.", ex),
         _ => null,
     };
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Upstream model {Model} reported {Field} out of range; it was dropped (token counts are then estimated, a cost left unrecorded)")]
+    private static partial void LogUsageDropped(ILogger logger, string field, string model);
 
     private sealed class CallParts
     {

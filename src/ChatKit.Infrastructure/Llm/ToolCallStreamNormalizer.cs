@@ -13,10 +13,10 @@ namespace ChatKit.Infrastructure.Llm;
 internal sealed class ToolCallStreamNormalizer : DelegatingHandler
 {
     /// <summary>
-    /// Where the current model call's stream reports its cost. OpenRouter sends <c>usage.cost</c> (USD) in the last chunk;
-    /// the OpenAI client has no field for it, so it is read here, from the raw line, and the adapter picks it up.
+    /// Where the current model call's stream reports its usage: the cost (OpenRouter's <c>usage.cost</c>, which the OpenAI
+    /// client has no field for) and whether a usage out of range was dropped before the client could choke on it.
     /// </summary>
-    public static readonly AsyncLocal<UpstreamCost?> Cost = new();
+    public static readonly AsyncLocal<UpstreamUsage?> Usage = new();
 
     /// <summary>No upstream line is allowed to grow the buffer past this (a stream that never ends a line is broken).</summary>
     public const int MaxLineBytes = 4 * 1024 * 1024;
@@ -31,7 +31,7 @@ internal sealed class ToolCallStreamNormalizer : DelegatingHandler
 
         var original = response.Content;
         var body = await original.ReadAsStreamAsync(cancellationToken).ConfigureAwait(false);
-        var replacement = new StreamContent(new NormalizingStream(body, Cost.Value));
+        var replacement = new StreamContent(new NormalizingStream(body, Usage.Value));
         foreach (var header in original.Headers)
         {
             replacement.Headers.TryAddWithoutValidation(header.Key, header.Value);
@@ -131,7 +131,7 @@ internal sealed class ToolCallStreamNormalizer : DelegatingHandler
     }
 
     /// <summary>Reads the upstream line by line and hands on each line, repaired where needed.</summary>
-    private sealed class NormalizingStream(Stream inner, UpstreamCost? cost) : ReadOnlyStream
+    private sealed class NormalizingStream(Stream inner, UpstreamUsage? usage) : ReadOnlyStream
     {
         private readonly ToolCallIndexer _indexer = new();
         private readonly ArrayBufferWriter<byte> _line = new();
@@ -208,12 +208,8 @@ internal sealed class ToolCallStreamNormalizer : DelegatingHandler
         {
             var bytes = _line.WrittenSpan;
             var text = Encoding.UTF8.GetString(bytes).TrimEnd('\n', '\r');
-            if (cost is not null && text.Contains("\"cost\"", StringComparison.Ordinal))
-            {
-                cost.Read(text);
-            }
-
-            if (_indexer.Rewrite(text) is { } rewritten)
+            var checkedUsage = usage is not null && text.Contains("\"usage\"", StringComparison.Ordinal) ? usage.Read(text) : null;
+            if ((_indexer.Rewrite(checkedUsage ?? text) ?? checkedUsage) is { } rewritten)
             {
                 output.Write(Encoding.UTF8.GetBytes(rewritten + "\n"));
             }
@@ -233,29 +229,6 @@ internal sealed class ToolCallStreamNormalizer : DelegatingHandler
             }
 
             base.Dispose(disposing);
-        }
-    }
-}
-
-/// <summary>The cost one model call's stream reported, if any.</summary>
-internal sealed class UpstreamCost
-{
-    public decimal? Usd { get; private set; }
-
-    public void Read(string line)
-    {
-        try
-        {
-            if (line.StartsWith("data:", StringComparison.Ordinal)
-                && JsonNode.Parse(line.AsSpan(5).Trim().ToString())?["usage"]?["cost"] is JsonValue value
-                && value.TryGetValue<decimal>(out var usd) && usd >= 0)
-            {
-                Usd = usd;
-            }
-        }
-        catch (System.Text.Json.JsonException)
-        {
-            // Not a cost after all; the client reports an unreadable chunk itself.
         }
     }
 }

@@ -127,6 +127,16 @@ internal sealed partial class TurnWriteQueue(NpgsqlDataSource dataSource, TimePr
                 // One write the database refuses must not hold up the rest: store them one by one.
                 if (batch.Count == 1)
                 {
+                    // The messages matter more than the ledger: a usage the database refuses never costs the reply.
+                    if (batch[0].Write.Usage.Count > 0)
+                    {
+                        LogUsageRefused(logger, ex.SqlState, batch[0].Write.SessionId);
+                        var withoutUsage = new Pending(batch[0].Write with { Usage = [] });
+                        await StoreUntilDoneAsync([withoutUsage], ct).ConfigureAwait(false);
+                        batch[0].Complete(withoutUsage.Stored.Task);
+                        return;
+                    }
+
                     LogRefused(logger, ex, ex.SqlState, batch[0].Write.SessionId);
                     batch[0].Stored.TrySetException(ex);
                     return;
@@ -229,6 +239,19 @@ internal sealed partial class TurnWriteQueue(NpgsqlDataSource dataSource, TimePr
     private sealed record Pending(TurnWrite Write)
     {
         public TaskCompletionSource Stored { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+        /// <summary>Ends as <paramref name="other"/> ended.</summary>
+        public void Complete(Task other)
+        {
+            if (other.Exception is { } failed)
+            {
+                Stored.TrySetException(failed.InnerExceptions);
+            }
+            else
+            {
+                Stored.TrySetResult();
+            }
+        }
     }
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Could not store {Writes} turn writes yet ({Reason}); retrying in {DelayMs} ms")]
@@ -236,6 +259,9 @@ internal sealed partial class TurnWriteQueue(NpgsqlDataSource dataSource, TimePr
 
     [LoggerMessage(Level = LogLevel.Error, Message = "The database refused a turn write for session {SessionId} ({SqlState}); it cannot be stored")]
     private static partial void LogRefused(ILogger logger, Exception ex, string sqlState, Guid sessionId);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "The database refused the usage of a turn write for session {SessionId} ({SqlState}); the messages are stored without it")]
+    private static partial void LogUsageRefused(ILogger logger, string sqlState, Guid sessionId);
 
     [LoggerMessage(Level = LogLevel.Error, Message = "Stopped with {Writes} turn writes ({Messages} messages) not stored")]
     private static partial void LogLostAtShutdown(ILogger logger, int writes, int messages);

@@ -69,6 +69,30 @@ public sealed class UsageAndBudgetTests
         Assert.That(entry.Total, Is.EqualTo(entry.Prompt + entry.Completion));
     }
 
+    [TestCase("cost", false)]
+    [TestCase("negative", true)]
+    [TestCase("huge", true)]
+    [TestCase("text", true)]
+    [TestCase("detail", true)]
+    public async Task OddUsageFromTheUpstream_IsDroppedAndMarked_AndTheReplyIsStored(string odd, bool estimated)
+    {
+        using var client = App.ClientFor();
+        var id = await client.CreateSessionAsync();
+
+        var stream = await client.RunAsync(id, "#oddusage=" + odd);
+
+        Assert.That(stream.Types, Does.Not.Contain("error"));
+        Assert.That(stream.DeltaText, Is.EqualTo(FakeLlmServer.ReplyText));
+        var reply = (await client.MessagesAsync(id)).Last()!;
+        Assert.That(reply["role"]!.GetValue<string>(), Is.EqualTo("assistant"));
+        Assert.That(reply["status"]!.GetValue<string>(), Is.EqualTo("completed"));
+        Assert.That(reply["content"]![0]!["text"]!.GetValue<string>(), Is.EqualTo(FakeLlmServer.ReplyText));
+        var entry = (await LedgerAsync(id)).Single();
+        Assert.That(entry.Estimated, Is.EqualTo(estimated), "a dropped count is estimated, and marked so");
+        Assert.That(entry.Cost, Is.Null);
+        Assert.That(entry.Prompt, Is.GreaterThanOrEqualTo(0));
+    }
+
     [Test]
     public async Task TokenBudget_WhenSpent_RefusesTheNextRunWith429AndRetryAfter_RestAndNativeAlike()
     {
