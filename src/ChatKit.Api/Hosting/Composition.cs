@@ -120,6 +120,10 @@ public static class Composition
         app.UseMiddleware<RequestHygiene>();
         app.UseRateLimiter();
         app.UseAuthorization();
+        if (McpEnabled(app.Configuration))
+        {
+            app.UseMiddleware<Mcp.McpRequestGuard>();
+        }
 
         app.MapHealthChecks("/health/live", new HealthCheckOptions { Predicate = _ => false, ResponseWriter = WriteHealth })
             .DisableRateLimiting();

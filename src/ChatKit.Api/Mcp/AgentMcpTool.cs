@@ -31,7 +31,10 @@ public sealed class AgentMcpTool(IAgentTool tool, Toolbox toolbox) : McpServerTo
             return new CallToolResult { IsError = true, Content = [new TextContentBlock { Text = "{\"success\":false,\"error\":\"not authenticated\"}" }] };
         }
 
-        var arguments = request.Params?.Arguments is { } args ? JsonSerializer.Serialize(args) : "{}";
+        // Each value as it was sent (escapes included), so the toolbox can name a field that holds what cannot be stored.
+        var arguments = request.Params?.Arguments is { } args
+            ? "{" + string.Join(",", args.Select(a => JsonSerializer.Serialize(a.Key) + ":" + a.Value.GetRawText())) + "}"
+            : "{}";
         var call = new ToolCall("mcp_" + Guid.NewGuid().ToString("N"), "function", new ToolCallFunction(tool.Definition.Name, arguments));
         var outcome = await toolbox.InvokeAsync(userId, call, cancellationToken).ConfigureAwait(false);
         return new CallToolResult

@@ -64,6 +64,11 @@ public sealed class ToolArguments(JsonElement root)
             return Empty;
         }
 
+        if (ToolCallArguments.Check(json).Problem is { } problem)
+        {
+            throw new ToolArgumentException(problem);
+        }
+
         try
         {
             var element = JsonDocument.Parse(json).RootElement;

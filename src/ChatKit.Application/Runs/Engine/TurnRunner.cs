@@ -121,7 +121,9 @@ public sealed partial class TurnRunner(
 
                     // A call that started runs to its end whatever the client does, so its effect always has its record.
                     var started = Stopwatch.GetTimestamp();
-                    var outcome = await toolbox.InvokeAsync(run.Session.UserId, call, CancellationToken.None).ConfigureAwait(false);
+                    var outcome = step.Refusals.TryGetValue(call.Id, out var refusal)
+                        ? ToolOutcome.Failed(refusal)
+                        : await toolbox.InvokeAsync(run.Session.UserId, call, CancellationToken.None).ConfigureAwait(false);
                     metrics.ToolCalled(toolbox.Knows(call) ? call.Function.Name : "unknown", outcome.Success, Stopwatch.GetElapsedTime(started).TotalMilliseconds);
                     var result = ChatMessage.FromTool(run.Session.Id, call.Id, StorableText.Repair(Toolbox.Serialize(outcome)), turn.Clock.Next());
                     step.Results.Add(result);

@@ -80,6 +80,9 @@ internal sealed class TurnState(StartedRun run, TurnClock turnClock)
 /// <summary>One model call's output as it arrives: text, whole tool calls, usage, finish reason, and the results of its calls.</summary>
 internal sealed class StepDraft(Guid sessionId, DateTime createdAt, string model, TurnState turn)
 {
+    /// <summary>The name a call that came without one is stored under: providers refuse an empty name in a later prompt.</summary>
+    public const string MissingName = "unnamed_tool";
+
     public Guid Id { get; } = Guid.CreateVersion7();
 
     public DateTime CreatedAt { get; } = createdAt;
@@ -89,6 +92,9 @@ internal sealed class StepDraft(Guid sessionId, DateTime createdAt, string model
     public List<ToolCall> Calls { get; } = [];
 
     public List<ChatMessage> Results { get; } = [];
+
+    /// <summary>Calls refused where they arrived (no name, arguments that cannot be kept as sent), by call id: their result.</summary>
+    public Dictionary<string, string> Refusals { get; } = new(StringComparer.Ordinal);
 
     public ModelFinish? Finish { get; private set; }
 
@@ -124,11 +130,22 @@ internal sealed class StepDraft(Guid sessionId, DateTime createdAt, string model
     {
         if (update.ToolCall is { } call)
         {
-            // Model output goes into jsonb: make it storable, and give a call without an id one the history can pair.
-            Calls.Add(new ToolCall(
-                string.IsNullOrEmpty(call.Id) ? "call_" + Guid.NewGuid().ToString("N") : StorableText.Repair(call.Id),
-                "function",
-                new ToolCallFunction(StorableText.Repair(call.Function.Name), StorableText.Repair(call.Function.Arguments))));
+            // Model output goes into jsonb and into later prompts: make it storable and sendable again, give a call without an
+            // id one the history can pair, and refuse (with a result naming the field) what could not be kept as sent.
+            var id = string.IsNullOrEmpty(call.Id) ? "call_" + Guid.NewGuid().ToString("N") : StorableText.Repair(call.Id);
+            var (arguments, problem) = Tools.ToolCallArguments.Check(StorableText.Repair(call.Function.Arguments));
+            var name = StorableText.Repair(call.Function.Name);
+            if (string.IsNullOrWhiteSpace(name))
+            {
+                name = MissingName;
+                problem = "function.name is missing: name one of the tools offered";
+            }
+
+            Calls.Add(new ToolCall(id, "function", new ToolCallFunction(name, arguments)));
+            if (problem is not null)
+            {
+                Refusals[id] = problem;
+            }
         }
 
         if (update.Usage is { } usage)
