@@ -47,51 +47,51 @@ public static partial class ToolCallArguments
         switch (node)
         {
             case JsonObject obj:
-            {
-                var copy = new JsonObject();
-                foreach (var (name, value) in obj.ToList())
                 {
-                    copy[name] = Repair(value, path == "arguments" ? name : path + "." + name, ref problem);
-                }
+                    var copy = new JsonObject();
+                    foreach (var (name, value) in obj.ToList())
+                    {
+                        copy[name] = Repair(value, path == "arguments" ? name : path + "." + name, ref problem);
+                    }
 
-                return copy;
-            }
+                    return copy;
+                }
 
             case JsonArray array:
-            {
-                var copy = new JsonArray();
-                for (var i = 0; i < array.Count; i++)
                 {
-                    copy.Add(Repair(array[i], $"{path}[{i}]", ref problem));
-                }
+                    var copy = new JsonArray();
+                    for (var i = 0; i < array.Count; i++)
+                    {
+                        copy.Add(Repair(array[i], $"{path}[{i}]", ref problem));
+                    }
 
-                return copy;
-            }
+                    return copy;
+                }
 
             case JsonValue value when value.GetValueKind() == JsonValueKind.String:
-            {
-                string text;
-                try
                 {
-                    text = value.GetValue<string>();
-                }
-                catch (InvalidOperationException)
-                {
-                    // An escaped lone surrogate: System.Text.Json will not read it; its escapes are replaced in the raw text.
-                    var raw = value.GetValue<JsonElement>().GetRawText();
-                    text = JsonSerializer.Deserialize<string>(SurrogateEscape().Replace(raw, "\\ufffd"))!;
+                    string text;
+                    try
+                    {
+                        text = value.GetValue<string>();
+                    }
+                    catch (InvalidOperationException)
+                    {
+                        // An escaped lone surrogate: System.Text.Json will not read it; its escapes are replaced in the raw text.
+                        var raw = value.GetValue<JsonElement>().GetRawText();
+                        text = JsonSerializer.Deserialize<string>(SurrogateEscape().Replace(raw, "\\ufffd"))!;
+                        problem ??= path;
+                        return JsonValue.Create(text);
+                    }
+
+                    if (StorableText.IsStorable(text))
+                    {
+                        return JsonValue.Create(text);
+                    }
+
                     problem ??= path;
-                    return JsonValue.Create(text);
+                    return JsonValue.Create(StorableText.Repair(text));
                 }
-
-                if (StorableText.IsStorable(text))
-                {
-                    return JsonValue.Create(text);
-                }
-
-                problem ??= path;
-                return JsonValue.Create(StorableText.Repair(text));
-            }
 
             default:
                 return node?.DeepClone();
