@@ -125,7 +125,7 @@ public sealed class SessionsController(IMediator mediator, RunStreams streams) :
         var raw = lastEventId ?? after;
         var from = raw is null ? 0 : long.TryParse(raw, System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var n) ? n : -1;
         var run = await mediator.Send(new ResumeRunQuery(UserId, sessionId, runId, from), ct);
-        return run.IsSuccess ? streams.Attach(run.Value.RunId, from, ServerSentEventsResult.Framing.Rest) : ApiErrors.ToActionResult(run.Error!);
+        return run.IsSuccess ? streams.Attach(run.Value, from, ServerSentEventsResult.Framing.Rest) : ApiErrors.ToActionResult(run.Error!);
     }
 
     [HttpPost("{sessionId}/runs/{runId}/cancel")]

@@ -15,9 +15,14 @@ public sealed class RunStreams(RunHost runs, IRunEventLog log, IOptions<Streamin
         return new ServerSentEventsResult(runId, log.ReadAsync(runId, 0, CancellationToken.None), 0, Ping, framing, () => runs.Detached(runId));
     }
 
-    /// <summary>Attaches a response to a run after event <paramref name="after"/>; hanging up leaves the run alone.</summary>
-    public ServerSentEventsResult Attach(Guid runId, long after, ServerSentEventsResult.Framing framing) =>
-        new(runId, log.ReadAsync(runId, after, CancellationToken.None), after, Ping, framing);
+    /// <summary>
+    /// Attaches a response to a run after event <paramref name="after"/>; hanging up leaves the run alone. A client that
+    /// already has the ended run's <c>[DONE]</c> (its id is the one after the last event) gets nothing more.
+    /// </summary>
+    public ServerSentEventsResult Attach(RunInfo run, long after, ServerSentEventsResult.Framing framing) =>
+        run.Ended && after > run.LastEventId
+            ? new(run.RunId, AsyncEnumerable.Empty<RunEventRecord>(), after, Ping, framing) { DoneSent = true }
+            : new(run.RunId, log.ReadAsync(run.RunId, after, CancellationToken.None), after, Ping, framing);
 
     private TimeSpan Ping => TimeSpan.FromSeconds(streaming.Value.PingSeconds);
 }

@@ -34,6 +34,9 @@ public sealed class ServerSentEventsResult(
 
     public const string RunIdHeader = "X-Run-Id";
 
+    /// <summary>The client already has the run's <c>[DONE]</c>: the stream adds nothing after the run's last event.</summary>
+    public bool DoneSent { get; init; }
+
     private static readonly byte[] IdPrefix = "id: "u8.ToArray();
     private static readonly byte[] DataPrefix = "\ndata: "u8.ToArray();
     private static readonly byte[] EventEnd = "\n\n"u8.ToArray();
@@ -98,7 +101,7 @@ public sealed class ServerSentEventsResult(
                 await writer.FlushAsync(ct).ConfigureAwait(false);
             }
 
-            if (framing == Framing.Rest)
+            if (framing == Framing.Rest && !DoneSent)
             {
                 Write(writer, last + 1, Done);
                 await writer.FlushAsync(ct).ConfigureAwait(false);

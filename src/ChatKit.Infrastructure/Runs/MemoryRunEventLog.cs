@@ -50,7 +50,7 @@ internal sealed class MemoryRunEventLog : IRunEventLog, IDisposable
     }
 
     public Task<RunInfo?> FindAsync(Guid runId, CancellationToken ct) =>
-        Task.FromResult(_runs.TryGetValue(runId, out var buffer) ? buffer.Info : null);
+        Task.FromResult(_runs.TryGetValue(runId, out var buffer) ? buffer.Info with { LastEventId = buffer.LastId } : null);
 
     public async IAsyncEnumerable<RunEventRecord> ReadAsync(Guid runId, long after, [EnumeratorCancellation] CancellationToken ct)
     {
@@ -97,8 +97,11 @@ internal sealed class MemoryRunEventLog : IRunEventLog, IDisposable
     private sealed class RunBuffer(RunInfo info, int cap)
     {
         private readonly Lock _gate = new();
-        // Ids are contiguous, so the event after id n sits at index n - FirstKept + 1: reads index, never scan.
+        // Ids are contiguous, so the event after id n sits at index _head + n - FirstKept + 1: reads index, never scan.
+        // Past the cap the oldest are skipped by moving _head; the list is compacted only once a tenth is skipped, so it
+        // does not shift on every event, and exactly the last `cap` events stay readable.
         private readonly List<RunEventRecord> _events = [];
+        private int _head;
         private long _next = 1;
         private TaskCompletionSource _changed = new(TaskCreationOptions.RunContinuationsAsynchronously);
         private RunInfo _info = info;
@@ -133,11 +136,16 @@ internal sealed class MemoryRunEventLog : IRunEventLog, IDisposable
             lock (_gate)
             {
                 _events.Add(new RunEventRecord(_next++, json));
-                if (_events.Count > cap)
+                if (_events.Count - _head > cap)
                 {
-                    // Drop a tenth at a time, so a run past the cap does not shift the list on every event.
-                    _events.RemoveRange(0, Math.Max(1, cap / 10));
-                    _info = _info with { FirstKept = _events[0].Id };
+                    _head++;
+                    if (_head >= Math.Max(1, cap / 10))
+                    {
+                        _events.RemoveRange(0, _head);
+                        _head = 0;
+                    }
+
+                    _info = _info with { FirstKept = _events[_head].Id };
                 }
 
                 changed = _changed;
@@ -166,13 +174,13 @@ internal sealed class MemoryRunEventLog : IRunEventLog, IDisposable
         {
             lock (_gate)
             {
-                var first = _events.Count > 0 ? _events[0].Id : _next;
+                var first = _events.Count > _head ? _events[_head].Id : _next;
                 if (first > after + 1)
                 {
                     throw new RunEventsTruncatedException();
                 }
 
-                var start = (int)Math.Min(_events.Count, Math.Max(0, after + 1 - first));
+                var start = _head + (int)Math.Min(_events.Count - _head, Math.Max(0, after + 1 - first));
                 return (_events.GetRange(start, _events.Count - start), _info.Ended, _changed.Task);
             }
         }

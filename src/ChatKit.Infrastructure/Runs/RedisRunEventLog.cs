@@ -97,6 +97,7 @@ internal sealed partial class RedisRunEventLog(
             }
 
             var first = await db.StreamRangeAsync(Events(runId), "-", "+", 1).ConfigureAwait(false);
+            var last = await db.StreamRangeAsync(Events(runId), "-", "+", 1, Order.Descending).ConfigureAwait(false);
             return new RunInfo(
                 runId,
                 Guid.Parse(session.ToString()),
@@ -106,6 +107,7 @@ internal sealed partial class RedisRunEventLog(
             {
                 Ended = fields.ContainsKey("ended"),
                 FirstKept = first.Length == 0 ? 1 : Number(first[0].Id),
+                LastEventId = last.Length == 0 ? 0 : Number(last[0].Id),
             };
         }
         catch (RedisException ex)

@@ -11,6 +11,9 @@ public sealed record RunInfo(Guid RunId, Guid SessionId, string UserId, DateTime
 
     /// <summary>The number of the oldest event still kept (1 until the run passes the per-run cap).</summary>
     public long FirstKept { get; init; } = 1;
+
+    /// <summary>The number of the run's latest event when it was looked up (0 before the first).</summary>
+    public long LastEventId { get; init; }
 }
 
 /// <summary>A resume asked for events from before the oldest one still kept (the run passed the per-run cap).</summary>

@@ -44,7 +44,19 @@ public sealed class ResumeRunHandler(ISessionStore sessions, IRunEventLog log) :
     public async ValueTask<Result<RunInfo>> Handle(ResumeRunQuery query, CancellationToken cancellationToken)
     {
         var run = await SessionRun.FindAsync(sessions, log, query.UserId, query.SessionId, query.RunId, cancellationToken).ConfigureAwait(false);
-        return run.IsSuccess && query.After + 1 < run.Value.FirstKept ? Errors.RunEventsTruncated : run;
+        if (!run.IsSuccess)
+        {
+            return run;
+        }
+
+        // A client can have seen the events so far and, once the run ended, the [DONE] numbered after them; nothing more.
+        var seen = run.Value.LastEventId + (run.Value.Ended ? 1 : 0);
+        if (query.After > seen)
+        {
+            return Errors.Invalid("last_event_id", $"Last-Event-ID {query.After} is past the run's last event ({seen})");
+        }
+
+        return query.After + 1 < run.Value.FirstKept ? Errors.RunEventsTruncated : run;
     }
 }
 
