@@ -82,7 +82,14 @@ public static class JwtSetup
         }
         else if (context.Request.Cookies.TryGetValue(CookieName, out var cookie) && !string.IsNullOrWhiteSpace(cookie))
         {
-            context.Token = cookie.Trim();
+            if (CookieRequestRule.Allows(context.Request))
+            {
+                context.Token = cookie.Trim();
+            }
+            else
+            {
+                context.Fail(new SecurityTokenException(CookieRequestRule.Refusal));
+            }
         }
         else
         {
@@ -128,11 +135,13 @@ public static class JwtSetup
             SecurityTokenExpiredException => "The token has expired",
             SecurityTokenException { Message: CriticalExtensions } => CriticalExtensions,
             SecurityTokenException { Message: UnusableSubject } => UnusableSubject,
+            SecurityTokenException { Message: CookieRequestRule.Refusal } => CookieRequestRule.Refusal,
             _ => "The token is not valid",
         };
+        var error = description == CookieRequestRule.Refusal ? "invalid_request" : "invalid_token";
         context.Response.Headers.WWWAuthenticate = description is null
             ? "Bearer"
-            : $"Bearer error=\"invalid_token\", error_description=\"{description}\"";
+            : $"Bearer error=\"{error}\", error_description=\"{description}\"";
         await ApiErrors.WriteAsync(context.HttpContext, StatusCodes.Status401Unauthorized, message: description is null ? null : description + ".")
             .ConfigureAwait(false);
     }

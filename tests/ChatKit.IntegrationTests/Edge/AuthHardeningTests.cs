@@ -115,9 +115,63 @@ public sealed class AuthHardeningTests
         using var client = App.CreateClient();
         client.DefaultRequestHeaders.Add("Cookie", "auth-token=" + App.TokenFor(sub));
 
-        var created = await (await client.PostAsync(ChatApi.Sessions, null)).JsonAsync();
+        var created = await (await client.PostJsonAsync(ChatApi.Sessions, "{}")).JsonAsync();
 
         Assert.That(created["data"]!["user_id"]!.GetValue<string>(), Is.EqualTo(sub));
+    }
+
+    public static IEnumerable<TestCaseData> CookieRequests()
+    {
+        // (content type, origin, accepted)
+        yield return new TestCaseData(null, "https://evil.example", false).SetName("no body, foreign origin");
+        yield return new TestCaseData(null, null, false).SetName("no body, no origin");
+        yield return new TestCaseData("text/plain", "https://evil.example", false).SetName("a form's content type, foreign origin");
+        yield return new TestCaseData("application/x-www-form-urlencoded", null, false).SetName("form urlencoded, no origin");
+        yield return new TestCaseData("application/json", null, true).SetName("JSON");
+        yield return new TestCaseData(null, "http://localhost", true).SetName("no body, the service's own origin");
+        yield return new TestCaseData(null, "https://app.example", true).SetName("no body, an allowed origin");
+    }
+
+    [TestCaseSource(nameof(CookieRequests))]
+    public async Task CookieAuthenticatedPost_NeedsJsonOrAnAllowedOrigin(string? contentType, string? origin, bool accepted)
+    {
+        await using var app = ChatKitFactory.Create(null, ("CORS_ORIGINS", "https://app.example"));
+        var sub = ChatKitFactory.NewUser();
+        using var client = app.CreateClient();
+        client.DefaultRequestHeaders.Add("Cookie", "auth-token=" + app.TokenFor(sub));
+        using var request = new HttpRequestMessage(HttpMethod.Post, ChatApi.Sessions);
+        if (contentType is not null)
+        {
+            request.Content = new StringContent(contentType == "application/json" ? "{}" : "title=x", Encoding.UTF8);
+            request.Content.Headers.ContentType = new MediaTypeHeaderValue(contentType);
+        }
+
+        if (origin is not null)
+        {
+            request.Headers.Add("Origin", origin);
+        }
+
+        using var response = await client.SendAsync(request);
+
+        if (accepted)
+        {
+            Assert.That(response.StatusCode, Is.EqualTo(HttpStatusCode.OK), await response.Content.ReadAsStringAsync());
+            return;
+        }
+
+        if (contentType is null)
+        {
+            await response.AssertErrorAsync(HttpStatusCode.Unauthorized, "UNAUTHORIZED");
+            Assert.That(response.Headers.WwwAuthenticate.ToString(), Does.StartWith("Bearer error=\"invalid_request\""));
+        }
+        else
+        {
+            await response.AssertErrorAsync(HttpStatusCode.UnsupportedMediaType, "UNSUPPORTED_MEDIA_TYPE"); // a body that is not JSON, as before
+        }
+
+        using var owner = app.ClientFor(sub);
+        var total = (await (await owner.GetAsync(ChatApi.Sessions)).JsonAsync())["meta"]!["total"]!.GetValue<int>();
+        Assert.That(total, Is.Zero, "nothing created");
     }
 
     [Test]
