@@ -17,7 +17,8 @@ public sealed class StartRunHandlerTests
         TimeProvider.System, Options.Create(new LimitsOptions { MaxMessagesPerSession = 7 }), Options.Create(new RunOptions()),
         Options.Create(new PromptOptions { HistoryMaxMessages = 5 }),
         Options.Create(new BudgetOptions()),
-        TurnRunnerTests.Metrics()));
+        TurnRunnerTests.Metrics(),
+        Substitute.For<ChatKit.Application.Runs.Execution.IEndingRuns>()));
 
     private StartRunCommand Command(string? sessionId = null, string? threadId = null) =>
         new("alice", sessionId ?? _session.Id.ToString(), threadId ?? _session.Id.ToString(), "Hi there");
@@ -89,7 +90,8 @@ public sealed class StartRunHandlerTests
             Options.Create(new RunOptions()),
             Options.Create(new PromptOptions()),
             Options.Create(new BudgetOptions()),
-        TurnRunnerTests.Metrics()));
+        TurnRunnerTests.Metrics(),
+        Substitute.For<ChatKit.Application.Runs.Execution.IEndingRuns>()));
         _store.BeginTurnAsync(Arg.Any<BeginTurn>(), Arg.Any<CancellationToken>()).Returns(call =>
         {
             call.Arg<BeginTurn>().Checked!([]);

@@ -14,8 +14,11 @@ namespace ChatKit.Application.Runs.Execution;
 /// on without any client. A cancel request reaches the run here or, through <see cref="IRunSignals"/>, on the instance
 /// that runs it.
 /// </summary>
-public sealed partial class RunHost
+public sealed partial class RunHost : IEndingRuns
 {
+    /// <summary>How long a new send waits for the hang-up of the run before it to be noticed (it may arrive first).</summary>
+    private static readonly TimeSpan HangUpNotice = TimeSpan.FromMilliseconds(150);
+
     private readonly ConcurrentDictionary<Guid, LocalRun> _runs = new();
     private readonly IRunEventLog _log;
     private readonly IRunSignals _signals;
@@ -39,7 +42,7 @@ public sealed partial class RunHost
         ArgumentNullException.ThrowIfNull(turn);
         var run = turn.Run;
         var id = run.ClaimId;
-        var local = new LocalRun(background);
+        var local = new LocalRun(run.Session.Id, background);
         _runs[id] = local;
         _log.Open(new RunInfo(id, run.Session.Id, run.Session.UserId, SessionRules.ToStoragePrecision(_clock.GetUtcNow()), background));
         if (_stopping)
@@ -91,6 +94,29 @@ public sealed partial class RunHost
         if (_runs.TryGetValue(runId, out var run) && !run.Background)
         {
             run.RequestCancel();
+        }
+    }
+
+    public async Task<bool> WaitForEndingRunAsync(Guid sessionId, TimeSpan max, CancellationToken ct)
+    {
+        if (_runs.Values.FirstOrDefault(r => r.SessionId == sessionId && !r.Background) is not { } run)
+        {
+            return false;
+        }
+
+        try
+        {
+            if (!run.CancelRequested.IsCompleted)
+            {
+                await Task.WhenAny(run.CancelRequested, run.Ended).WaitAsync(HangUpNotice, _clock, ct).ConfigureAwait(false);
+            }
+
+            await run.Ended.WaitAsync(max, _clock, ct).ConfigureAwait(false);
+            return true;
+        }
+        catch (TimeoutException)
+        {
+            return false; // its client is still there (another tab), or it is slow to end: the caller answers 409
         }
     }
 
@@ -148,13 +174,19 @@ public sealed partial class RunHost
     [LoggerMessage(Level = LogLevel.Warning, Message = "Stopping: {Count} runs had not ended when the shutdown timeout came")]
     private static partial void LogStopTimedOut(ILogger logger, int count);
 
-    private sealed class LocalRun(bool background) : IDisposable
+    private sealed class LocalRun(Guid sessionId, bool background) : IDisposable
     {
         private readonly CancellationTokenSource _cancel = new();
         private readonly TaskCompletionSource _ended = new(TaskCreationOptions.RunContinuationsAsynchronously);
+        private readonly TaskCompletionSource _cancelRequested = new(TaskCreationOptions.RunContinuationsAsynchronously);
         private int _disposed;
 
+        public Guid SessionId { get; } = sessionId;
+
         public bool Background { get; } = background;
+
+        /// <summary>Completes when the run is asked to stop (its client gone, a cancel, the instance stopping).</summary>
+        public Task CancelRequested => _cancelRequested.Task;
 
         public CancellationToken Token => _cancel.Token;
 
@@ -171,6 +203,7 @@ public sealed partial class RunHost
 
         public void RequestCancel()
         {
+            _cancelRequested.TrySetResult();
             try
             {
                 if (Volatile.Read(ref _disposed) == 0)

@@ -1,6 +1,7 @@
 using ChatKit.Application.Abstractions;
 using ChatKit.Application.Common;
 using ChatKit.Application.Runs.Engine;
+using ChatKit.Application.Runs.Execution;
 using ChatKit.Application.Runs.ThreadStream;
 using ChatKit.Domain.Sessions;
 using Microsoft.Extensions.Options;
@@ -19,8 +20,12 @@ public sealed class TurnStarter(
     IOptions<RunOptions> runs,
     IOptions<PromptOptions> prompt,
     IOptions<BudgetOptions> budgets,
-    RunMetrics metrics)
+    RunMetrics metrics,
+    IEndingRuns endingRuns)
 {
+    /// <summary>How long a send waits for the session's previous run, already ending, to free the session.</summary>
+    private static readonly TimeSpan EndingRunWait = TimeSpan.FromSeconds(2);
+
     /// <param name="threadId">The thread id the request named apart from the session, if its protocol names one.</param>
     /// <param name="newSession">A session to create in the turn's transaction (it exists only if the turn starts).</param>
     public async Task<Result<TurnStream>> StartAsync(
@@ -57,6 +62,13 @@ public sealed class TurnStarter(
         try
         {
             begun = await store.BeginTurnAsync(turn, ct).ConfigureAwait(false);
+
+            // Sent again right after a hang-up: the run cut short is still storing its reply. Wait for it, then ask again.
+            if (begun.Outcome == BeginTurnOutcome.RunInProgress
+                && await endingRuns.WaitForEndingRunAsync(sessionId, EndingRunWait, ct).ConfigureAwait(false))
+            {
+                begun = await store.BeginTurnAsync(turn, ct).ConfigureAwait(false);
+            }
         }
         catch
         {

@@ -1,0 +1,15 @@
+namespace ChatKit.Application.Runs.Execution;
+
+/// <summary>
+/// Lets a new send wait for the run it would otherwise be refused for, when that run is ending: a UI whose Stop aborts
+/// the fetch sends again at once, and its old run needs a few milliseconds to store the reply cut short and free the
+/// session.
+/// </summary>
+public interface IEndingRuns
+{
+    /// <summary>
+    /// When this instance runs a foreground run of the session whose client is gone (or goes within a moment), waits until
+    /// it has ended, at most <paramref name="max"/>; true when it ended, so starting again can succeed.
+    /// </summary>
+    Task<bool> WaitForEndingRunAsync(Guid sessionId, TimeSpan max, CancellationToken ct);
+}
