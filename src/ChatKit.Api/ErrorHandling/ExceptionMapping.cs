@@ -1,5 +1,4 @@
 using System.Data.Common;
-using System.Net.Sockets;
 using ChatKit.Infrastructure.Persistence;
 using Microsoft.AspNetCore.Diagnostics;
 using Microsoft.AspNetCore.Mvc;
@@ -40,18 +39,14 @@ public static class ExceptionMapping
     };
 
     /// <summary>A database that cannot be reached or is shutting down (not a bug in a query).</summary>
-    public static bool IsDatabaseUnavailable(Exception? error)
-    {
-        for (var e = error; e is not null; e = e.InnerException)
-        {
-            if (e is DbException { IsTransient: true } or SocketException)
-            {
-                return true;
-            }
-        }
+    public static bool IsDatabaseUnavailable(Exception? error) => Application.Common.Outages.IsDatabaseUnavailable(error);
 
-        return false;
-    }
+    /// <summary>
+    /// What the exception handler does not log as a crash: an outage (said once by <see cref="DatabaseOutage"/>) and a
+    /// client's own fault that Kestrel reports by exception (a body over the limit, a body too slow to arrive). Each still
+    /// has its request's log line with its status.
+    /// </summary>
+    public static bool IsNotACrash(Exception? error) => error is BadHttpRequestException || IsDatabaseUnavailable(error);
 
     /// <summary>PostgreSQL refused a value the service sent (SQLSTATE class 22, data exception): a bug, never the user's input.</summary>
     public static bool IsRefusedData(Exception? error) =>

@@ -101,8 +101,8 @@ public static class Composition
             ExceptionHandler = ExceptionMapping.HandleAsync,
 
             // An unreachable database is an outage, not a bug: one warning when it starts and ends (DatabaseOutage) and the
-            // request's own line, not a stack trace per request.
-            SuppressDiagnosticsCallback = c => ExceptionMapping.IsDatabaseUnavailable(c.Exception),
+            // request's own line, not a stack trace per request. A client's 413 or slow body is the request's line alone.
+            SuppressDiagnosticsCallback = c => ExceptionMapping.IsNotACrash(c.Exception),
         });
         app.UseStatusCodePages(ExceptionMapping.WriteBareStatusAsync);
         // With no trusted proxy configured the middleware would trust every sender's X-Forwarded-For; so only

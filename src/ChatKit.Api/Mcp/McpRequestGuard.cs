@@ -7,7 +7,8 @@ namespace ChatKit.Api.Mcp;
 /// <summary>
 /// Answers, before the MCP SDK reads a request, what it would answer badly: a body that is not JSON is JSON-RPC's
 /// <c>-32700 Parse error</c> (the SDK said <c>-32600</c> with System.Text.Json's internals), <c>tools/call</c> arguments
-/// that are not an object are <c>-32602 Invalid params</c> (it said <c>-32603</c>), and arguments holding a string that cannot
+/// that are not an object and an unknown tool are <c>-32602 Invalid params</c> (it said <c>-32603</c>, and logged the unknown
+/// tool as an error with its stack), and arguments holding a string that cannot
 /// be stored (an escaped unpaired surrogate, which the SDK cannot even read) are the tool's own <c>isError</c> result
 /// naming the field, as the agent's tools answer it. Everything else passes through untouched.
 /// </summary>
@@ -42,36 +43,43 @@ public sealed class McpRequestGuard(RequestDelegate next)
             if (root.ValueKind == JsonValueKind.Object
                 && root.TryGetProperty("method", out var method) && method.ValueKind == JsonValueKind.String && method.ValueEquals("tools/call")
                 && root.TryGetProperty("params", out var parameters) && parameters.ValueKind == JsonValueKind.Object
-                && parameters.TryGetProperty("arguments", out var arguments) && arguments.ValueKind != JsonValueKind.Null)
+                && Refusal(parameters, context.RequestServices.GetRequiredService<Toolbox>()) is { } refusal)
             {
                 var id = root.TryGetProperty("id", out var rawId) ? JsonNode.Parse(rawId.GetRawText()) : null;
-                if (arguments.ValueKind != JsonValueKind.Object)
-                {
-                    await WriteAsync(context, StatusCodes.Status200OK, id, Error(-32602, "Invalid params: arguments must be an object")).ConfigureAwait(false);
-                    return;
-                }
-
-                // The raw text, escapes and all: reading the values would fail on the very strings this looks for.
-                if (ToolCallArguments.Check(arguments.GetRawText()).Problem is { } problem)
-                {
-                    await WriteAsync(context, StatusCodes.Status200OK, id, new JsonObject
-                    {
-                        ["result"] = new JsonObject
-                        {
-                            ["content"] = new JsonArray(new JsonObject
-                            {
-                                ["type"] = "text",
-                                ["text"] = Toolbox.Serialize(ToolOutcome.Failed(problem)),
-                            }),
-                            ["isError"] = true,
-                        },
-                    }).ConfigureAwait(false);
-                    return;
-                }
+                await WriteAsync(context, StatusCodes.Status200OK, id, refusal).ConfigureAwait(false);
+                return;
             }
         }
 
         await next(context).ConfigureAwait(false);
+    }
+
+    /// <summary>The answer to a <c>tools/call</c> the SDK would answer badly, or null to let it through.</summary>
+    private static JsonObject? Refusal(JsonElement parameters, Toolbox toolbox)
+    {
+        // An unknown tool is the caller's mistake: -32602 here, not an exception and an error log in the SDK.
+        if (!parameters.TryGetProperty("name", out var name) || name.ValueKind != JsonValueKind.String
+            || !toolbox.Definitions.Any(d => name.ValueEquals(d.Name)))
+        {
+            return Error(-32602, name.ValueKind == JsonValueKind.String ? $"Unknown tool: {name.GetString()}" : "Invalid params: name is required");
+        }
+
+        if (!parameters.TryGetProperty("arguments", out var arguments) || arguments.ValueKind is JsonValueKind.Null or JsonValueKind.Object)
+        {
+            // The raw text, escapes and all: reading the values would fail on the very strings this looks for.
+            return arguments.ValueKind == JsonValueKind.Object && ToolCallArguments.Check(arguments.GetRawText()).Problem is { } problem
+                ? new JsonObject
+                {
+                    ["result"] = new JsonObject
+                    {
+                        ["content"] = new JsonArray(new JsonObject { ["type"] = "text", ["text"] = Toolbox.Serialize(ToolOutcome.Failed(problem)) }),
+                        ["isError"] = true,
+                    },
+                }
+                : null;
+        }
+
+        return Error(-32602, "Invalid params: arguments must be an object");
     }
 
     private static JsonObject Error(int code, string text) => new() { ["error"] = new JsonObject { ["code"] = code, ["message"] = text } };

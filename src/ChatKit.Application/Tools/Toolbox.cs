@@ -60,6 +60,12 @@ public sealed partial class Toolbox
         {
             return ToolOutcome.Failed(ex.Message);
         }
+        catch (Exception ex) when (Common.Outages.IsDatabaseUnavailable(ex))
+        {
+            // An outage, not a bug: one line, no stack (the outage itself is said once elsewhere).
+            LogToolUnavailable(_logger, call.Function.Name, ex.GetType().Name);
+            return ToolOutcome.Failed("the task store cannot be reached right now; try again later");
+        }
         catch (Exception ex) when (ex is not OperationCanceledException || !ct.IsCancellationRequested)
         {
             // The arguments are not logged: they are the user's words.
@@ -97,6 +103,9 @@ public sealed partial class Toolbox
     public static string Serialize(ToolOutcome outcome) => outcome.Result.ToJsonString(JsonOptions);
 
     private static readonly JsonSerializerOptions JsonOptions = new() { Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping };
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Tool {Tool} could not reach the database ({Error})")]
+    private static partial void LogToolUnavailable(ILogger logger, string tool, string error);
 
     [LoggerMessage(Level = LogLevel.Error, Message = "Tool {Tool} failed unexpectedly")]
     private static partial void LogToolFailed(ILogger logger, Exception ex, string tool);

@@ -177,6 +177,38 @@ public sealed class TaskToolsTests
     }
 
     [Test]
+    public async Task AToolDuringADatabaseOutage_IsAFailedResult_LoggedAsOneWarningWithoutAStack()
+    {
+        var logger = new ListLogger();
+        var toolbox = new Toolbox([new ListTagsTool(new TaskService(_store, TimeProvider.System, Options.Create(new TaskOptions())))], logger);
+        _store.ListTagsAsync(default!, default).ReturnsForAnyArgs<IReadOnlyList<TagCount>>(_ => throw new UnreachableDatabase());
+
+        var outcome = await toolbox.InvokeAsync("alice", new ToolCall("c", "function", new ToolCallFunction("list_tags", "{}")), CancellationToken.None);
+
+        Assert.That(outcome.Success, Is.False);
+        Assert.That(logger.Entries.Select(e => (e.Level, e.Exception)), Is.EqualTo(new[] { (Microsoft.Extensions.Logging.LogLevel.Warning, (Exception?)null) }));
+    }
+
+    private sealed class UnreachableDatabase : System.Data.Common.DbException
+    {
+        public override bool IsTransient => true;
+    }
+
+    private sealed class ListLogger : Microsoft.Extensions.Logging.ILogger<Toolbox>
+    {
+        public List<(Microsoft.Extensions.Logging.LogLevel Level, Exception? Exception)> Entries { get; } = [];
+
+        public IDisposable? BeginScope<TState>(TState state)
+            where TState : notnull => null;
+
+        public bool IsEnabled(Microsoft.Extensions.Logging.LogLevel logLevel) => true;
+
+        public void Log<TState>(
+            Microsoft.Extensions.Logging.LogLevel logLevel, Microsoft.Extensions.Logging.EventId eventId, TState state, Exception? exception, Func<TState, Exception?, string> formatter) =>
+            Entries.Add((logLevel, exception));
+    }
+
+    [Test]
     public async Task AToolThatThrows_IsAFailedResultNotAnException()
     {
         _store.ListTagsAsync(default!, default).ReturnsForAnyArgs<IReadOnlyList<TagCount>>(_ => throw new TimeoutException("db"));
