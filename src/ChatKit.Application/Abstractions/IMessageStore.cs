@@ -22,8 +22,9 @@ public interface IMessageStore
     Task<IReadOnlyList<ChatMessage>> ReadToolResultsAsync(Guid sessionId, string userId, IReadOnlyList<string> callIds, CancellationToken ct);
 
     /// <summary>
-    /// Sets the feedback on the messages if every one is an assistant message of the user's session (else changes
-    /// nothing); answers how many of them are.
+    /// Sets the feedback on the messages if every one is an assistant message of the user's session, and each of
+    /// <paramref name="workflowIds"/> one with tool calls (a workflow item); else changes nothing. Answers how many qualify.
     /// </summary>
-    Task<int> SetFeedbackAsync(Guid sessionId, string userId, IReadOnlyList<Guid> messageIds, MessageFeedback feedback, CancellationToken ct);
+    Task<int> SetFeedbackAsync(
+        Guid sessionId, string userId, IReadOnlyList<Guid> messageIds, IReadOnlyList<Guid> workflowIds, MessageFeedback feedback, CancellationToken ct);
 }

@@ -103,10 +103,13 @@ public sealed class FeedbackHandler(ISessionStore sessions, IMessageStore messag
             return session.Error!;
         }
 
-        // A workflow item is its step's assistant message; an id that is not one of the thread's assistant messages is refused.
-        var ids = command.ItemIds.Select(i => Guid.TryParse(i.StartsWith("wf_", StringComparison.Ordinal) ? i[3..] : i, out var id) ? id : Guid.Empty)
-            .Distinct().ToList();
-        var updated = await messages.SetFeedbackAsync(session.Value.Id, command.UserId, ids, command.Feedback, cancellationToken).ConfigureAwait(false);
+        // A workflow item is its step's assistant message (one with tool calls); an id that is not one of the thread's
+        // assistant messages, or a wf_ id of a message without a workflow, is refused.
+        static Guid IdOf(string item) => Guid.TryParse(item.StartsWith("wf_", StringComparison.Ordinal) ? item[3..] : item, out var id) ? id : Guid.Empty;
+        var ids = command.ItemIds.Select(IdOf).Distinct().ToList();
+        var workflows = command.ItemIds.Where(i => i.StartsWith("wf_", StringComparison.Ordinal)).Select(IdOf).Distinct().ToList();
+        var updated = await messages.SetFeedbackAsync(session.Value.Id, command.UserId, ids, workflows, command.Feedback, cancellationToken)
+            .ConfigureAwait(false);
         return updated == ids.Count
             ? true
             : Errors.Invalid("item_ids", "every item must be an assistant message of the thread");

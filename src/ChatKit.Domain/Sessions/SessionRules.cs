@@ -12,6 +12,13 @@ public static class SessionRules
     public const string Ellipsis = "…";
 
     /// <summary>
+    /// Whether a text has anything to read: not only whitespace and invisible format characters (zero-width spaces and
+    /// joiners, the byte-order mark, the word joiner).
+    /// </summary>
+    public static bool HasVisibleText(string? text) =>
+        text is not null && text.Any(c => !char.IsWhiteSpace(c) && char.GetUnicodeCategory(c) != System.Globalization.UnicodeCategory.Format);
+
+    /// <summary>
     /// Whether a token's subject can be a user id: not blank, at most <see cref="MaxUserIdLength"/> UTF-16 units, no
     /// control characters (NUL, tab, line breaks, DEL, C1) and nothing PostgreSQL cannot store (an unpaired surrogate).
     /// Every query filters on it, so it is checked once, at authentication.

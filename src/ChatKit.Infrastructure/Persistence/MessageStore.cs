@@ -67,7 +67,7 @@ internal sealed class MessageStore(NpgsqlDataSource dataSource) : IMessageStore
     }
 
     public async Task<int> SetFeedbackAsync(
-        Guid sessionId, string userId, IReadOnlyList<Guid> messageIds, MessageFeedback feedback, CancellationToken ct)
+        Guid sessionId, string userId, IReadOnlyList<Guid> messageIds, IReadOnlyList<Guid> workflowIds, MessageFeedback feedback, CancellationToken ct)
     {
         await using var conn = await dataSource.OpenConnectionAsync(ct).ConfigureAwait(false);
         // All or nothing: the ids that qualify are counted first, and nothing changes unless every one does.
@@ -75,14 +75,15 @@ internal sealed class MessageStore(NpgsqlDataSource dataSource) : IMessageStore
             """
             WITH targets AS (
                 SELECT m.id FROM messages m JOIN sessions s ON s.id = m.session_id AND s.user_id = @UserId
-                WHERE m.session_id = @SessionId AND m.id = ANY(@Ids) AND m.role = 'assistant'),
+                WHERE m.session_id = @SessionId AND m.id = ANY(@Ids) AND m.role = 'assistant'
+                  AND (m.tool_calls IS NOT NULL OR NOT m.id = ANY(@WorkflowIds))),
             updated AS (
                 UPDATE messages SET feedback = @Feedback
                 WHERE id IN (SELECT id FROM targets) AND (SELECT count(*) FROM targets) = cardinality(@Ids)
                 RETURNING 1)
             SELECT count(*) FROM targets
             """,
-            new { SessionId = sessionId, UserId = userId, Ids = messageIds.ToArray(), Feedback = Rows.Name(feedback) },
+            new { SessionId = sessionId, UserId = userId, Ids = messageIds.ToArray(), WorkflowIds = workflowIds.ToArray(), Feedback = Rows.Name(feedback) },
             cancellationToken: ct)).ConfigureAwait(false);
     }
 }

@@ -54,14 +54,21 @@ public sealed partial class TurnRunner(
             while (true)
             {
                 var step = turn.BeginStep(model.Name);
-                var offerTools = turn.Steps < o.MaxSteps;
-                var prompt = turn.Steps == 1 && run.FirstCall is { } first
-                    ? first.Prompt
-                    : conversation with { Messages = messages.ToList(), Tools = offerTools ? toolbox.Definitions : [] };
+
+                // A tool step stores a message and the turn's reply one more: offer tools only while both fit the session.
+                var offerTools = turn.Steps < o.MaxSteps && turn.Steps < run.MessagesLeft;
+
+                // The early first call was started before the session's count was known: used only if it offered the same.
+                var early = turn.Steps == 1 ? run.FirstCall : null;
+                if (early is not null && early.Prompt.Tools.Count > 0 != offerTools)
+                {
+                    await early.DisposeAsync().ConfigureAwait(false);
+                    early = null;
+                }
+
+                var prompt = early?.Prompt ?? conversation with { Messages = messages.ToList(), Tools = offerTools ? toolbox.Definitions : [] };
                 step.Prompt = prompt;
-                var updates = turn.Steps == 1 && run.FirstCall is { } early
-                    ? early.TakeOver(ct)
-                    : model.StreamAsync(prompt, ct).GetAsyncEnumerator(ct);
+                var updates = early is not null ? early.TakeOver(ct) : model.StreamAsync(prompt, ct).GetAsyncEnumerator(ct);
                 try
                 {
                     while (turn.Outcome == RunOutcome.Running)

@@ -36,6 +36,12 @@ public sealed record StartedRun(
 
     /// <summary>The run goes on without a client.</summary>
     public bool Background { get; init; }
+
+    /// <summary>
+    /// How many more messages the session takes (<c>MAX_MESSAGES_PER_SESSION</c> less what it holds, this turn's user message
+    /// included): a tool step is offered only while it leaves room for the reply that ends the turn.
+    /// </summary>
+    public int MessagesLeft { get; init; } = int.MaxValue;
 }
 
 public sealed class StartRunValidator : AbstractValidator<StartRunCommand>
@@ -57,7 +63,7 @@ public static class MessageTextValidation
         var read = text.Compile();
         validator.RuleFor(text).Must(StorableText.IsStorable).OverridePropertyName("message.content")
             .WithMessage("text " + StorableText.UnstorableMessage);
-        validator.RuleFor(text).NotEmpty()
+        validator.RuleFor(text).Must(SessionRules.HasVisibleText)
             .WithErrorCode(Errors.EmptyMessageCode).WithMessage(Errors.EmptyMessageText);
         validator.RuleFor(c => SessionRules.CodePointCount(read(c))).LessThanOrEqualTo(max)
             .WithErrorCode(Errors.MessageTooLongCode)

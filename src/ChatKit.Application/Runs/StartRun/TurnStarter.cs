@@ -86,6 +86,7 @@ public sealed class TurnStarter(
             {
                 FirstCall = firstCall,
                 Background = background,
+                MessagesLeft = maxMessages - begun.Session!.MessageCount,
             }),
             BeginTurnOutcome.Forbidden => Errors.Forbidden,
             BeginTurnOutcome.ThreadNotFound => Errors.ThreadNotFound(threadId!),
@@ -130,7 +131,11 @@ public sealed class TurnStarter(
         var begun = await store.BeginRetryAsync(retry, ct).ConfigureAwait(false);
         return begun.Outcome switch
         {
-            BeginTurnOutcome.Started => Stream(new StartedRun(begun.Session!, begun.History[^1], retry.ClaimId, false, begun.History) { IsRetry = true }),
+            BeginTurnOutcome.Started => Stream(new StartedRun(begun.Session!, begun.History[^1], retry.ClaimId, false, begun.History)
+            {
+                IsRetry = true,
+                MessagesLeft = limits.Value.MaxMessagesPerSession - begun.Session!.MessageCount,
+            }),
             BeginTurnOutcome.Forbidden => Errors.Forbidden,
             BeginTurnOutcome.RunInProgress => Errors.RunInProgress,
             BeginTurnOutcome.ItemNotFound => Errors.ItemNotFound(rawItemId),
