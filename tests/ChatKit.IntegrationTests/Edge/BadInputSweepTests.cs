@@ -43,6 +43,9 @@ public sealed class BadInputSweepTests
         "{\"message\":{\"content\":[{\"text\":\"a\\u0000b\"}]}}", "{\"message\":{\"content\":[{\"text\":\"\\u0000\"}]}}",
         "{\"message\":{\"content\":[{\"text\":\"ok\"},{\"text\":\"\\u0000\"}]}}", "{\"message\":{\"content\":[{\"text\":\"\\udc00x\"}]}}",
         "{\"title\":\"a\\u0000b\"}", "{\"title\":\"\\ud800\"}", "{\"title\":\"x\\udfffy\"}",
+
+        // Found by the hardening run: text of only invisible characters counted as a message.
+        "{\"message\":{\"content\":[{\"text\":\"\\u200b\\u200b\"}]}}", "{\"message\":{\"content\":[{\"text\":\"\\ufeff\\u2060 \\u200d\"}]}}",
     ];
 
     private static readonly string[] BadTasks =
@@ -179,6 +182,14 @@ public sealed class BadInputSweepTests
                 yield return ($"{method} {Cut(path)}", Json(method, path, isRun ? "{\"message\":{\"content\":[{\"text\":\"" + new string('z', 600) + "\"}]}}" : "{}"));
                 yield return ($"DELETE {Cut(path)}", new HttpRequestMessage(HttpMethod.Delete, path));
             }
+        }
+
+        // Resume ids out of range (the hardening run found long.MaxValue answered 410 through an overflow).
+        foreach (var lastEventId in new[] { "9223372036854775807", "9223372036854775808", "-1", "1e3", " 5", "0x10", "５" })
+        {
+            var resume = new HttpRequestMessage(HttpMethod.Get, $"{ChatApi.Sessions}/{id}/runs/{Guid.NewGuid()}/events");
+            resume.Headers.TryAddWithoutValidation("Last-Event-ID", lastEventId);
+            yield return ($"GET events Last-Event-ID {lastEventId}", resume);
         }
 
         foreach (var query in JunkQueries)
