@@ -10,9 +10,17 @@ internal sealed class AbortOnCancelHandler : DelegatingHandler
 {
     public static readonly AsyncLocal<CancellationToken> CallerToken = new();
 
+    /// <summary>Set once the upstream answered the current call, so a failure before that is told apart as ours.</summary>
+    public static readonly AsyncLocal<System.Runtime.CompilerServices.StrongBox<bool>?> Responded = new();
+
     protected override async Task<HttpResponseMessage> SendAsync(HttpRequestMessage request, CancellationToken cancellationToken)
     {
         var response = await base.SendAsync(request, cancellationToken).ConfigureAwait(false);
+        if (Responded.Value is { } responded)
+        {
+            responded.Value = true;
+        }
+
         var caller = CallerToken.Value;
         if (!caller.CanBeCanceled)
         {

@@ -52,6 +52,8 @@ internal sealed partial class ChatClientModel(IHttpClientFactory httpClients, IO
         using var idle = CancellationTokenSource.CreateLinkedTokenSource(ct);
         idle.CancelAfter(timeout);
         AbortOnCancelHandler.CallerToken.Value = idle.Token;
+        var responded = new System.Runtime.CompilerServices.StrongBox<bool>();
+        AbortOnCancelHandler.Responded.Value = responded;
         var cost = new UpstreamUsage();
         ToolCallStreamNormalizer.Usage.Value = cost;
         var updates = _client.Value.GetStreamingResponseAsync(ToMessages(prompt), ToOptions(prompt), idle.Token).GetAsyncEnumerator(idle.Token);
@@ -71,7 +73,7 @@ internal sealed partial class ChatClientModel(IHttpClientFactory httpClients, IO
 
                     update = updates.Current;
                 }
-                catch (Exception ex) when (!ct.IsCancellationRequested && Translate(ex, o.TimeoutSeconds) is { } failure)
+                catch (Exception ex) when (!ct.IsCancellationRequested && Translate(ex, o.TimeoutSeconds, responded.Value) is { } failure)
                 {
                     throw failure;
                 }
@@ -183,13 +185,18 @@ internal sealed partial class ChatClientModel(IHttpClientFactory httpClients, IO
         }
     }
 
-    /// <summary>Upstream failures become a <see cref="ChatModelException"/> whose text is safe to show a user.</summary>
-    internal static ChatModelException? Translate(Exception ex, int timeoutSeconds) => ex switch
+    /// <summary>
+    /// Upstream failures become a <see cref="ChatModelException"/> whose text is safe to show a user. Data that could not be
+    /// handled before the upstream answered (<paramref name="responded"/> false) is a prompt this service could not build:
+    /// an internal failure, left to the caller, never blamed on the model.
+    /// </summary>
+    internal static ChatModelException? Translate(Exception ex, int timeoutSeconds, bool responded = true) => ex switch
     {
         ChatModelException same => same,
         ClientResultException { Status: > 0 } r => new ChatModelException($"The model service answered with status {r.Status}.", ex),
         OperationCanceledException or TimeoutException =>
             new ChatModelException($"The model service did not answer within {timeoutSeconds} seconds.", ex),
+        JsonException or FormatException or InvalidOperationException or KeyNotFoundException or ArgumentException when !responded => null,
         JsonException or FormatException or InvalidOperationException or KeyNotFoundException or ArgumentException =>
             new ChatModelException("The model service sent data that could not be read.", ex),
         HttpRequestException or IOException or ClientResultException =>

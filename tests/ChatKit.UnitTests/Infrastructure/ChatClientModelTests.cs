@@ -15,6 +15,13 @@ public sealed class ChatClientModelTests
         Assert.That(ChatClientModel.Translate(new IOException("socket reset by 10.0.0.7"), 30)!.Message, Is.EqualTo("The connection to the model service was lost."));
 
     [Test]
+    public void Translate_DataThatCouldNotBeHandledBeforeTheUpstreamAnswered_IsOurs_NotTheModels()
+    {
+        Assert.That(ChatClientModel.Translate(new InvalidOperationException("cannot encode"), 30, responded: false), Is.Null);
+        Assert.That(ChatClientModel.Translate(new InvalidOperationException("bad chunk"), 30, responded: true)!.Message, Is.EqualTo("The model service sent data that could not be read."));
+    }
+
+    [Test]
     public void Translate_UnknownBug_IsLeftToTheCaller() =>
         Assert.That(ChatClientModel.Translate(new NullReferenceException(), 30), Is.Null);
 
