@@ -71,14 +71,7 @@ public sealed class ClientErrorLoggingTests
         var (app, logs) = await StartAsync();
         await using var _ = app;
         using var client = app.ClientFor();
-        using var request = new HttpRequestMessage(HttpMethod.Post, "/mcp")
-        {
-            Content = new StringContent("""{"jsonrpc":"2.0","id":3,"method":"tools/call","params":{"name":"format_disk","arguments":{}}}""", Encoding.UTF8, "application/json"),
-        };
-        request.Headers.Accept.Add(new MediaTypeWithQualityHeaderValue("application/json"));
-        request.Headers.Accept.Add(new MediaTypeWithQualityHeaderValue("text/event-stream"));
-
-        using var response = await client.SendAsync(request);
+        using var response = await client.PostMcpAsync("""{"jsonrpc":"2.0","id":3,"method":"tools/call","params":{"name":"format_disk","arguments":{}}}""");
         var answer = JsonNode.Parse(await response.Content.ReadAsStringAsync())!;
 
         Assert.That(answer["id"]!.GetValue<int>(), Is.EqualTo(3));

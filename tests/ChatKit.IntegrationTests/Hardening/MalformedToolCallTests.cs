@@ -46,17 +46,7 @@ public sealed class MalformedToolCallTests
     public async Task McpToolsCall_WithALoneSurrogate_IsAnIsErrorResultNamingTheField()
     {
         using var http = App.ClientFor();
-        using var request = new HttpRequestMessage(HttpMethod.Post, "/mcp")
-        {
-            Content = new StringContent(
-                """{"jsonrpc":"2.0","id":1,"method":"tools/call","params":{"name":"add_task","arguments":{"title":"ok","tags":["\ud800"]}}}""",
-                Encoding.UTF8,
-                "application/json"),
-        };
-        request.Headers.Accept.Add(new MediaTypeWithQualityHeaderValue("application/json"));
-        request.Headers.Accept.Add(new MediaTypeWithQualityHeaderValue("text/event-stream"));
-
-        using var response = await http.SendAsync(request);
+        using var response = await http.PostMcpAsync("""{"jsonrpc":"2.0","id":1,"method":"tools/call","params":{"name":"add_task","arguments":{"title":"ok","tags":["\ud800"]}}}""");
         var text = await response.Content.ReadAsStringAsync();
 
         var json = JsonNode.Parse(text.Split('\n').Where(l => l.StartsWith("data: ", StringComparison.Ordinal)).Select(l => l[6..]).FirstOrDefault() ?? text)!;
@@ -71,11 +61,7 @@ public sealed class MalformedToolCallTests
     public async Task McpMalformedRequests_AnswerTheirJsonRpcCodes_WithoutInternals(string body, int status, int code)
     {
         using var http = App.ClientFor();
-        using var request = new HttpRequestMessage(HttpMethod.Post, "/mcp") { Content = new StringContent(body, Encoding.UTF8, "application/json") };
-        request.Headers.Accept.Add(new MediaTypeWithQualityHeaderValue("application/json"));
-        request.Headers.Accept.Add(new MediaTypeWithQualityHeaderValue("text/event-stream"));
-
-        using var response = await http.SendAsync(request);
+        using var response = await http.PostMcpAsync(body);
         var text = await response.Content.ReadAsStringAsync();
 
         Assert.That((int)response.StatusCode, Is.EqualTo(status), text);

@@ -82,6 +82,15 @@ public static class ChatApi
     public static Task<HttpResponseMessage> PostJsonAsync(this HttpClient client, string path, string json) =>
         client.PostAsync(path, new StringContent(json, Encoding.UTF8, "application/json"));
 
+    /// <summary>Sends one raw JSON-RPC body to <c>/mcp</c> as an MCP client would (accepting JSON or an event stream).</summary>
+    public static async Task<HttpResponseMessage> PostMcpAsync(this HttpClient client, string body)
+    {
+        using var request = new HttpRequestMessage(HttpMethod.Post, "/mcp") { Content = new StringContent(body, Encoding.UTF8, "application/json") };
+        request.Headers.Accept.Add(new System.Net.Http.Headers.MediaTypeWithQualityHeaderValue("application/json"));
+        request.Headers.Accept.Add(new System.Net.Http.Headers.MediaTypeWithQualityHeaderValue("text/event-stream"));
+        return await client.SendAsync(request);
+    }
+
     public static Task<HttpResponseMessage> SendRunAsync(this HttpClient client, string sessionId, string text, string? threadId = null) =>
         client.SendAsync(
             new HttpRequestMessage(HttpMethod.Post, RunsOf(sessionId, threadId)) { Content = JsonContent.Create(MessageBody(text)) },
