@@ -17,7 +17,7 @@ public sealed class RunStreams(RunHost runs, IRunEventLog log, IOptions<Streamin
 
     /// <summary>
     /// Attaches a response to a run after event <paramref name="after"/>; hanging up leaves the run alone. A client that
-    /// already has the ended run's <c>[DONE]</c> (its id is the one after the last event) gets nothing more.
+    /// already has the ended run's <c>[DONE]</c> (its id is the one after the last event) gets no event and no new id.
     /// </summary>
     public ServerSentEventsResult Attach(RunInfo run, long after, ServerSentEventsResult.Framing framing) =>
         run.Ended && after > run.LastEventId

@@ -34,7 +34,10 @@ public sealed class ServerSentEventsResult(
 
     public const string RunIdHeader = "X-Run-Id";
 
-    /// <summary>The client already has the run's <c>[DONE]</c>: the stream adds nothing after the run's last event.</summary>
+    /// <summary>
+    /// The client already has the run's <c>[DONE]</c> (it resumed after its id): the stream invents no id after the run's
+    /// last one, and in REST framing ends with a <c>data: [DONE]</c> that carries none, so a reader still stops there.
+    /// </summary>
     public bool DoneSent { get; init; }
 
     private static readonly byte[] IdPrefix = "id: "u8.ToArray();
@@ -101,9 +104,9 @@ public sealed class ServerSentEventsResult(
                 await writer.FlushAsync(ct).ConfigureAwait(false);
             }
 
-            if (framing == Framing.Rest && !DoneSent)
+            if (framing == Framing.Rest)
             {
-                Write(writer, last + 1, Done);
+                Write(writer, DoneSent ? null : last + 1, Done);
                 await writer.FlushAsync(ct).ConfigureAwait(false);
             }
         }

@@ -6,7 +6,7 @@ public sealed class ResumeBoundsTests
     private static FakeLlmServer Upstream => AssemblySetup.Upstream;
 
     [Test]
-    public async Task ResumeAtTheLastEvent_ReplaysTheSameDone_AndAfterTheDone_AddsNothing()
+    public async Task ResumeAtTheLastEvent_ReplaysTheSameDone_AndAfterTheDone_InventsNoId()
     {
         using var client = AssemblySetup.App.ClientFor();
         var id = await client.CreateSessionAsync();
@@ -23,7 +23,8 @@ public sealed class ResumeBoundsTests
         using var afterDone = await client.ResumeAsync(id, run.RunId!, done);
         var nothing = await ChatApi.ReadStreamAsync(afterDone);
         Assert.That(nothing.Status, Is.EqualTo(HttpStatusCode.OK));
-        Assert.That(nothing.Data, Is.Empty, "no id after the last one the run had");
+        Assert.That(nothing.Data, Is.EqualTo(new[] { "[DONE]" }), "a reader still stops at [DONE]");
+        Assert.That(nothing.Ids, Is.EqualTo(new[] { 0L }), "and it carries no id: none after the last one the run had");
     }
 
     [TestCase(1)]
