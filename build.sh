@@ -4,7 +4,9 @@
 #   ./build.sh test           run every test against a throwaway PostgreSQL and Redis; ends with "N passed, N failed, N skipped"
 #   ./build.sh token <sub>    print a development JWT for <sub> (same secret as `run`)
 #   ./build.sh migrate        apply database migrations to DATABASE_URL (or the local cluster)
-#   ./build.sh bench [--quick]  measure relay overhead, reads vs pgbench, open streams, growth (docs/performance.md)
+#   ./build.sh bench [--quick] [--compare OTHER_API_DLL] [--sections relay,reads,...]
+#                             measure relay overhead, reads vs pgbench, open streams, growth (docs/performance.md);
+#                             --compare measures another build first with the same harness and prints the ratios
 #   ./build.sh soak [minutes]   mixed traffic under injected faults (default 10 minutes); exits 1 if a target is missed
 #   ./build.sh stop           stop the project-local PostgreSQL of `run`
 # On a machine without apt-get (or without root/sudo), set DATABASE_URL (and CHATKIT_TEST_DATABASE_URL,

@@ -18,12 +18,19 @@ public sealed class Bench(Harness api, FakeLlmServer upstream, string pgBin, str
     public async Task<JsonObject> RunAsync()
     {
         Line($"ChatKit benchmark — {DateTime.UtcNow:yyyy-MM-dd HH:mm} UTC, {Environment.ProcessorCount} cores, .NET {Environment.Version}");
-        await RelayOverheadAsync();
-        await ReadThroughputAsync();
-        await OpenStreamsAsync();
-        await ToolStepsAsync();
-        await RunsAsync();
-        await GrowthAsync();
+        (string Name, Func<Task> Measure)[] sections =
+        [
+            ("relay", RelayOverheadAsync), ("reads", ReadThroughputAsync), ("streams", OpenStreamsAsync),
+            ("tools", ToolStepsAsync), ("runs", RunsAsync), ("growth", GrowthAsync),
+        ];
+        foreach (var (name, measure) in sections)
+        {
+            if (options.Sections is null || options.Sections.Contains(name))
+            {
+                await measure();
+            }
+        }
+
         _results["replies_lost"] = _repliesLost;
         _results["table"] = _table.ToString();
         return _results;
@@ -585,4 +592,8 @@ public sealed record BenchOptions(
     int OpenStreamsTimeoutSeconds,
     int[] GrowthSizes,
     int[] SessionCounts,
-    int ToolTurns);
+    int ToolTurns)
+{
+    /// <summary><c>--sections relay,reads,streams,tools,runs,growth</c>: only these (null: all), for working on one figure.</summary>
+    public IReadOnlySet<string>? Sections { get; init; }
+}

@@ -82,6 +82,13 @@ public sealed class Harness : IAsyncDisposable
         throw new TimeoutException("The service did not become ready in 60 s.");
     }
 
+    /// <summary>Drops everything the service stored, so the next build starts (and migrates) as on a new database.</summary>
+    public static async Task EmptyDatabaseAsync(string databaseUrl)
+    {
+        await using var conn = new NpgsqlConnection(databaseUrl);
+        await conn.ExecuteAsync("DROP SCHEMA public CASCADE; CREATE SCHEMA public;");
+    }
+
     public HttpClient NewClient(TimeSpan? timeout = null) => new(new SocketsHttpHandler
     {
         MaxConnectionsPerServer = int.MaxValue,

@@ -1,9 +1,10 @@
 using System.Text.Json;
+using System.Text.Json.Nodes;
 using ChatKit.Bench;
 using ChatKit.Testing;
 
 // Usage (build.sh passes these): bench|soak --api-dll PATH --database-url URL --pg-bin DIR --pg-host HOST --pg-port N
-//   [--out FILE] [--quick] [--minutes M] [--redis-url URL] [--services SCRIPT]
+//   [--out FILE] [--quick] [--compare OTHER_API_DLL] [--sections relay,reads,streams,tools,runs,growth] [--minutes M] [--redis-url URL] [--services SCRIPT]
 var mode = args.Length > 0 ? args[0] : "bench";
 string Arg(string name, string? fallback = null) =>
     Array.IndexOf(args, name) is var i and >= 0 && i + 1 < args.Length ? args[i + 1] : fallback ?? throw new ArgumentException($"{name} is required");
@@ -27,15 +28,42 @@ if (mode == "soak")
     return await soak.RunAsync();
 }
 
-await using var api = await Harness.StartAsync(Arg("--api-dll"), Arg("--database-url"), Harness.FreePort(), env);
 var options = quick
     ? new BenchOptions([1, 16], 3, [16], 3, [200], 60, [100, 1000], [10, 1000], 60)
     : new BenchOptions([1, 16, 64], 5, [16, 64], 8, [1000, 5000, 10000], 240, [100, 1000, 10_000, 100_000], [10, 10_000], 300);
-var bench = new Bench(api, upstream, Arg("--pg-bin"), Arg("--pg-host"), int.Parse(Arg("--pg-port"), System.Globalization.CultureInfo.InvariantCulture), options);
-var results = await bench.RunAsync();
+if (Array.IndexOf(args, "--sections") >= 0)
+{
+    options = options with { Sections = Arg("--sections").Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).ToHashSet() };
+}
+
+// --compare DLL: the other build first, then this one, each on an empty database, by the same harness in one session.
+var builds = new List<(string Label, string Dll)>();
+if (Array.IndexOf(args, "--compare") >= 0)
+{
+    builds.Add(("baseline", Arg("--compare")));
+}
+
+builds.Add(("this build", Arg("--api-dll")));
+var all = new JsonObject();
+var lost = 0L;
+foreach (var (label, dll) in builds)
+{
+    if (builds.Count > 1)
+    {
+        Console.WriteLine($"\n======== {label}: {dll}");
+        await Harness.EmptyDatabaseAsync(Arg("--database-url"));
+    }
+
+    await using var api = await Harness.StartAsync(dll, Arg("--database-url"), Harness.FreePort(), env);
+    var bench = new Bench(api, upstream, Arg("--pg-bin"), Arg("--pg-host"), int.Parse(Arg("--pg-port"), System.Globalization.CultureInfo.InvariantCulture), options);
+    var results = await bench.RunAsync();
+    all[label] = results;
+    lost += results["replies_lost"]!.GetValue<long>();
+}
+
+var worse = builds.Count > 1 ? Comparison.Print(all["baseline"]!.AsObject(), all["this build"]!.AsObject(), Console.WriteLine) : [];
 var output = Arg("--out", "bench-results.json");
-await File.WriteAllTextAsync(output, results.ToJsonString(new JsonSerializerOptions { WriteIndented = true }));
+await File.WriteAllTextAsync(output, (builds.Count > 1 ? all : all["this build"]!).ToJsonString(new JsonSerializerOptions { WriteIndented = true }));
 Console.WriteLine($"\nResults written to {output}");
-var lost = results["replies_lost"]!.GetValue<long>();
 Console.WriteLine(lost == 0 ? "No reply lost." : $"BENCH FAILED: {lost} replies lost (target 0)");
-return lost == 0 ? 0 : 1;
+return lost == 0 && worse.Count == 0 ? 0 : 1;
