@@ -2,14 +2,12 @@ using ChatKit.Domain.Sessions;
 
 namespace ChatKit.Application.Abstractions;
 
+/// <summary>A page of a session's messages, oldest first, tool steps included, and the cursor of the next one.</summary>
 public sealed record MessagePage(IReadOnlyList<ChatMessage> Items, string? NextCursor);
 
 /// <summary>Reads of a session's messages (they are written only as part of a turn, through <see cref="ITurnStore"/>).</summary>
 public interface IMessageStore
 {
-    /// <summary>The user's session's messages oldest first, tool steps included; empty when the session is not theirs.</summary>
-    Task<MessagePage> GetMessagesAsync(Guid sessionId, string userId, int? limit, string? after, CancellationToken ct);
-
     /// <summary>
     /// At most <paramref name="take"/> of the user's session's user and assistant messages (no tool results) in
     /// <c>(created_at, id)</c> order, starting after the message <paramref name="after"/> (exclusive) or, with

@@ -11,6 +11,9 @@ public enum SessionAccess
 
 public sealed record SessionLookup(SessionAccess Access, ChatSession? Session);
 
+/// <summary>A session as <see cref="ISessionStore.FindAsync"/> reads it, with its usage totals and a page of its messages (when owned).</summary>
+public sealed record SessionDetail(SessionLookup Lookup, UsageTotals Usage, MessagePage Messages);
+
 /// <summary>A page of sessions, newest activity first, and the cursor of the next one.</summary>
 public sealed record SessionPage(IReadOnlyList<ChatSession> Items, int Total, string? NextCursor);
 
@@ -24,6 +27,12 @@ public interface ISessionStore
     Task<bool> TryCreateAsync(ChatSession session, bool autoTitle, int maxSessionsPerUser, CancellationToken ct);
 
     Task<SessionLookup> FindAsync(Guid sessionId, string userId, CancellationToken ct);
+
+    /// <summary>
+    /// What <c>GET /sessions/{id}</c> shows, in one statement: the session (or why not), its usage totals, and its messages
+    /// oldest first after the cursor <paramref name="after"/>, at most <paramref name="limit"/> (all when null).
+    /// </summary>
+    Task<SessionDetail> ReadDetailAsync(Guid sessionId, string userId, int? limit, string? after, CancellationToken ct);
 
     Task<SessionPage> ListAsync(string userId, int? limit, string? after, CancellationToken ct);
 

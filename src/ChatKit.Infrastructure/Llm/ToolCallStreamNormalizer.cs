@@ -135,7 +135,7 @@ internal sealed class ToolCallStreamNormalizer : DelegatingHandler
     {
         private readonly ToolCallIndexer _indexer = new();
         private readonly ArrayBufferWriter<byte> _line = new();
-        private readonly byte[] _chunk = new byte[16 * 1024];
+        private const int ChunkBytes = 16 * 1024;
         private byte[] _out = [];
         private int _outPos;
         private bool _ended;
@@ -155,10 +155,21 @@ internal sealed class ToolCallStreamNormalizer : DelegatingHandler
                     return 0;
                 }
 
-                var read = await inner.ReadAsync(_chunk, cancellationToken).ConfigureAwait(false);
-                _out = read == 0 ? FlushLine() : Consume(_chunk.AsSpan(0, read));
-                _outPos = 0;
-                _ended = read == 0;
+                // Wait for the model's next bytes holding no buffer (a zero-byte read), then borrow one only to read what came:
+                // an open stream spends most of its life waiting, and thousands of them must not each keep 16 KiB.
+                await inner.ReadAsync(Memory<byte>.Empty, cancellationToken).ConfigureAwait(false);
+                var chunk = ArrayPool<byte>.Shared.Rent(ChunkBytes);
+                try
+                {
+                    var read = await inner.ReadAsync(chunk.AsMemory(0, ChunkBytes), cancellationToken).ConfigureAwait(false);
+                    _out = read == 0 ? FlushLine() : Consume(chunk.AsSpan(0, read));
+                    _outPos = 0;
+                    _ended = read == 0;
+                }
+                finally
+                {
+                    ArrayPool<byte>.Shared.Return(chunk);
+                }
             }
 
             var n = Math.Min(buffer.Length, _out.Length - _outPos);

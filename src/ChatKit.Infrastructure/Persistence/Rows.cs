@@ -13,6 +13,10 @@ internal static class Rows
 {
     public const string SessionColumns = "id, user_id, title, created_at, updated_at, message_count";
 
+    /// <summary><see cref="SessionColumns"/> of the table aliased <paramref name="alias"/>.</summary>
+    public static string SessionColumnsOf(string alias) =>
+        string.Join(", ", SessionColumns.Split(", ").Select(c => alias + "." + c));
+
     public const string MessageColumns =
         "m.id, m.session_id, m.role, m.content::text AS content, m.tool_calls::text AS tool_calls, m.status, m.created_at, " +
         "m.model, m.prompt_tokens, m.completion_tokens, m.total_tokens, m.tool_call_id, m.feedback";
@@ -28,7 +32,7 @@ internal static class Rows
     /// </summary>
     public static void RegisterTypeMaps()
     {
-        foreach (var type in new[] { typeof(SessionRow), typeof(MessageRow), typeof(TaskStore.TaskRow), typeof(TurnStore.TurnRow), typeof(UsageStore.DayRow) })
+        foreach (var type in new[] { typeof(SessionRow), typeof(MessageRow), typeof(TaskStore.TaskRow), typeof(TurnStore.TurnRow), typeof(UsageStore.DayRow), typeof(UsageTotalsRow) })
         {
             SqlMapper.SetTypeMap(type, new CustomPropertyTypeMap(type, (t, column) =>
                 t.GetProperties().FirstOrDefault(p => string.Equals(p.Name, column.Replace("_", string.Empty, StringComparison.Ordinal), StringComparison.OrdinalIgnoreCase))!));
@@ -141,6 +145,20 @@ internal static class Rows
         public ChatSession ToSession() => new(
             Id, UserId, Title, Utc(CreatedAt), Utc(UpdatedAt), MessageCount,
             ActiveRunId is { } run ? new ActiveRun(run, Utc(ActiveRunStartedAt ?? CreatedAt), ActiveRunBackground) : null);
+    }
+
+    /// <summary>A session's usage summed over its model calls.</summary>
+    public sealed class UsageTotalsRow
+    {
+        public long PromptTotal { get; init; }
+
+        public long CompletionTotal { get; init; }
+
+        public long TokensTotal { get; init; }
+
+        public decimal CostTotal { get; init; }
+
+        public UsageTotals ToTotals() => new(PromptTotal, CompletionTotal, TokensTotal, CostTotal);
     }
 
     public sealed class MessageRow

@@ -43,6 +43,59 @@ internal sealed class SessionStore(NpgsqlDataSource dataSource) : ISessionStore
         };
     }
 
+    public async Task<SessionDetail> ReadDetailAsync(Guid sessionId, string userId, int? limit, string? after, CancellationToken ct)
+    {
+        // One round trip for the whole page: the session row (with the owner check), its usage, and its messages joined to
+        // it (each row repeats the session's columns; a session without messages on this page is one row without them).
+        var hasCursor = PagingRules.TryDecode(after, out var afterAt, out var afterId);
+        var sql =
+            $"""
+            SELECT {Rows.SessionColumnsOf("s")}, s.user_id = @UserId AS owned,
+                   CASE WHEN s.run_claimed_until > clock_timestamp() THEN s.run_claim_id END AS active_run_id,
+                   s.run_started_at AS active_run_started_at, s.run_background AS active_run_background,
+                   u.prompt_total, u.completion_total, u.tokens_total, u.cost_total,
+                   p.*
+            FROM sessions s
+            CROSS JOIN LATERAL (
+                SELECT coalesce(sum(prompt_tokens), 0) AS prompt_total, coalesce(sum(completion_tokens), 0) AS completion_total,
+                       coalesce(sum(total_tokens), 0) AS tokens_total, coalesce(sum(cost_usd), 0) AS cost_total
+                FROM usage WHERE session_id = s.id AND s.user_id = @UserId) u
+            LEFT JOIN LATERAL (
+                SELECT {Rows.MessageColumns} FROM messages m
+                WHERE m.session_id = s.id AND s.user_id = @UserId {(hasCursor ? "AND (m.created_at, m.id) > (@AfterAt, @AfterId)" : string.Empty)}
+                ORDER BY m.created_at, m.id
+                {(limit is null ? string.Empty : "LIMIT @Take")}) p ON true
+            WHERE s.id = @Id
+            ORDER BY p.created_at, p.id
+            """;
+        Rows.SessionRow? session = null;
+        Rows.UsageTotalsRow? usage = null;
+        var messages = new List<ChatMessage>();
+        await using var conn = await dataSource.OpenConnectionAsync(ct).ConfigureAwait(false);
+        await conn.QueryAsync<Rows.SessionRow, Rows.UsageTotalsRow, Rows.MessageRow?, bool>(
+            new CommandDefinition(sql, new { Id = sessionId, UserId = userId, AfterAt = afterAt, AfterId = afterId, Take = limit + 1 }, cancellationToken: ct),
+            (s, u, m) =>
+            {
+                session ??= s;
+                usage ??= u;
+                if (m is not null)
+                {
+                    messages.Add(m.ToMessage());
+                }
+
+                return true;
+            },
+            splitOn: "prompt_total,id").ConfigureAwait(false);
+        var lookup = session switch
+        {
+            null => new SessionLookup(SessionAccess.NotFound, null),
+            { Owned: false } => new SessionLookup(SessionAccess.Forbidden, null),
+            _ => new SessionLookup(SessionAccess.Owned, session.ToSession()),
+        };
+        var next = Rows.TrimPage(messages, limit, m => PagingRules.Encode(m.CreatedAt, m.Id));
+        return new SessionDetail(lookup, usage?.ToTotals() ?? new UsageTotals(0, 0, 0, 0), new MessagePage(messages, next));
+    }
+
     public async Task<SessionPage> ListAsync(string userId, int? limit, string? after, CancellationToken ct)
     {
         var hasCursor = PagingRules.TryDecode(after, out var afterAt, out var afterId);

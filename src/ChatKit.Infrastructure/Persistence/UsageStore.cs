@@ -24,20 +24,6 @@ internal sealed class UsageStore(NpgsqlDataSource dataSource) : IUsageStore
         return rows.Select(r => new UsageDay(DateOnly.FromDateTime(r.Day), (int)r.Runs, r.PromptTokens, r.CompletionTokens, r.TotalTokens, r.CostUsd)).ToList();
     }
 
-    public async Task<UsageTotals> SessionTotalsAsync(Guid sessionId, CancellationToken ct)
-    {
-        await using var conn = await dataSource.OpenConnectionAsync(ct).ConfigureAwait(false);
-        var row = await conn.QuerySingleAsync<DayRow>(new CommandDefinition(
-            """
-            SELECT coalesce(sum(prompt_tokens), 0) AS prompt_tokens, coalesce(sum(completion_tokens), 0) AS completion_tokens,
-                   coalesce(sum(total_tokens), 0) AS total_tokens, coalesce(sum(cost_usd), 0) AS cost_usd
-            FROM usage WHERE session_id = @SessionId
-            """,
-            new { SessionId = sessionId },
-            cancellationToken: ct)).ConfigureAwait(false);
-        return new UsageTotals(row.PromptTokens, row.CompletionTokens, row.TotalTokens, row.CostUsd);
-    }
-
     internal sealed class DayRow
     {
         public DateTime Day { get; init; }

@@ -17,23 +17,28 @@ public sealed class GetSessionValidator : AbstractValidator<GetSessionQuery>
     }
 }
 
-public sealed class GetSessionHandler(ISessionStore store, IMessageStore messages, IUsageStore usage) : IQueryHandler<GetSessionQuery, Result<SessionDetailPage>>
+public sealed class GetSessionHandler(ISessionStore store) : IQueryHandler<GetSessionQuery, Result<SessionDetailPage>>
 {
     public async ValueTask<Result<SessionDetailPage>> Handle(GetSessionQuery query, CancellationToken cancellationToken)
     {
-        var owned = await OwnedSession.LoadAsync(store, query.SessionId, query.UserId, cancellationToken).ConfigureAwait(false);
+        var id = PathId.Parse(query.SessionId, Errors.SessionNotFound);
+        if (!id.IsSuccess)
+        {
+            return id.Error!;
+        }
+
+        // One statement: the session, its usage and the page of messages (it was three, each on a connection of its own).
+        var read = await store.ReadDetailAsync(id.Value, query.UserId, query.Limit, query.After, cancellationToken).ConfigureAwait(false);
+        var owned = OwnedSession.ToResult(read.Lookup.Access, query.SessionId, read.Lookup.Session);
         if (!owned.IsSuccess)
         {
             return owned.Error!;
         }
 
         var s = owned.Value;
-        var page = await messages.GetMessagesAsync(s.Id, query.UserId, query.Limit, query.After, cancellationToken)
-            .ConfigureAwait(false);
-        var totals = await usage.SessionTotalsAsync(s.Id, cancellationToken).ConfigureAwait(false);
         var detail = new SessionDetailDto(
-            s.Id, s.UserId, s.Title, s.CreatedAt, s.UpdatedAt, s.MessageCount, ActiveRunDto.From(s.ActiveRun), SessionUsageDto.From(totals),
-            page.Items.Select(MessageDto.From).ToList());
-        return new SessionDetailPage(detail, page.NextCursor);
+            s.Id, s.UserId, s.Title, s.CreatedAt, s.UpdatedAt, s.MessageCount, ActiveRunDto.From(s.ActiveRun), SessionUsageDto.From(read.Usage),
+            read.Messages.Items.Select(MessageDto.From).ToList());
+        return new SessionDetailPage(detail, read.Messages.NextCursor);
     }
 }
