@@ -66,8 +66,8 @@ public sealed class McpRequestGuard(RequestDelegate next)
 
         if (!parameters.TryGetProperty("arguments", out var arguments) || arguments.ValueKind is JsonValueKind.Null or JsonValueKind.Object)
         {
-            // The raw text, escapes and all: reading the values would fail on the very strings this looks for.
-            return arguments.ValueKind == JsonValueKind.Object && ToolCallArguments.Check(arguments.GetRawText()).Problem is { } problem
+            // Read from the request's own document: the SDK's typed arguments cannot even hold the strings this looks for.
+            return arguments.ValueKind == JsonValueKind.Object && ToolCallArguments.Problem(arguments) is { } problem
                 ? new JsonObject
                 {
                     ["result"] = new JsonObject

@@ -64,17 +64,12 @@ public sealed class ToolArguments(JsonElement root)
             return Empty;
         }
 
-        if (ToolCallArguments.Check(json).Problem is { } problem)
-        {
-            throw new ToolArgumentException(problem);
-        }
-
         try
         {
             var element = JsonDocument.Parse(json).RootElement;
-            return element.ValueKind == JsonValueKind.Object
-                ? new ToolArguments(element)
-                : throw new ToolArgumentException("arguments must be a JSON object");
+            return element.ValueKind != JsonValueKind.Object ? throw new ToolArgumentException("arguments must be a JSON object")
+                : ToolCallArguments.Problem(element) is { } problem ? throw new ToolArgumentException(problem)
+                : new ToolArguments(element);
         }
         catch (JsonException)
         {

@@ -20,29 +20,93 @@ public static partial class ToolCallArguments
             return (json ?? string.Empty, null);
         }
 
-        JsonNode? root;
+        string? problem;
         try
         {
-            root = JsonNode.Parse(json);
+            using var document = JsonDocument.Parse(json);
+            problem = Problem(document.RootElement);
         }
         catch (JsonException)
         {
             return (json, null); // not JSON at all: stored as sent, answered "not valid JSON", sent back as {}
         }
 
-        string? problem = null;
+        if (problem is null)
+        {
+            return (json, null); // the common case: the model's exact text, read once and copied never
+        }
+
         try
         {
-            var repaired = Repair(root, "arguments", ref problem);
-            return problem is null ? (json, null) : (repaired?.ToJsonString() ?? "{}", problem + " " + StorableText.UnstorableMessage);
+            return (Repair(JsonNode.Parse(json))?.ToJsonString() ?? "{}", problem);
         }
         catch (InvalidOperationException)
         {
-            return ("{}", "arguments " + StorableText.UnstorableMessage); // a property name that cannot be read
+            return ("{}", problem); // a property name that cannot be read cannot be repaired either
         }
     }
 
-    private static JsonNode? Repair(JsonNode? node, string path, ref string? problem)
+    /// <summary>
+    /// The refusal for the first string (value or property name) of <paramref name="arguments"/> that cannot be kept as
+    /// sent, naming where it is (<c>tags[0] must not contain …</c>); null when every string can.
+    /// </summary>
+    public static string? Problem(JsonElement arguments) =>
+        Find(arguments, "arguments") is { } path ? path + " " + StorableText.UnstorableMessage : null;
+
+    private static string? Find(JsonElement element, string path)
+    {
+        switch (element.ValueKind)
+        {
+            case JsonValueKind.Object:
+                foreach (var property in element.EnumerateObject())
+                {
+                    string name;
+                    try
+                    {
+                        name = property.Name;
+                    }
+                    catch (InvalidOperationException)
+                    {
+                        return path; // an escaped unpaired surrogate in a property name: System.Text.Json will not read it
+                    }
+
+                    if (Find(property.Value, path == "arguments" ? name : path + "." + name) is { } found)
+                    {
+                        return found;
+                    }
+                }
+
+                return null;
+
+            case JsonValueKind.Array:
+                var index = 0;
+                foreach (var item in element.EnumerateArray())
+                {
+                    if (Find(item, $"{path}[{index++}]") is { } found)
+                    {
+                        return found;
+                    }
+                }
+
+                return null;
+
+            case JsonValueKind.String:
+                try
+                {
+                    return StorableText.IsStorable(element.GetString()) ? null : path;
+                }
+                catch (InvalidOperationException)
+                {
+                    return path; // an escaped unpaired surrogate: System.Text.Json will not read it
+                }
+
+            default:
+                return null;
+        }
+    }
+
+    /// <summary>A copy whose every string can be stored: unpaired surrogates and NUL become U+FFFD.</summary>
+    private static JsonNode? Repair(JsonNode? node)
     {
         switch (node)
         {
@@ -51,46 +115,25 @@ public static partial class ToolCallArguments
                     var copy = new JsonObject();
                     foreach (var (name, value) in obj.ToList())
                     {
-                        copy[name] = Repair(value, path == "arguments" ? name : path + "." + name, ref problem);
+                        copy[name] = Repair(value);
                     }
 
                     return copy;
                 }
 
             case JsonArray array:
-                {
-                    var copy = new JsonArray();
-                    for (var i = 0; i < array.Count; i++)
-                    {
-                        copy.Add(Repair(array[i], $"{path}[{i}]", ref problem));
-                    }
-
-                    return copy;
-                }
+                return new JsonArray(array.Select(Repair).ToArray());
 
             case JsonValue value when value.GetValueKind() == JsonValueKind.String:
+                try
                 {
-                    string text;
-                    try
-                    {
-                        text = value.GetValue<string>();
-                    }
-                    catch (InvalidOperationException)
-                    {
-                        // An escaped lone surrogate: System.Text.Json will not read it; its escapes are replaced in the raw text.
-                        var raw = value.GetValue<JsonElement>().GetRawText();
-                        text = JsonSerializer.Deserialize<string>(SurrogateEscape().Replace(raw, "\\ufffd"))!;
-                        problem ??= path;
-                        return JsonValue.Create(text);
-                    }
-
-                    if (StorableText.IsStorable(text))
-                    {
-                        return JsonValue.Create(text);
-                    }
-
-                    problem ??= path;
-                    return JsonValue.Create(StorableText.Repair(text));
+                    return JsonValue.Create(StorableText.Repair(value.GetValue<string>()));
+                }
+                catch (InvalidOperationException)
+                {
+                    // Its escapes are replaced in the raw text, which System.Text.Json then reads.
+                    var raw = value.GetValue<JsonElement>().GetRawText();
+                    return JsonValue.Create(StorableText.Repair(JsonSerializer.Deserialize<string>(SurrogateEscape().Replace(raw, "\\ufffd"))!));
                 }
 
             default:
