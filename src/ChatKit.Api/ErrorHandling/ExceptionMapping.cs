@@ -1,4 +1,5 @@
 using System.Data.Common;
+using ChatKit.Application.Common;
 using ChatKit.Infrastructure.Persistence;
 using Microsoft.AspNetCore.Diagnostics;
 using Microsoft.AspNetCore.Mvc;
@@ -34,19 +35,16 @@ public static class ExceptionMapping
     public static int StatusOf(Exception? error) => error switch
     {
         BadHttpRequestException bad => bad.StatusCode,
-        _ when IsDatabaseUnavailable(error) => StatusCodes.Status503ServiceUnavailable,
+        _ when Outages.IsDatabaseUnavailable(error) => StatusCodes.Status503ServiceUnavailable,
         _ => StatusCodes.Status500InternalServerError,
     };
-
-    /// <summary>A database that cannot be reached or is shutting down (not a bug in a query).</summary>
-    public static bool IsDatabaseUnavailable(Exception? error) => Application.Common.Outages.IsDatabaseUnavailable(error);
 
     /// <summary>
     /// What the exception handler does not log as a crash: an outage (said once by <see cref="DatabaseOutage"/>) and a
     /// client's own fault that Kestrel reports by exception (a body over the limit, a body too slow to arrive). Each still
     /// has its request's log line with its status.
     /// </summary>
-    public static bool IsNotACrash(Exception? error) => error is BadHttpRequestException || IsDatabaseUnavailable(error);
+    public static bool IsNotACrash(Exception? error) => error is BadHttpRequestException || Outages.IsDatabaseUnavailable(error);
 
     /// <summary>PostgreSQL refused a value the service sent (SQLSTATE class 22, data exception): a bug, never the user's input.</summary>
     public static bool IsRefusedData(Exception? error) =>

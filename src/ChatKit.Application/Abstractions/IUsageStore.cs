@@ -10,5 +10,4 @@ public interface IUsageStore
 {
     /// <summary>The user's days since <paramref name="from"/> (inclusive) that had model calls, oldest first.</summary>
     Task<IReadOnlyList<UsageDay>> DaysAsync(string userId, DateOnly from, CancellationToken ct);
-
 }

@@ -27,21 +27,27 @@ internal sealed class SessionStore(NpgsqlDataSource dataSource) : ISessionStore
     {
         await using var conn = await dataSource.OpenConnectionAsync(ct).ConfigureAwait(false);
         var row = await conn.QuerySingleOrDefaultAsync<Rows.SessionRow>(new CommandDefinition(
-            $"""
-            SELECT {Rows.SessionColumns}, user_id = @UserId AS owned,
-                   CASE WHEN run_claimed_until > clock_timestamp() THEN run_claim_id END AS active_run_id,
-                   run_started_at AS active_run_started_at, run_background AS active_run_background
-            FROM sessions WHERE id = @Id
-            """,
+            $"SELECT {LookupColumns} FROM sessions s WHERE s.id = @Id",
             new { Id = sessionId, UserId = userId },
             cancellationToken: ct)).ConfigureAwait(false);
-        return row switch
-        {
-            null => new SessionLookup(SessionAccess.NotFound, null),
-            { Owned: false } => new SessionLookup(SessionAccess.Forbidden, null),
-            _ => new SessionLookup(SessionAccess.Owned, row.ToSession()),
-        };
+        return Lookup(row);
     }
+
+    /// <summary>What a lookup of a session reads (alias <c>s</c>): its columns, whether it is the caller's, its active run.</summary>
+    private static readonly string LookupColumns =
+        $"""
+        {Rows.SessionColumnsOf("s")}, s.user_id = @UserId AS owned,
+        CASE WHEN s.run_claimed_until > clock_timestamp() THEN s.run_claim_id END AS active_run_id,
+        s.run_started_at AS active_run_started_at, s.run_background AS active_run_background
+        """;
+
+    /// <summary>A row read with an ownership column: the session, or a 404 or 403 (never someone else's session).</summary>
+    private static SessionLookup Lookup(Rows.SessionRow? row) => row switch
+    {
+        null => new SessionLookup(SessionAccess.NotFound, null),
+        { Owned: false } => new SessionLookup(SessionAccess.Forbidden, null),
+        _ => new SessionLookup(SessionAccess.Owned, row.ToSession()),
+    };
 
     public async Task<SessionDetail> ReadDetailAsync(Guid sessionId, string userId, int? limit, string? after, CancellationToken ct)
     {
@@ -50,9 +56,7 @@ internal sealed class SessionStore(NpgsqlDataSource dataSource) : ISessionStore
         var hasCursor = PagingRules.TryDecode(after, out var afterAt, out var afterId);
         var sql =
             $"""
-            SELECT {Rows.SessionColumnsOf("s")}, s.user_id = @UserId AS owned,
-                   CASE WHEN s.run_claimed_until > clock_timestamp() THEN s.run_claim_id END AS active_run_id,
-                   s.run_started_at AS active_run_started_at, s.run_background AS active_run_background,
+            SELECT {LookupColumns},
                    u.prompt_total, u.completion_total, u.tokens_total, u.cost_total,
                    p.*
             FROM sessions s
@@ -86,14 +90,8 @@ internal sealed class SessionStore(NpgsqlDataSource dataSource) : ISessionStore
                 return true;
             },
             splitOn: "prompt_total,id").ConfigureAwait(false);
-        var lookup = session switch
-        {
-            null => new SessionLookup(SessionAccess.NotFound, null),
-            { Owned: false } => new SessionLookup(SessionAccess.Forbidden, null),
-            _ => new SessionLookup(SessionAccess.Owned, session.ToSession()),
-        };
         var next = Rows.TrimPage(messages, limit, m => PagingRules.Encode(m.CreatedAt, m.Id));
-        return new SessionDetail(lookup, usage?.ToTotals() ?? new UsageTotals(0, 0, 0, 0), new MessagePage(messages, next));
+        return new SessionDetail(Lookup(session), usage?.ToTotals() ?? new UsageTotals(0, 0, 0, 0), new MessagePage(messages, next));
     }
 
     public async Task<SessionPage> ListAsync(string userId, int? limit, string? after, CancellationToken ct)
@@ -168,11 +166,6 @@ internal sealed class SessionStore(NpgsqlDataSource dataSource) : ISessionStore
             """,
             new { Id = sessionId, UserId = userId, Title = title },
             cancellationToken: ct)).ConfigureAwait(false);
-        return row switch
-        {
-            null => new SessionLookup(SessionAccess.NotFound, null),
-            { Owned: false } => new SessionLookup(SessionAccess.Forbidden, null),
-            _ => new SessionLookup(SessionAccess.Owned, row.ToSession()),
-        };
+        return Lookup(row);
     }
 }

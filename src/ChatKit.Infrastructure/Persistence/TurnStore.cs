@@ -22,9 +22,8 @@ internal sealed partial class TurnStore(NpgsqlDataSource dataSource, TimeProvide
         await using var tx = await conn.BeginTransactionAsync(ct).ConfigureAwait(false);
 
         // A session created for this turn exists only if the turn starts: any refusal below rolls it back with the rest.
-        var created = turn.NewSession is { } session
-            && await Rows.TryInsertSessionAsync(conn, tx, session, autoTitle: true, turn.MaxSessionsPerUser, ct).ConfigureAwait(false);
-        if (turn.NewSession is not null && !created)
+        if (turn.NewSession is { } session
+            && !await Rows.TryInsertSessionAsync(conn, tx, session, autoTitle: true, turn.MaxSessionsPerUser, ct).ConfigureAwait(false))
         {
             return BeginTurnResult.Refused(BeginTurnOutcome.SessionLimit);
         }

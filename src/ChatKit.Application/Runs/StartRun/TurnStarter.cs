@@ -86,7 +86,6 @@ public sealed class TurnStarter(
             {
                 FirstCall = firstCall,
                 Background = background,
-                MessagesLeft = maxMessages - begun.Session!.MessageCount,
             }),
             BeginTurnOutcome.Forbidden => Errors.Forbidden,
             BeginTurnOutcome.ThreadNotFound => Errors.ThreadNotFound(threadId!),
@@ -131,11 +130,7 @@ public sealed class TurnStarter(
         var begun = await store.BeginRetryAsync(retry, ct).ConfigureAwait(false);
         return begun.Outcome switch
         {
-            BeginTurnOutcome.Started => Stream(new StartedRun(begun.Session!, begun.History[^1], retry.ClaimId, false, begun.History)
-            {
-                IsRetry = true,
-                MessagesLeft = limits.Value.MaxMessagesPerSession - begun.Session!.MessageCount,
-            }),
+            BeginTurnOutcome.Started => Stream(new StartedRun(begun.Session!, begun.History[^1], retry.ClaimId, false, begun.History) { IsRetry = true }),
             BeginTurnOutcome.Forbidden => Errors.Forbidden,
             BeginTurnOutcome.RunInProgress => Errors.RunInProgress,
             BeginTurnOutcome.ItemNotFound => Errors.ItemNotFound(rawItemId),
@@ -144,5 +139,9 @@ public sealed class TurnStarter(
         };
     }
 
-    private TurnStream Stream(StartedRun run) => new(run, ThreadStreamMapper.MapAsync(runner.RunAsync(run, CancellationToken.None)));
+    private TurnStream Stream(StartedRun started)
+    {
+        var run = started with { MessagesLeft = limits.Value.MaxMessagesPerSession - started.Session.MessageCount };
+        return new(run, ThreadStreamMapper.MapAsync(runner.RunAsync(run, CancellationToken.None)));
+    }
 }
