@@ -265,10 +265,16 @@ public sealed class Bench(Harness api, FakeLlmServer upstream, string pgBin, str
         Line("\n3. Concurrent open streams (upstream sends a token every 2 s)");
         Line("   streams open | opened in s | RSS MiB | KiB / stream | DB conns open / busy | token gap p50 / p99 ms (added over 2000) | replies lost when all hang up at once");
         var rows = new JsonArray();
-        var baseline = api.ResidentBytes();
+
+        // Every stream outlasts the whole step (opening them all, then the measurement), so each one counted is open.
+        var tokens = (options.OpenStreamsTimeoutSeconds + 60) / 2;
         foreach (var target in options.OpenStreams)
         {
             var sessions = await NewSessionsAsync("streamer-" + target, target);
+
+            // Over the process as it is before this step: the runs of an earlier step stay resumable for
+            // RUN_EVENTS_TTL_SECONDS, and that memory belongs to the finished runs (section 5), not to these streams.
+            var baseline = api.ResidentBytes();
             using var cts = new CancellationTokenSource();
             using var client = api.NewClient(Timeout.InfiniteTimeSpan);
             var token = Harness.Token("streamer-" + target);
@@ -285,7 +291,7 @@ public sealed class Bench(Harness api, FakeLlmServer upstream, string pgBin, str
                 {
                     using var request = new HttpRequestMessage(HttpMethod.Post, $"/api/v1/chatkit/sessions/{s}/threads/{s}/runs")
                     {
-                        Content = new StringContent(Harness.RunBody("#tokens=60 #gapms=2000"), Encoding.UTF8, "application/json"),
+                        Content = new StringContent(Harness.RunBody($"#tokens={tokens} #gapms=2000"), Encoding.UTF8, "application/json"),
                     };
                     request.Headers.Authorization = new("Bearer", token);
                     using var response = await client.SendAsync(request, HttpCompletionOption.ResponseHeadersRead, cts.Token);

@@ -93,6 +93,7 @@ public static class DependencyInjection
             })
             .AddHttpMessageHandler(() => new AbortOnCancelHandler())
             .AddHttpMessageHandler(() => new ToolCallStreamNormalizer());
+        services.AddSingleton<GenAiTelemetry>();
         services.AddSingleton<ChatClientModel>();
         services.AddSingleton<OfflineChatModel>();
         services.AddSingleton<IChatModel>(sp => sp.GetRequiredService<IOptions<LlmOptions>>().Value.UseOfflineModel

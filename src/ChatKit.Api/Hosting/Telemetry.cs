@@ -14,7 +14,7 @@ namespace ChatKit.Api.Hosting;
 
 /// <summary>
 /// OpenTelemetry traces and metrics: incoming HTTP, the upstream HTTP calls, Npgsql, Redis, the model calls with the
-/// GenAI conventions (Microsoft.Extensions.AI's <c>UseOpenTelemetry</c>, without message content), and the service's
+/// GenAI conventions (recorded by <c>GenAiTelemetry</c> under the names Microsoft.Extensions.AI uses, without message content; ADR-017), and the service's
 /// own meter. OTLP export when <c>OTEL_EXPORTER_OTLP_ENDPOINT</c> is set; Prometheus text at <c>/metrics</c> on
 /// <c>METRICS_PORT</c> only, on a listener of its own, never on the public port (ADR-010).
 /// </summary>

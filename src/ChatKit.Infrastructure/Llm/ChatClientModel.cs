@@ -21,7 +21,7 @@ namespace ChatKit.Infrastructure.Llm;
 /// caller cancels. No retries: a retried stream would repeat text the user has already seen. A call that ends
 /// without a finish reason was cut (a proxy closing the connection cleanly mid-reply) and fails as such.
 /// </summary>
-internal sealed partial class ChatClientModel(IHttpClientFactory httpClients, IOptions<LlmOptions> options, ILogger<ChatClientModel> logger) : IChatModel
+internal sealed partial class ChatClientModel(IHttpClientFactory httpClients, IOptions<LlmOptions> options, GenAiTelemetry telemetry, ILogger<ChatClientModel> logger) : IChatModel
 {
     // One client for the process: building its pipeline per run costs measurable time to first token, and the
     // handler's PooledConnectionLifetime already recycles connections (so the factory's rotation is not needed).
@@ -34,12 +34,9 @@ internal sealed partial class ChatClientModel(IHttpClientFactory httpClients, IO
             Transport = new HttpClientPipelineTransport(httpClients.CreateClient(LlmOptions.HttpClientName)),
             RetryPolicy = new ClientRetryPolicy(maxRetries: 0),
             NetworkTimeout = TimeSpan.FromSeconds(options.Value.TimeoutSeconds + 5),
-        }).AsIChatClient()
-        .AsBuilder()
+        }).AsIChatClient());
 
-        // GenAI spans and metrics; message content stays out of them (EnableSensitiveData is off by default, and stays so).
-        .UseOpenTelemetry(sourceName: TelemetryNames.GenAi, configure: c => c.EnableSensitiveData = false)
-        .Build());
+    private DeclaredTools? _declared;
 
     public string Name => options.Value.Model;
 
@@ -59,6 +56,9 @@ internal sealed partial class ChatClientModel(IHttpClientFactory httpClients, IO
         var updates = _client.Value.GetStreamingResponseAsync(ToMessages(prompt), ToOptions(prompt), idle.Token).GetAsyncEnumerator(idle.Token);
         var calls = new SortedDictionary<int, CallParts>();
         ModelFinish? finish = null;
+        UsageDetails? usage = null;
+        string? error = null;
+        var record = telemetry.Start(o.Model, o.BaseUrl);
         try
         {
             while (true)
@@ -73,12 +73,17 @@ internal sealed partial class ChatClientModel(IHttpClientFactory httpClients, IO
 
                     update = updates.Current;
                 }
+                catch (Exception ex) when (Noted(ex.GetType().FullName, out error))
+                {
+                    throw; // not reached: the filter only notes what went wrong for the call's record
+                }
                 catch (Exception ex) when (!ct.IsCancellationRequested && Translate(ex, o.TimeoutSeconds, responded.Value) is { } failure)
                 {
                     throw failure;
                 }
 
                 idle.CancelAfter(timeout);
+                record.Chunk();
 
                 // Calls are assembled from the raw deltas, not from the adapter's parsed FunctionCallContent: that one
                 // drops an argument text that is not valid JSON, and the model's exact text is what gets stored.
@@ -101,20 +106,26 @@ internal sealed partial class ChatClientModel(IHttpClientFactory httpClients, IO
                 }
 
                 finish = Finish(update.FinishReason) ?? finish;
-                var usage = update.Contents.OfType<UsageContent>().Select(u => u.Details).FirstOrDefault();
+                var reported = update.Contents.OfType<UsageContent>().Select(u => u.Details).FirstOrDefault();
+                usage = reported ?? usage;
                 var text = update.Text;
-                if (text.Length > 0 || usage is not null)
+                if (text.Length > 0 || reported is not null)
                 {
                     yield return new ChatModelUpdate(
                         text.Length > 0 ? text : null,
-                        usage is null ? null : new TokenUsage(
-                            (int)(usage.InputTokenCount ?? 0), (int)(usage.OutputTokenCount ?? 0), (int)(usage.TotalTokenCount ?? 0), cost.Usd));
+                        reported is null ? null : new TokenUsage(
+                            (int)(reported.InputTokenCount ?? 0), (int)(reported.OutputTokenCount ?? 0), (int)(reported.TotalTokenCount ?? 0), cost.Usd));
                 }
             }
         }
         finally
         {
             await updates.DisposeAsync().ConfigureAwait(false);
+            record.End(
+                FinishReasonName(finish),
+                (int?)usage?.InputTokenCount,
+                (int?)usage?.OutputTokenCount,
+                error ?? (finish is null ? (ct.IsCancellationRequested ? typeof(OperationCanceledException).FullName : "cut_off") : null));
             if (cost.Dropped is { } dropped)
             {
                 LogUsageDropped(logger, dropped, o.Model);
@@ -142,13 +153,55 @@ internal sealed partial class ChatClientModel(IHttpClientFactory httpClients, IO
         : r == Microsoft.Extensions.AI.ChatFinishReason.ToolCalls ? ModelFinish.ToolCalls
         : ModelFinish.Stop;
 
-    private static ChatOptions? ToOptions(ChatPrompt prompt) => prompt.Tools.Count == 0
-        ? null
-        : new ChatOptions
+    private static bool Noted(string? what, out string? into)
+    {
+        into = what;
+        return false;
+    }
+
+    private static string? FinishReasonName(ModelFinish? finish) => finish switch
+    {
+        null => null,
+        ModelFinish.Length => "length",
+        ModelFinish.ContentFilter => "content_filter",
+        ModelFinish.ToolCalls => "tool_calls",
+        _ => "stop",
+    };
+
+    /// <summary>
+    /// The request's tools as the OpenAI client sends them, handed over ready-made: built from their definitions once per
+    /// set (the toolbox's is one list for the process), not declared, converted and their schemas serialised again on
+    /// every model call — which cost each open stream about 8 KiB and each tool step its share of CPU (ADR-017).
+    /// </summary>
+    private ChatOptions? ToOptions(ChatPrompt prompt)
+    {
+        if (prompt.Tools.Count == 0)
         {
-            Tools = prompt.Tools.Select(t => (AITool)AIFunctionFactory.CreateDeclaration(t.Name, t.Description, t.Parameters)).ToList(),
-            ToolMode = ChatToolMode.Auto,
+            return null;
+        }
+
+        var declared = _declared;
+        if (!ReferenceEquals(declared?.Definitions, prompt.Tools))
+        {
+            _declared = declared = new DeclaredTools(
+                prompt.Tools,
+                [.. prompt.Tools.Select(t => ChatTool.CreateFunctionTool(t.Name, t.Description, BinaryData.FromString(t.Parameters.GetRawText())))]);
+        }
+
+        return new ChatOptions
+        {
+            RawRepresentationFactory = _ =>
+            {
+                var raw = new ChatCompletionOptions { ToolChoice = ChatToolChoice.CreateAutoChoice() };
+                foreach (var tool in declared.Tools)
+                {
+                    raw.Tools.Add(tool);
+                }
+
+                return raw;
+            },
         };
+    }
 
     private static List<AiChatMessage> ToMessages(ChatPrompt prompt)
     {
@@ -206,6 +259,9 @@ internal sealed partial class ChatClientModel(IHttpClientFactory httpClients, IO
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Upstream model {Model} reported {Field} out of range; it was dropped (token counts are then estimated, a cost left unrecorded)")]
     private static partial void LogUsageDropped(ILogger logger, string field, string model);
+
+    /// <summary>A set of tool definitions and the OpenAI client's form of them; never changed once built, so shared by concurrent calls.</summary>
+    private sealed record DeclaredTools(IReadOnlyList<ToolDefinition> Definitions, ChatTool[] Tools);
 
     private sealed class CallParts
     {

@@ -56,6 +56,12 @@ public sealed class AgentTurnTests
         var requests = Upstream.RequestsWith(marker);
         Assert.That(requests, Has.Count.EqualTo(2));
         Assert.That(requests[0].ToolNames, Has.Count.EqualTo(10));
+        Assert.That(requests[0].Body["tool_choice"]!.GetValue<string>(), Is.EqualTo("auto"));
+        var addTask = requests[0].Body["tools"]!.AsArray().Single(t => t!["function"]!["name"]!.GetValue<string>() == "add_task")!;
+        Assert.That(addTask["type"]!.GetValue<string>(), Is.EqualTo("function"));
+        Assert.That(addTask["function"]!["description"]!.GetValue<string>(), Is.Not.Empty);
+        Assert.That(addTask["function"]!["parameters"]!["required"]!.AsArray().Select(r => r!.GetValue<string>()), Does.Contain("title"));
+        Assert.That(requests[1].Body["tools"]!.ToJsonString(), Is.EqualTo(requests[0].Body["tools"]!.ToJsonString()), "the same declarations on every call of the turn");
         var sent = requests[1].Body["messages"]!.AsArray();
         Assert.That(sent[^2]!["role"]!.GetValue<string>(), Is.EqualTo("assistant"));
         Assert.That(sent[^2]!["tool_calls"]![0]!["id"]!.GetValue<string>(), Is.EqualTo("call_a1"));

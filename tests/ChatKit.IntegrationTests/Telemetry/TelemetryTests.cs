@@ -28,7 +28,7 @@ public sealed class TelemetryTests
         await client.RunAsync(id, "count me");
 
         using var scraper = new HttpClient();
-        string[] expected = ["chatkit_runs_total", "chatkit_run_time_to_first_token", "chatkit_runs_active", "gen_ai_client_operation_duration", "http_server_request_duration"];
+        string[] expected = ["chatkit_runs_total", "chatkit_run_time_to_first_token", "chatkit_runs_active", "gen_ai_client_operation_duration", "gen_ai_client_token_usage", "http_server_request_duration"];
         var text = string.Empty;
         for (var attempt = 0; attempt < 50 && !expected.All(e => text.Contains(e, StringComparison.Ordinal)); attempt++)
         {
@@ -39,7 +39,9 @@ public sealed class TelemetryTests
         Assert.That(text, Does.Contain("chatkit_runs_total"));
         Assert.That(text, Does.Contain("chatkit_run_time_to_first_token"));
         Assert.That(text, Does.Contain("chatkit_runs_active"));
-        Assert.That(text, Does.Contain("gen_ai_client_operation_duration"), "the GenAI conventions, as Microsoft.Extensions.AI emits them");
+        Assert.That(text, Does.Contain("gen_ai_client_operation_duration"), "the GenAI conventions, named as Microsoft.Extensions.AI names them");
+        Assert.That(text, Does.Contain("gen_ai_client_token_usage"));
+        Assert.That(text, Does.Contain("gen_ai_token_type=\"output\""));
         Assert.That(text, Does.Contain("http_server_request_duration"));
         using var publicPort = await client.GetAsync("/metrics");
         Assert.That(publicPort.StatusCode, Is.EqualTo(HttpStatusCode.NotFound), "never on the public port");
@@ -89,6 +91,40 @@ public sealed class TelemetryTests
         {
             Assert.That(spanTexts.Where(t => t.Contains(value, StringComparison.Ordinal)), Is.Empty, $"no span holds {value[..10]}…");
             Assert.That(logTexts.Where(t => t.Contains(value, StringComparison.Ordinal)), Is.Empty, $"no log line holds {value[..10]}…");
+        }
+    }
+
+    [Test]
+    public async Task AModelCallsSpan_FollowsTheGenAiConventions_AndParentsTheUpstreamRequest()
+    {
+        var spans = new List<Activity>();
+        await using var app = new ChatKitFactory(ChatKitFactory.Settings(Upstream))
+        {
+            TestServices = services => services.ConfigureOpenTelemetryTracerProvider(t => t.AddInMemoryExporter(spans)),
+        };
+        using var client = app.ClientFor();
+        var id = await client.CreateSessionAsync();
+        var marker = "#script-" + Guid.NewGuid().ToString("N");
+        Upstream.Script(marker, ScriptStep.ToolCalls(new ScriptedCall("g1", "list_tasks", "{}")), ScriptStep.Text("done"));
+
+        var stream = await client.RunAsync(id, $"list them {marker}");
+        Assert.That(stream.DeltaText, Is.EqualTo("done"));
+        await app.DisposeAsync(); // flushes the exporter
+
+        var calls = spans.Where(s => s.Source.Name == "ChatKit.GenAI").OrderBy(s => s.StartTimeUtc).ToList();
+        Assert.That(calls, Has.Count.EqualTo(2), "one span per model call: the tool step and the answer");
+        Assert.That(calls.Select(c => c.GetTagItem("gen_ai.response.finish_reasons") as string[]),
+            Is.EqualTo(new[] { new[] { "tool_calls" }, new[] { "stop" } }));
+        foreach (var call in calls)
+        {
+            Assert.That(call.DisplayName, Does.StartWith("chat "));
+            Assert.That(call.Kind, Is.EqualTo(ActivityKind.Client));
+            Assert.That(call.GetTagItem("gen_ai.operation.name"), Is.EqualTo("chat"));
+            Assert.That(call.GetTagItem("gen_ai.request.model"), Is.Not.Null);
+            Assert.That(call.GetTagItem("gen_ai.usage.output_tokens"), Is.GreaterThan(0));
+            Assert.That(call.Status, Is.Not.EqualTo(ActivityStatusCode.Error));
+            Assert.That(spans.Any(s => s.Kind == ActivityKind.Client && s.ParentSpanId == call.SpanId && s.GetTagItem("http.request.method") is "POST"),
+                Is.True, "the upstream HTTP call is a child of its model call's span");
         }
     }
 
