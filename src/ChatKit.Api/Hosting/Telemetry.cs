@@ -15,7 +15,7 @@ namespace ChatKit.Api.Hosting;
 /// <summary>
 /// OpenTelemetry traces and metrics: incoming HTTP, the upstream HTTP calls, Npgsql, Redis, the model calls with the
 /// GenAI conventions (recorded by <c>GenAiTelemetry</c> under the names Microsoft.Extensions.AI uses, without message content; ADR-017), and the service's
-/// own meter. OTLP export when <c>OTEL_EXPORTER_OTLP_ENDPOINT</c> is set; Prometheus text at <c>/metrics</c> on
+/// own meter. OTLP export when <c>OTEL_EXPORTER_OTLP_ENDPOINT</c> is set (nothing is recorded for traces otherwise); Prometheus text at <c>/metrics</c> on
 /// <c>METRICS_PORT</c> only, on a listener of its own, never on the public port (ADR-010).
 /// </summary>
 public static class Telemetry
@@ -23,38 +23,38 @@ public static class Telemetry
     public static void AddChatKitTelemetry(this IServiceCollection services, IConfiguration configuration)
     {
         var metricsPort = Settings.Int(configuration, "METRICS_PORT", 0, 0, 65535);
-        var otel = services.AddOpenTelemetry()
-            .ConfigureResource(r => r.AddService("chatkit"))
-            .WithTracing(t => t
-                .AddAspNetCoreInstrumentation(o => o.Filter = http => !http.Request.Path.StartsWithSegments("/health"))
-                .AddHttpClientInstrumentation()
-                .AddNpgsql()
-                .AddRedisInstrumentation()
-                .ConfigureRedisInstrumentation((sp, redis) =>
-                {
-                    if (sp.GetRequiredService<RedisConnection>().GetAsync().GetAwaiter().GetResult() is { } connection)
-                    {
-                        redis.AddConnection(connection);
-                    }
-                })
-                .AddSource(TelemetryNames.GenAi))
-            .WithMetrics(m =>
+        var otlp = !string.IsNullOrWhiteSpace(configuration["OTEL_EXPORTER_OTLP_ENDPOINT"]);
+
+        // What is traced and measured, for whichever provider exists. A provider exists only when something receives
+        // what it records (OTLP, or /metrics for the meters): without one, every request, query and model call built
+        // and recorded spans and measurements that nothing read, about a tenth of a read's cost (docs/performance.md).
+        services.ConfigureOpenTelemetryTracerProvider(t => t
+            .AddAspNetCoreInstrumentation(o => o.Filter = http => !http.Request.Path.StartsWithSegments("/health"))
+            .AddHttpClientInstrumentation()
+            .AddNpgsql()
+            .AddRedisInstrumentation()
+            .ConfigureRedisInstrumentation((sp, redis) =>
             {
-                m.AddAspNetCoreInstrumentation()
-                    .AddHttpClientInstrumentation()
-                    .AddMeter(RunMetrics.MeterName, TelemetryNames.GenAi, "Npgsql");
-                if (metricsPort > 0)
+                if (sp.GetRequiredService<RedisConnection>().GetAsync().GetAwaiter().GetResult() is { } connection)
                 {
-                    m.AddPrometheusExporter();
+                    redis.AddConnection(connection);
                 }
-            });
+            })
+            .AddSource(TelemetryNames.GenAi));
+        services.ConfigureOpenTelemetryMeterProvider(m => m
+            .AddAspNetCoreInstrumentation()
+            .AddHttpClientInstrumentation()
+            .AddMeter(RunMetrics.MeterName, TelemetryNames.GenAi, "Npgsql"));
+        var otel = services.AddOpenTelemetry().ConfigureResource(r => r.AddService("chatkit"));
+        if (otlp)
+        {
+            otel.WithTracing().WithMetrics().UseOtlpExporter();
+        }
+
         if (metricsPort > 0)
         {
+            otel.WithMetrics(m => m.AddPrometheusExporter());
             services.AddHostedService(sp => new MetricsServer(metricsPort, sp.GetRequiredService<MeterProvider>()));
-        }
-        if (!string.IsNullOrWhiteSpace(configuration["OTEL_EXPORTER_OTLP_ENDPOINT"]))
-        {
-            otel.UseOtlpExporter();
         }
     }
 }

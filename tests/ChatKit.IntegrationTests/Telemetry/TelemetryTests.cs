@@ -56,7 +56,7 @@ public sealed class TelemetryTests
         {
             TestServices = services =>
             {
-                services.ConfigureOpenTelemetryTracerProvider(t => t.AddInMemoryExporter(spans));
+                services.AddOpenTelemetry().WithTracing(t => t.AddInMemoryExporter(spans));
                 services.AddSingleton<ILogEventSink>(logs);
             },
         };
@@ -100,7 +100,7 @@ public sealed class TelemetryTests
         var spans = new List<Activity>();
         await using var app = new ChatKitFactory(ChatKitFactory.Settings(Upstream))
         {
-            TestServices = services => services.ConfigureOpenTelemetryTracerProvider(t => t.AddInMemoryExporter(spans)),
+            TestServices = services => services.AddOpenTelemetry().WithTracing(t => t.AddInMemoryExporter(spans)),
         };
         using var client = app.ClientFor();
         var id = await client.CreateSessionAsync();
@@ -126,6 +126,34 @@ public sealed class TelemetryTests
             Assert.That(spans.Any(s => s.Kind == ActivityKind.Client && s.ParentSpanId == call.SpanId && s.GetTagItem("http.request.method") is "POST"),
                 Is.True, "the upstream HTTP call is a child of its model call's span");
         }
+    }
+
+    [Test]
+    public async Task WithoutAnExporter_NothingIsTraced_AndLogLinesStillCarryTraceIds()
+    {
+        var logs = new CapturingSink();
+        await using var app = new ChatKitFactory(ChatKitFactory.Settings(Upstream, ("LOG_LEVEL", "Information")))
+        {
+            TestServices = services => services.AddSingleton<ILogEventSink>(logs),
+        };
+        using var client = app.ClientFor();
+        var id = await client.CreateSessionAsync();
+        var stream = await client.RunAsync(id, "no exporter here");
+        Assert.That(stream.Data[^1], Is.EqualTo("[DONE]"));
+
+        Assert.That(app.Services.GetService<TracerProvider>(), Is.Null, "no provider records spans that nothing would receive");
+        Assert.That(app.Services.GetService<OpenTelemetry.Metrics.MeterProvider>(), Is.Null);
+        for (var wait = 0; wait < 50 && !logs.Events.Any(e => e.Properties.ContainsKey("RouteTemplate")); wait++)
+        {
+            await Task.Delay(20); // the request line is written as the response completes
+        }
+
+        Assert.That(logs.Events.Where(e => e.Properties.ContainsKey("RouteTemplate")).ToList(),
+            Has.Count.GreaterThan(0).And.All.Matches<LogEvent>(e => e!.Properties.ContainsKey("TraceId") && e.Properties.ContainsKey("SpanId")),
+            "a log line still leads to its request");
+
+        await using var exporting = ChatKitFactory.Create(Upstream, ("OTEL_EXPORTER_OTLP_ENDPOINT", "http://127.0.0.1:9"));
+        Assert.That(exporting.Services.GetService<TracerProvider>(), Is.Not.Null, "OTLP set: traces are recorded");
     }
 
     [Test]
