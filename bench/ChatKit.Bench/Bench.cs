@@ -77,7 +77,8 @@ public sealed class Bench(Harness api, FakeLlmServer upstream, string pgBin, str
         const int gapMs = 10;
         Line($"\n1. Relay overhead ({tokens} tokens, {gapMs} ms apart; added = through a relay minus straight from the upstream)");
         Line($"   Each figure is the median over {options.RelayRounds} rounds of each round's p50 (spread = lowest..highest round), so it repeats run to run.");
-        Line("   streams | TTFT p50 direct / YARP / API | added TTFT p50 YARP | added TTFT p50 API (spread) | added TTFT p99 API | added gap p50 / p99 API | first event p50  (ms)");
+        Line("   API = the REST run; native = ChatKit's threads.create (a new thread each) and threads.add_user_message, same spread rule.");
+        Line("   streams | TTFT p50 direct / YARP / API | added TTFT p50 YARP | added TTFT p50 API (spread) | added TTFT p99 API | added gap p50 / p99 API | first event p50 | added TTFT p50 native create / add (spreads)  (ms)");
         var rows = new JsonArray();
         await using var yarp = await YarpRelay.StartAsync(upstream.BaseUrl);
         using var viaYarp = new HttpClient(new SocketsHttpHandler { MaxConnectionsPerServer = int.MaxValue }) { BaseAddress = yarp.BaseUrl };
@@ -92,7 +93,7 @@ public sealed class Bench(Harness api, FakeLlmServer upstream, string pgBin, str
         {
             var sessions = await NewSessionsAsync("relay-" + concurrency, concurrency);
             var batches = Math.Max(1, 16 / concurrency);
-            var rounds = new List<(double Direct, double Yarp, double Api)>();
+            var rounds = new List<(double Direct, double Yarp, double Api, double Create, double Add)>();
             var allDirect = new List<StreamTiming>();
             var allApi = new List<StreamTiming>();
             for (var round = -1; round < options.RelayRounds; round++)
@@ -100,11 +101,15 @@ public sealed class Bench(Harness api, FakeLlmServer upstream, string pgBin, str
                 var direct = new List<StreamTiming>();
                 var proxied = new List<StreamTiming>();
                 var viaApi = new List<StreamTiming>();
+                var created = new List<StreamTiming>();
+                var added = new List<StreamTiming>();
                 for (var batch = 0; batch < batches; batch++)
                 {
                     direct.AddRange(await Task.WhenAll(Enumerable.Range(0, concurrency).Select(_ => DirectStreamAsync(_direct, tokens, gapMs))));
                     proxied.AddRange(await Task.WhenAll(Enumerable.Range(0, concurrency).Select(_ => DirectStreamAsync(viaYarp, tokens, gapMs))));
                     viaApi.AddRange(await Task.WhenAll(sessions.Select(s => ApiStreamAsync("relay-" + concurrency, s, $"#tokens={tokens} #gapms={gapMs}"))));
+                    created.AddRange(await Task.WhenAll(sessions.Select(_ => NativeStreamAsync("relay-" + concurrency, null, $"#tokens={tokens} #gapms={gapMs}"))));
+                    added.AddRange(await Task.WhenAll(sessions.Select(s => NativeStreamAsync("relay-" + concurrency, s, $"#tokens={tokens} #gapms={gapMs}"))));
                 }
 
                 if (round < 0)
@@ -112,7 +117,7 @@ public sealed class Bench(Harness api, FakeLlmServer upstream, string pgBin, str
                     continue; // warm-up round: JIT, connection pools and caches on every path; not recorded
                 }
 
-                rounds.Add((Summaries(direct).Ttft50, Summaries(proxied).Ttft50, Summaries(viaApi).Ttft50));
+                rounds.Add((Summaries(direct).Ttft50, Summaries(proxied).Ttft50, Summaries(viaApi).Ttft50, Summaries(created).Ttft50, Summaries(added).Ttft50));
                 allDirect.AddRange(direct);
                 allApi.AddRange(viaApi);
             }
@@ -121,11 +126,13 @@ public sealed class Bench(Harness api, FakeLlmServer upstream, string pgBin, str
             var a = Summaries(allApi);
             var addedApi = rounds.Select(r => r.Api - r.Direct).ToList();
             var addedYarp = rounds.Select(r => r.Yarp - r.Direct).ToList();
+            var addedCreate = rounds.Select(r => r.Create - r.Direct).ToList();
+            var addedAdd = rounds.Select(r => r.Add - r.Direct).ToList();
             var medianApi = Stats.Percentile(addedApi, 50);
             var medianYarp = Stats.Percentile(addedYarp, 50);
             var firstEvent = Stats.Percentile(allApi.Select(t => t.FirstEventMs).ToList(), 50);
             Line(string.Create(CultureInfo.InvariantCulture,
-                $"   {concurrency,7} | {Stats.Percentile(rounds.Select(r => r.Direct).ToList(), 50),6:0.00} / {Stats.Percentile(rounds.Select(r => r.Yarp).ToList(), 50),5:0.00} / {Stats.Percentile(rounds.Select(r => r.Api).ToList(), 50),5:0.00} | {medianYarp,19:0.00} | {medianApi,9:0.00} ({addedApi.Min():0.00}..{addedApi.Max():0.00}) | {a.Ttft99 - d.Ttft99,18:0.00} | {a.Gap50 - d.Gap50,9:0.00} / {a.Gap99 - d.Gap99,6:0.00} | {firstEvent,8:0.00}"));
+                $"   {concurrency,7} | {Stats.Percentile(rounds.Select(r => r.Direct).ToList(), 50),6:0.00} / {Stats.Percentile(rounds.Select(r => r.Yarp).ToList(), 50),5:0.00} / {Stats.Percentile(rounds.Select(r => r.Api).ToList(), 50),5:0.00} | {medianYarp,19:0.00} | {medianApi,9:0.00} ({addedApi.Min():0.00}..{addedApi.Max():0.00}) | {a.Ttft99 - d.Ttft99,18:0.00} | {a.Gap50 - d.Gap50,9:0.00} / {a.Gap99 - d.Gap99,6:0.00} | {firstEvent,15:0.00} | {Stats.Percentile(addedCreate, 50):0.00} / {Stats.Percentile(addedAdd, 50):0.00} ({addedCreate.Min():0.00}..{addedCreate.Max():0.00} / {addedAdd.Min():0.00}..{addedAdd.Max():0.00})"));
             rows.Add(new JsonObject
             {
                 ["streams"] = concurrency,
@@ -141,6 +148,12 @@ public sealed class Bench(Harness api, FakeLlmServer upstream, string pgBin, str
                 ["added_gap_p50"] = a.Gap50 - d.Gap50,
                 ["added_gap_p99"] = a.Gap99 - d.Gap99,
                 ["first_event_p50"] = firstEvent,
+                ["added_ttft_native_create_p50"] = Stats.Percentile(addedCreate, 50),
+                ["added_ttft_native_create_p50_min"] = addedCreate.Min(),
+                ["added_ttft_native_create_p50_max"] = addedCreate.Max(),
+                ["added_ttft_native_add_p50"] = Stats.Percentile(addedAdd, 50),
+                ["added_ttft_native_add_p50_min"] = addedAdd.Min(),
+                ["added_ttft_native_add_p50_max"] = addedAdd.Max(),
                 ["api_streams_completed"] = allApi.Count(t => t.SawDone && !t.SawError),
                 ["api_streams"] = allApi.Count,
             });
@@ -165,6 +178,19 @@ public sealed class Bench(Harness api, FakeLlmServer upstream, string pgBin, str
         using var request = new HttpRequestMessage(HttpMethod.Post, "chat/completions") { Content = JsonContent.Create(body) };
         using var response = await client.SendAsync(request, HttpCompletionOption.ResponseHeadersRead);
         return await StreamTiming.ReadAsync(response, started, upstreamFormat: true, CancellationToken.None);
+    }
+
+    /// <summary>ChatKit's native endpoint: a new thread (<paramref name="thread"/> null) or a message added to one.</summary>
+    private async Task<StreamTiming> NativeStreamAsync(string user, Guid? thread, string text)
+    {
+        var input = new { content = new[] { new { type = "input_text", text } }, attachments = Array.Empty<object>(), inference_options = new { } };
+        var body = thread is { } id
+            ? JsonSerializer.Serialize(new { type = "threads.add_user_message", @params = new { thread_id = id.ToString(), input } })
+            : JsonSerializer.Serialize(new { type = "threads.create", @params = new { input } });
+        using var request = Harness.Authorized(HttpMethod.Post, "/api/v1/chatkit", user, body);
+        var started = Stopwatch.GetTimestamp();
+        using var response = await api.Client.SendAsync(request, HttpCompletionOption.ResponseHeadersRead);
+        return await StreamTiming.ReadAsync(response, started, upstreamFormat: false, CancellationToken.None);
     }
 
     private async Task<StreamTiming> ApiStreamAsync(string user, Guid session, string text, CancellationToken ct = default)

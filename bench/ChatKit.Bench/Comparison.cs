@@ -62,6 +62,13 @@ public static class Comparison
             {
                 Spreads = (Value(row, "added_ttft_p50_min"), Value(row, "added_ttft_p50_max"), Value(other, "added_ttft_p50_min"), Value(other, "added_ttft_p50_max")),
             };
+            foreach (var (key, name) in new[] { ("added_ttft_native_create", "native threads.create"), ("added_ttft_native_add", "native threads.add_user_message") })
+            {
+                yield return new($"added TTFT p50 {name}, {row?["streams"]} streams (ms)", Value(row, key + "_p50"), Value(other, key + "_p50"), false)
+                {
+                    Spreads = (Value(row, key + "_p50_min"), Value(row, key + "_p50_max"), Value(other, key + "_p50_min"), Value(other, key + "_p50_max")),
+                };
+            }
         }
 
         foreach (var (row, i) in Rows(a, "reads").Select((r, i) => (r, i)))
