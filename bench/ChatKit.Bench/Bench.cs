@@ -78,7 +78,7 @@ public sealed class Bench(Harness api, FakeLlmServer upstream, string pgBin, str
         Line($"\n1. Relay overhead ({tokens} tokens, {gapMs} ms apart; added = through a relay minus straight from the upstream)");
         Line($"   Each figure is the median over {options.RelayRounds} rounds of each round's p50 (spread = lowest..highest round), so it repeats run to run.");
         Line("   API = the REST run; native = ChatKit's threads.create (a new thread each) and threads.add_user_message, same spread rule.");
-        Line("   streams | TTFT p50 direct / YARP / API | added TTFT p50 YARP | added TTFT p50 API (spread) | added TTFT p99 API | added gap p50 / p99 API | first event p50 | added TTFT p50 native create / add (spreads)  (ms)");
+        Line("   streams | TTFT p50 direct / YARP / API | added TTFT p50 YARP | added TTFT p50 API (spread) | added TTFT p99 API | added gap p50 / p99 API | first event p50 | added TTFT p50 native create / add (spreads) | service CPU per reply  (ms)");
         var rows = new JsonArray();
         await using var yarp = await YarpRelay.StartAsync(upstream.BaseUrl);
         using var viaYarp = new HttpClient(new SocketsHttpHandler { MaxConnectionsPerServer = int.MaxValue }) { BaseAddress = yarp.BaseUrl };
@@ -89,6 +89,13 @@ public sealed class Bench(Harness api, FakeLlmServer upstream, string pgBin, str
         }
 
         await Task.Delay(500);
+
+        // What the service does with nothing to do (timers, pings, telemetry, pools), before any stream of this section.
+        var idleFrom = api.CpuMilliseconds();
+        await Task.Delay(TimeSpan.FromSeconds(5));
+        var idleCpu = (api.CpuMilliseconds() - idleFrom) / 5;
+        Line(string.Create(CultureInfo.InvariantCulture, $"   service CPU while idle: {idleCpu:0.0} ms per second"));
+        _results["idle_cpu_ms_per_s"] = idleCpu;
         foreach (var concurrency in options.RelayConcurrency)
         {
             var sessions = await NewSessionsAsync("relay-" + concurrency, concurrency);
@@ -96,6 +103,8 @@ public sealed class Bench(Harness api, FakeLlmServer upstream, string pgBin, str
             var rounds = new List<(double Direct, double Yarp, double Api, double Create, double Add)>();
             var allDirect = new List<StreamTiming>();
             var allApi = new List<StreamTiming>();
+            double cpu = 0;
+            var replies = 0;
             for (var round = -1; round < options.RelayRounds; round++)
             {
                 var direct = new List<StreamTiming>();
@@ -107,9 +116,15 @@ public sealed class Bench(Harness api, FakeLlmServer upstream, string pgBin, str
                 {
                     direct.AddRange(await Task.WhenAll(Enumerable.Range(0, concurrency).Select(_ => DirectStreamAsync(_direct, tokens, gapMs))));
                     proxied.AddRange(await Task.WhenAll(Enumerable.Range(0, concurrency).Select(_ => DirectStreamAsync(viaYarp, tokens, gapMs))));
+                    var cpuFrom = api.CpuMilliseconds();
                     viaApi.AddRange(await Task.WhenAll(sessions.Select(s => ApiStreamAsync("relay-" + concurrency, s, $"#tokens={tokens} #gapms={gapMs}"))));
                     created.AddRange(await Task.WhenAll(sessions.Select(_ => NativeStreamAsync("relay-" + concurrency, null, $"#tokens={tokens} #gapms={gapMs}"))));
                     added.AddRange(await Task.WhenAll(sessions.Select(s => NativeStreamAsync("relay-" + concurrency, s, $"#tokens={tokens} #gapms={gapMs}"))));
+                    if (round >= 0)
+                    {
+                        cpu += api.CpuMilliseconds() - cpuFrom;
+                        replies += 3 * concurrency;
+                    }
                 }
 
                 if (round < 0)
@@ -132,7 +147,7 @@ public sealed class Bench(Harness api, FakeLlmServer upstream, string pgBin, str
             var medianYarp = Stats.Percentile(addedYarp, 50);
             var firstEvent = Stats.Percentile(allApi.Select(t => t.FirstEventMs).ToList(), 50);
             Line(string.Create(CultureInfo.InvariantCulture,
-                $"   {concurrency,7} | {Stats.Percentile(rounds.Select(r => r.Direct).ToList(), 50),6:0.00} / {Stats.Percentile(rounds.Select(r => r.Yarp).ToList(), 50),5:0.00} / {Stats.Percentile(rounds.Select(r => r.Api).ToList(), 50),5:0.00} | {medianYarp,19:0.00} | {medianApi,9:0.00} ({addedApi.Min():0.00}..{addedApi.Max():0.00}) | {a.Ttft99 - d.Ttft99,18:0.00} | {a.Gap50 - d.Gap50,9:0.00} / {a.Gap99 - d.Gap99,6:0.00} | {firstEvent,15:0.00} | {Stats.Percentile(addedCreate, 50):0.00} / {Stats.Percentile(addedAdd, 50):0.00} ({addedCreate.Min():0.00}..{addedCreate.Max():0.00} / {addedAdd.Min():0.00}..{addedAdd.Max():0.00})"));
+                $"   {concurrency,7} | {Stats.Percentile(rounds.Select(r => r.Direct).ToList(), 50),6:0.00} / {Stats.Percentile(rounds.Select(r => r.Yarp).ToList(), 50),5:0.00} / {Stats.Percentile(rounds.Select(r => r.Api).ToList(), 50),5:0.00} | {medianYarp,19:0.00} | {medianApi,9:0.00} ({addedApi.Min():0.00}..{addedApi.Max():0.00}) | {a.Ttft99 - d.Ttft99,18:0.00} | {a.Gap50 - d.Gap50,9:0.00} / {a.Gap99 - d.Gap99,6:0.00} | {firstEvent,15:0.00} | {Stats.Percentile(addedCreate, 50):0.00} / {Stats.Percentile(addedAdd, 50):0.00} ({addedCreate.Min():0.00}..{addedCreate.Max():0.00} / {addedAdd.Min():0.00}..{addedAdd.Max():0.00}) | {cpu / Math.Max(1, replies):0.0}"));
             rows.Add(new JsonObject
             {
                 ["streams"] = concurrency,
@@ -148,6 +163,7 @@ public sealed class Bench(Harness api, FakeLlmServer upstream, string pgBin, str
                 ["added_gap_p50"] = a.Gap50 - d.Gap50,
                 ["added_gap_p99"] = a.Gap99 - d.Gap99,
                 ["first_event_p50"] = firstEvent,
+                ["cpu_ms_per_reply"] = cpu / Math.Max(1, replies),
                 ["added_ttft_native_create_p50"] = Stats.Percentile(addedCreate, 50),
                 ["added_ttft_native_create_p50_min"] = addedCreate.Min(),
                 ["added_ttft_native_create_p50_max"] = addedCreate.Max(),
@@ -398,10 +414,68 @@ public sealed class Bench(Harness api, FakeLlmServer upstream, string pgBin, str
             _repliesLost += lost;
             Line(string.Create(CultureInfo.InvariantCulture, $"   {string.Empty,6}   {string.Empty,-5}   all {opened} clients hung up at once: {lost} replies lost (target 0)"));
             rows[^1]!["replies_lost"] = lost;
+            var floor = await RelayFloorAsync(target, tokens);
+            Line(string.Create(CultureInfo.InvariantCulture, $"   {string.Empty,6}   {string.Empty,-5}   the floor: {floor.Opened} streams through a bare YARP relay (a process of its own) cost it {floor.KibPerStream:0.0} KiB each"));
+            rows[^1]!["yarp_kib_per_stream"] = floor.KibPerStream;
             await Task.Delay(TimeSpan.FromSeconds(3));
         }
 
         _results["open_streams"] = rows;
+    }
+
+    /// <summary>The same number of streams, just as slow, relayed by YARP alone: its resident memory per open stream.</summary>
+    private async Task<(int Opened, double KibPerStream)> RelayFloorAsync(int target, int tokens)
+    {
+        await using var relay = await RelayProcess.StartAsync(upstream.BaseUrl);
+        using var client = new HttpClient(new SocketsHttpHandler { MaxConnectionsPerServer = int.MaxValue }) { BaseAddress = relay.BaseUrl, Timeout = Timeout.InfiniteTimeSpan };
+        await DirectStreamAsync(client, 5, 1); // the relay's routes and its first upstream connection
+        var baseline = relay.ResidentBytes();
+        using var cts = new CancellationTokenSource();
+        using var gate = new SemaphoreSlim(128);
+        var opened = 0;
+        var started = Stopwatch.StartNew();
+        var streams = Enumerable.Range(0, target).Select(async _ =>
+        {
+            await gate.WaitAsync();
+            var released = false;
+            try
+            {
+                var body = new { model = "fake/model", stream = true, messages = new[] { new { role = "user", content = $"#tokens={tokens} #gapms=2000" } } };
+                using var request = new HttpRequestMessage(HttpMethod.Post, "chat/completions") { Content = JsonContent.Create(body) };
+                using var response = await client.SendAsync(request, HttpCompletionOption.ResponseHeadersRead, cts.Token);
+                using var reader = new StreamReader(await response.Content.ReadAsStreamAsync(cts.Token));
+                while (await reader.ReadLineAsync(cts.Token) is { } line)
+                {
+                    if (!released && line.StartsWith("data: ", StringComparison.Ordinal))
+                    {
+                        Interlocked.Increment(ref opened);
+                        gate.Release();
+                        released = true;
+                    }
+                }
+            }
+            catch (Exception ex) when (ex is OperationCanceledException or HttpRequestException or IOException)
+            {
+                // closed at the end of the step, or failed to open
+            }
+            finally
+            {
+                if (!released)
+                {
+                    gate.Release();
+                }
+            }
+        }).ToList();
+        while (Volatile.Read(ref opened) < target && started.Elapsed < TimeSpan.FromSeconds(options.OpenStreamsTimeoutSeconds))
+        {
+            await Task.Delay(250);
+        }
+
+        await Task.Delay(TimeSpan.FromSeconds(8));
+        var rss = relay.ResidentBytes();
+        await cts.CancelAsync();
+        await Task.WhenAll(streams);
+        return (opened, (rss - baseline) / 1024.0 / Math.Max(1, opened));
     }
 
     /// <summary>

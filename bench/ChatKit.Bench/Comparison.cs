@@ -62,6 +62,7 @@ public static class Comparison
             {
                 Spreads = (Value(row, "added_ttft_p50_min"), Value(row, "added_ttft_p50_max"), Value(other, "added_ttft_p50_min"), Value(other, "added_ttft_p50_max")),
             };
+            yield return new($"service CPU per reply, {row?["streams"]} streams (ms)", Value(row, "cpu_ms_per_reply"), Value(other, "cpu_ms_per_reply"), false);
             foreach (var (key, name) in new[] { ("added_ttft_native_create", "native threads.create"), ("added_ttft_native_add", "native threads.add_user_message") })
             {
                 yield return new($"added TTFT p50 {name}, {row?["streams"]} streams (ms)", Value(row, key + "_p50"), Value(other, key + "_p50"), false)
@@ -71,6 +72,7 @@ public static class Comparison
             }
         }
 
+        yield return new("service CPU while idle (ms per second)", Value(a, "idle_cpu_ms_per_s"), Value(b, "idle_cpu_ms_per_s"), false) { Informational = true };
         foreach (var (row, i) in Rows(a, "reads").Select((r, i) => (r, i)))
         {
             var other = Rows(b, "reads").ElementAtOrDefault(i);
@@ -81,6 +83,10 @@ public static class Comparison
         foreach (var (row, i) in Rows(a, "open_streams").Select((r, i) => (r, i)))
         {
             yield return new($"memory per open stream at {row?["target"]} (KiB)", Value(row, "kib_per_stream"), Value(Rows(b, "open_streams").ElementAtOrDefault(i), "kib_per_stream"), false);
+            yield return new($"  the YARP floor at {row?["target"]} (KiB)", Value(row, "yarp_kib_per_stream"), Value(Rows(b, "open_streams").ElementAtOrDefault(i), "yarp_kib_per_stream"), false)
+            {
+                Informational = true,
+            };
         }
 
         yield return new("service time per tool step p50 (ms)", Value(a["tool_steps"], "step_p50_ms"), Value(b["tool_steps"], "step_p50_ms"), false);

@@ -9,6 +9,14 @@ var mode = args.Length > 0 ? args[0] : "bench";
 string Arg(string name, string? fallback = null) =>
     Array.IndexOf(args, name) is var i and >= 0 && i + 1 < args.Length ? args[i + 1] : fallback ?? throw new ArgumentException($"{name} is required");
 var quick = args.Contains("--quick");
+if (mode == "relay")
+{
+    // The YARP floor of the open-streams section as a process of its own (RelayProcess): serves until killed.
+    await using var relay = await YarpRelay.StartAsync(new Uri(Arg("--upstream")), int.Parse(Arg("--port"), System.Globalization.CultureInfo.InvariantCulture));
+    Console.WriteLine("ready");
+    await Task.Delay(Timeout.Infinite);
+}
+
 ThreadPool.SetMinThreads(64, 64);
 
 await using var upstream = await FakeLlmServer.StartAsync(recordRequests: false);

@@ -1,3 +1,5 @@
+using System.Diagnostics;
+using System.Globalization;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.Extensions.Logging;
@@ -21,11 +23,11 @@ public sealed class YarpRelay : IAsyncDisposable
 
     public Uri BaseUrl { get; }
 
-    public static async Task<YarpRelay> StartAsync(Uri upstream)
+    public static async Task<YarpRelay> StartAsync(Uri upstream, int port = 0)
     {
         var builder = WebApplication.CreateSlimBuilder();
         builder.Logging.ClearProviders();
-        builder.WebHost.UseUrls("http://127.0.0.1:0");
+        builder.WebHost.UseUrls($"http://127.0.0.1:{port}");
         builder.Services.AddReverseProxy().LoadFromMemory(
             [new RouteConfig { RouteId = "all", ClusterId = "upstream", Match = new RouteMatch { Path = "{**rest}" } }],
             [new ClusterConfig
@@ -43,5 +45,54 @@ public sealed class YarpRelay : IAsyncDisposable
     {
         await _app.StopAsync();
         await _app.DisposeAsync();
+    }
+}
+
+/// <summary>
+/// The same relay as a process of its own (<c>ChatKit.Bench relay</c>), with the service's garbage collector, so its resident
+/// memory can be read apart from the benchmark's: what an open relayed stream costs this runtime with nothing of ours.
+/// </summary>
+public sealed class RelayProcess : IAsyncDisposable
+{
+    private readonly Process _process;
+
+    private RelayProcess(Process process, Uri baseUrl)
+    {
+        _process = process;
+        BaseUrl = baseUrl;
+    }
+
+    public Uri BaseUrl { get; }
+
+    public static async Task<RelayProcess> StartAsync(Uri upstream)
+    {
+        var port = Harness.FreePort();
+        var info = new ProcessStartInfo("dotnet", [typeof(RelayProcess).Assembly.Location, "relay", "--upstream", upstream.ToString(), "--port", port.ToString(CultureInfo.InvariantCulture)])
+        {
+            RedirectStandardOutput = true,
+        };
+        info.Environment["DOTNET_gcServer"] = "0"; // as the service runs (ADR-018)
+        var process = Process.Start(info)!;
+        var ready = await process.StandardOutput.ReadLineAsync().WaitAsync(TimeSpan.FromSeconds(30));
+        if (ready != "ready")
+        {
+            process.Kill();
+            throw new InvalidOperationException("The relay process did not start.");
+        }
+
+        return new RelayProcess(process, new Uri($"http://127.0.0.1:{port}{upstream.AbsolutePath}"));
+    }
+
+    public long ResidentBytes()
+    {
+        var line = File.ReadLines($"/proc/{_process.Id}/status").First(l => l.StartsWith("VmRSS:", StringComparison.Ordinal));
+        return long.Parse(line.Split(' ', StringSplitOptions.RemoveEmptyEntries)[1], CultureInfo.InvariantCulture) * 1024;
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        _process.Kill();
+        await _process.WaitForExitAsync();
+        _process.Dispose();
     }
 }

@@ -7,8 +7,8 @@ using Microsoft.AspNetCore.Mvc;
 namespace ChatKit.Api.Streaming;
 
 /// <summary>
-/// Writes a run's events as they are logged: <c>id: n</c> then <c>data: &lt;compact JSON&gt;</c>, each flushed at once,
-/// and (REST framing) <c>data: [DONE]</c> last with the next id; the native ChatKit framing has no terminator, the
+/// Writes a run's events as they are logged: <c>id: n</c> then <c>data: &lt;compact JSON&gt;</c>, flushed as soon as no
+/// further event is ready, and (REST framing) <c>data: [DONE]</c> last with the next id; the native ChatKit framing has no terminator, the
 /// stream ends when the body closes. While the next event is slow to come, a <c>: ping</c> comment goes out every ping
 /// interval so proxies keep the connection open. <c>X-Run-Id</c> names the run. A client that hangs up ends the
 /// response quietly and is reported to <paramref name="clientGone"/> (a foreground run stops then). A reader so slow that
@@ -75,6 +75,9 @@ public sealed class ServerSentEventsResult(
                 var next = e.MoveNextAsync();
                 if (!next.IsCompleted)
                 {
+                    // What was written goes out before waiting for more: events logged together (a turn's first events,
+                    // a tool step, a replay) leave in one write instead of one each.
+                    await writer.FlushAsync(ct).ConfigureAwait(false);
                     var pending = next.AsTask();
                     while (!ct.IsCancellationRequested)
                     {
@@ -101,14 +104,14 @@ public sealed class ServerSentEventsResult(
 
                 last = e.Current.Id;
                 Write(writer, last, e.Current.Json.Span);
-                await writer.FlushAsync(ct).ConfigureAwait(false);
             }
 
             if (framing == Framing.Rest)
             {
                 Write(writer, DoneSent ? null : last + 1, Done);
-                await writer.FlushAsync(ct).ConfigureAwait(false);
             }
+
+            await writer.FlushAsync(ct).ConfigureAwait(false);
         }
         catch (RunEventsTruncatedException) when (!ct.IsCancellationRequested)
         {
