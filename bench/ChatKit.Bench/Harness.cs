@@ -15,11 +15,15 @@ public sealed class Harness : IAsyncDisposable
 {
     public const string Secret = "bench-secret-0123456789-abcdefghijklmnopqrstuvwxyz";
 
-    private readonly Process _api;
+    private readonly ProcessStartInfo _start;
+    private readonly string _log;
+    private Process _api;
 
-    private Harness(Process api, string baseUrl, string databaseUrl)
+    private Harness(ProcessStartInfo start, string log, string baseUrl, string databaseUrl)
     {
-        _api = api;
+        _start = start;
+        _log = log;
+        _api = Process.Start(start)!;
         BaseUrl = baseUrl;
         DatabaseUrl = databaseUrl;
         Client = NewClient();
@@ -54,16 +58,34 @@ public sealed class Harness : IAsyncDisposable
             info.Environment[key] = value;
         }
 
-        var api = Process.Start(info)!;
-        var harness = new Harness(api, $"http://127.0.0.1:{port}", databaseUrl);
+        var harness = new Harness(info, log, $"http://127.0.0.1:{port}", databaseUrl);
+        await harness.WaitReadyAsync();
+        return harness;
+    }
+
+    public bool HasExited => _api.HasExited;
+
+    /// <summary>The last line the service wrote (why it exited, when it did).</summary>
+    public string LastLogLine() => File.ReadLines(_log).LastOrDefault(l => l.Trim().Length > 0)?.Trim() ?? "no output";
+
+    /// <summary>Starts the service again, on the same port and database, after it exited.</summary>
+    public async Task RestartAsync()
+    {
+        _api.Dispose();
+        _api = Process.Start(_start)!;
+        await WaitReadyAsync();
+    }
+
+    private async Task WaitReadyAsync()
+    {
         var deadline = Stopwatch.StartNew();
         while (deadline.Elapsed < TimeSpan.FromSeconds(60))
         {
             try
             {
-                if ((await harness.Client.GetAsync("/health/ready")).IsSuccessStatusCode)
+                if ((await Client.GetAsync("/health/ready")).IsSuccessStatusCode)
                 {
-                    return harness;
+                    return;
                 }
             }
             catch (HttpRequestException)
@@ -71,9 +93,9 @@ public sealed class Harness : IAsyncDisposable
                 // not up yet
             }
 
-            if (api.HasExited)
+            if (_api.HasExited)
             {
-                throw new InvalidOperationException($"The service exited with {api.ExitCode}; see {log}");
+                throw new InvalidOperationException($"The service exited with {_api.ExitCode}; see {_log}");
             }
 
             await Task.Delay(200);

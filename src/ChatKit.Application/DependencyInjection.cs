@@ -29,7 +29,7 @@ public static class DependencyInjection
         services.AddSingleton<TurnRunner>();
         services.AddSingleton<TurnStarter>();
         services.AddSingleton<Runs.Execution.RunHost>();
-        services.AddSingleton<Runs.Execution.IEndingRuns>(sp => sp.GetRequiredService<Runs.Execution.RunHost>());
+        services.AddSingleton<Runs.Execution.IRunHost>(sp => sp.GetRequiredService<Runs.Execution.RunHost>());
         services.AddSingleton<Threads.ThreadItems>();
         services.AddSingleton<TaskService>();
         foreach (var tool in typeof(IAgentTool).Assembly.GetTypes().Where(t => t is { IsClass: true, IsAbstract: false } && t.IsAssignableTo(typeof(IAgentTool))))

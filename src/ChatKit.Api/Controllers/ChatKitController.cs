@@ -84,9 +84,9 @@ public sealed class ChatKitController(IMediator mediator, RunStreams streams) : 
         _ => throw new RequestShapeException("params.kind", "kind must be positive or negative"),
     };
 
-    private IActionResult Stream(Result<TurnStream> started) =>
+    private IActionResult Stream(Result<Guid> started) =>
         started.IsSuccess
-            ? streams.Start(started.Value, background: false, ServerSentEventsResult.Framing.ChatKit)
+            ? streams.AttachStarter(started.Value, ServerSentEventsResult.Framing.ChatKit)
             : ApiErrors.ToActionResult(started.Error!);
 
     private static IActionResult Object<T>(Result<T> result) =>

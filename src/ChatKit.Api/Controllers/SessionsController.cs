@@ -102,9 +102,8 @@ public sealed class SessionsController(IMediator mediator, RunStreams streams) :
             return ApiErrors.ToActionResult(shape);
         }
 
-        var background = body.Background ?? false;
-        var started = await mediator.Send(new StartRunCommand(UserId, sessionId, threadId, body.Message!.Text, background), ct);
-        return started.IsSuccess ? streams.Start(started.Value, background, ServerSentEventsResult.Framing.Rest) : ApiErrors.ToActionResult(started.Error!);
+        var started = await mediator.Send(new StartRunCommand(UserId, sessionId, threadId, body.Message!.Text, body.Background ?? false), ct);
+        return started.IsSuccess ? streams.AttachStarter(started.Value, ServerSentEventsResult.Framing.Rest) : ApiErrors.ToActionResult(started.Error!);
     }
 
     /// <summary>

@@ -1,19 +1,18 @@
 using ChatKit.Api.Hosting;
 using ChatKit.Application.Runs.Execution;
-using ChatKit.Application.Runs.StartRun;
 using Microsoft.Extensions.Options;
 
 namespace ChatKit.Api.Streaming;
 
-/// <summary>Starts runs and attaches responses to them: the one place a door turns a run into a stream.</summary>
+/// <summary>Attaches responses to runs: the one place a door turns a run into a stream.</summary>
 public sealed class RunStreams(RunHost runs, IRunEventLog log, IOptions<StreamingSettings> streaming)
 {
-    /// <summary>Hands the turn to the run host and attaches this response from its first event.</summary>
-    public ServerSentEventsResult Start(TurnStream turn, bool background, ServerSentEventsResult.Framing framing)
-    {
-        var runId = runs.Start(turn, background);
-        return new ServerSentEventsResult(runId, log.ReadAsync(runId, 0, CancellationToken.None), 0, Ping, framing, () => runs.Detached(runId));
-    }
+    /// <summary>
+    /// Attaches the response of the request that started the run, from its first event: its client hanging up stops a
+    /// foreground run (a background one goes on).
+    /// </summary>
+    public ServerSentEventsResult AttachStarter(Guid runId, ServerSentEventsResult.Framing framing) =>
+        new(runId, log.ReadAsync(runId, 0, CancellationToken.None), 0, Ping, framing, () => runs.Detached(runId));
 
     /// <summary>
     /// Attaches a response to a run after event <paramref name="after"/>; hanging up leaves the run alone. A client that

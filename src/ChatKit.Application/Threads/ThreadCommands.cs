@@ -11,8 +11,9 @@ using Microsoft.Extensions.Options;
 
 namespace ChatKit.Application.Threads;
 
-/// <summary><c>threads.create</c>: a new session and its first turn in one request; the stream opens with <c>thread.created</c>.</summary>
-public sealed record CreateThreadCommand(string UserId, string Text) : ICommand<Result<TurnStream>>;
+/// <summary><c>threads.create</c>: a new session and its first turn in one request; the run's events open with <c>thread.created</c>.
+/// Answers the run's id.</summary>
+public sealed record CreateThreadCommand(string UserId, string Text) : ICommand<Result<Guid>>;
 
 public sealed class CreateThreadValidator : AbstractValidator<CreateThreadCommand>
 {
@@ -24,38 +25,25 @@ public sealed class CreateThreadValidator : AbstractValidator<CreateThreadComman
     }
 }
 
-public sealed class CreateThreadHandler(TurnStarter turns, TimeProvider clock) : ICommandHandler<CreateThreadCommand, Result<TurnStream>>
+public sealed class CreateThreadHandler(TurnStarter turns, TimeProvider clock) : ICommandHandler<CreateThreadCommand, Result<Guid>>
 {
-    public async ValueTask<Result<TurnStream>> Handle(CreateThreadCommand command, CancellationToken cancellationToken)
+    public async ValueTask<Result<Guid>> Handle(CreateThreadCommand command, CancellationToken cancellationToken)
     {
         var now = SessionRules.ToStoragePrecision(clock.GetUtcNow());
         var session = new ChatSession(Guid.CreateVersion7(), command.UserId, SessionRules.DefaultTitle, now, now, 0);
 
         // The session is created in the turn's own transaction: a refused turn (budget, cost cap) leaves none behind.
-        var started = await turns.StartAsync(command.UserId, session.Id.ToString(), null, command.Text, cancellationToken, newSession: session)
+        return await turns.StartAsync(command.UserId, session.Id.ToString(), null, command.Text, cancellationToken, newSession: session)
             .ConfigureAwait(false);
-        return started.IsSuccess
-            ? started.Value with { Events = Prepend(new ThreadCreatedEvent(ThreadInfo.From(session)), started.Value.Events) }
-            : started.Error!;
-    }
-
-    private static async IAsyncEnumerable<RunEvent> Prepend(
-        RunEvent first, IAsyncEnumerable<RunEvent> rest, [System.Runtime.CompilerServices.EnumeratorCancellation] CancellationToken ct = default)
-    {
-        yield return first;
-        await foreach (var e in rest.WithCancellation(ct).ConfigureAwait(false))
-        {
-            yield return e;
-        }
     }
 }
 
-/// <summary><c>threads.retry_after_item</c>: the turn runs again from one of the thread's user messages.</summary>
-public sealed record RetryAfterItemCommand(string UserId, string ThreadId, string ItemId) : ICommand<Result<TurnStream>>;
+/// <summary><c>threads.retry_after_item</c>: the turn runs again from one of the thread's user messages. Answers the run's id.</summary>
+public sealed record RetryAfterItemCommand(string UserId, string ThreadId, string ItemId) : ICommand<Result<Guid>>;
 
-public sealed class RetryAfterItemHandler(TurnStarter turns) : ICommandHandler<RetryAfterItemCommand, Result<TurnStream>>
+public sealed class RetryAfterItemHandler(TurnStarter turns) : ICommandHandler<RetryAfterItemCommand, Result<Guid>>
 {
-    public async ValueTask<Result<TurnStream>> Handle(RetryAfterItemCommand command, CancellationToken cancellationToken) =>
+    public async ValueTask<Result<Guid>> Handle(RetryAfterItemCommand command, CancellationToken cancellationToken) =>
         await turns.RetryAsync(command.UserId, command.ThreadId, command.ItemId, cancellationToken).ConfigureAwait(false);
 }
 

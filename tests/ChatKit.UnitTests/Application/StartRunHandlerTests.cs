@@ -1,4 +1,5 @@
 using ChatKit.Application.Abstractions;
+using ChatKit.Application.Runs.Execution;
 using ChatKit.Application.Runs.StartRun;
 using ChatKit.Domain.Sessions;
 using Microsoft.Extensions.Options;
@@ -10,6 +11,12 @@ public sealed class StartRunHandlerTests
 {
     private readonly ITurnStore _store = Substitute.For<ITurnStore>();
     private readonly ChatSession _session = new(Guid.CreateVersion7(), "alice", "New Chat", DateTime.UtcNow, DateTime.UtcNow, 0);
+    private readonly IRunHost _host = Substitute.For<IRunHost>();
+    private TurnStream? _started;
+
+    [SetUp]
+    public void CaptureTheStartedTurn() =>
+        _host.Start(Arg.Do<TurnStream>(t => _started = t)).Returns(call => call.Arg<TurnStream>().Run.ClaimId);
 
     private StartRunHandler Handler => new(new TurnStarter(
         _store,
@@ -18,7 +25,7 @@ public sealed class StartRunHandlerTests
         Options.Create(new PromptOptions { HistoryMaxMessages = 5 }),
         Options.Create(new BudgetOptions()),
         TurnRunnerTests.Metrics(),
-        Substitute.For<ChatKit.Application.Runs.Execution.IEndingRuns>()));
+        _host));
 
     private StartRunCommand Command(string? sessionId = null, string? threadId = null) =>
         new("alice", sessionId ?? _session.Id.ToString(), threadId ?? _session.Id.ToString(), "Hi there");
@@ -72,10 +79,12 @@ public sealed class StartRunHandlerTests
         await _store.Received(1).BeginTurnAsync(
             Arg.Is<BeginTurn>(t => t.UserMessage.Text == "Hi there" && t.UserMessage.Role == MessageRole.User && t.UserMessage.SessionId == _session.Id
                 && t.MaxMessagesPerSession == 7 && t.TitleIfFirst == "Hi there" && t.ThreadMatches && t.HistoryCount == 5
-                && t.ClaimId == result.Value.Run.ClaimId),
+                && t.ClaimId == result.Value),
             Arg.Any<CancellationToken>());
-        Assert.That(result.Value.Run.TitleChanged, Is.True);
-        Assert.That(result.Value.Run.History, Is.EqualTo(history));
+        Assert.That(_started, Is.Not.Null, "the use case starts the run it answers the id of");
+        Assert.That(_started!.Run.ClaimId, Is.EqualTo(result.Value));
+        Assert.That(_started.Run.TitleChanged, Is.True);
+        Assert.That(_started.Run.History, Is.EqualTo(history));
     }
 
     [Test]
@@ -91,7 +100,7 @@ public sealed class StartRunHandlerTests
             Options.Create(new PromptOptions()),
             Options.Create(new BudgetOptions()),
         TurnRunnerTests.Metrics(),
-        Substitute.For<ChatKit.Application.Runs.Execution.IEndingRuns>()));
+        _host));
         _store.BeginTurnAsync(Arg.Any<BeginTurn>(), Arg.Any<CancellationToken>()).Returns(call =>
         {
             call.Arg<BeginTurn>().Checked!([]);

@@ -14,7 +14,7 @@ namespace ChatKit.Application.Runs.Execution;
 /// on without any client. A cancel request reaches the run here or, through <see cref="IRunSignals"/>, on the instance
 /// that runs it.
 /// </summary>
-public sealed partial class RunHost : IEndingRuns
+public sealed partial class RunHost : IRunHost
 {
     /// <summary>How long a new send waits for the hang-up of the run before it to be noticed (it may arrive first).</summary>
     private static readonly TimeSpan HangUpNotice = TimeSpan.FromMilliseconds(150);
@@ -37,10 +37,11 @@ public sealed partial class RunHost : IEndingRuns
     }
 
     /// <summary>Starts executing the turn; its run id is its claim on the session.</summary>
-    public Guid Start(TurnStream turn, bool background)
+    public Guid Start(TurnStream turn)
     {
         ArgumentNullException.ThrowIfNull(turn);
         var run = turn.Run;
+        var background = run.Background;
         var id = run.ClaimId;
         var local = new LocalRun(run.Session.Id, background);
         _runs[id] = local;

@@ -18,9 +18,9 @@ namespace ChatKit.Application.Runs.StartRun;
 /// <param name="ThreadId">The thread id the request named, if its protocol names one apart from the session.</param>
 /// <param name="Background">The run goes on without a client (it is not cancelled when the client hangs up).</param>
 public sealed record StartRunCommand(string UserId, string SessionId, string? ThreadId, string Text, bool Background = false)
-    : ICommand<Result<TurnStream>>;
+    : ICommand<Result<Guid>>;
 
-/// <summary>A started turn and its ChatKit events; enumerating them runs the turn.</summary>
+/// <summary>A started turn and its ChatKit events, for the run host: enumerating them runs the turn.</summary>
 public sealed record TurnStream(StartedRun Run, IAsyncEnumerable<RunEvent> Events);
 
 /// <param name="TitleChanged">The first message named the session, so the stream ends with <c>thread.updated</c>.</param>
@@ -71,8 +71,9 @@ public static class MessageTextValidation
     }
 }
 
-public sealed class StartRunHandler(TurnStarter turns) : ICommandHandler<StartRunCommand, Result<TurnStream>>
+/// <summary>Starts the turn in the run host and answers the run's id.</summary>
+public sealed class StartRunHandler(TurnStarter turns) : ICommandHandler<StartRunCommand, Result<Guid>>
 {
-    public async ValueTask<Result<TurnStream>> Handle(StartRunCommand command, CancellationToken cancellationToken) =>
+    public async ValueTask<Result<Guid>> Handle(StartRunCommand command, CancellationToken cancellationToken) =>
         await turns.StartAsync(command.UserId, command.SessionId, command.ThreadId, command.Text, cancellationToken, command.Background).ConfigureAwait(false);
 }

@@ -3,6 +3,7 @@ using ChatKit.Application.Common;
 using ChatKit.Application.Runs.Engine;
 using ChatKit.Application.Runs.Execution;
 using ChatKit.Application.Runs.ThreadStream;
+using ChatKit.Application.Threads;
 using ChatKit.Domain.Sessions;
 using Microsoft.Extensions.Options;
 
@@ -10,7 +11,8 @@ namespace ChatKit.Application.Runs.StartRun;
 
 /// <summary>
 /// Starts a turn, for every door that starts one (the REST run, ChatKit's add-message, create and retry): one transaction
-/// checks everything, commits the user message and claims the session, then the turn's events are handed back.
+/// checks everything, commits the user message and claims the session, then the turn runs in the run host
+/// and its run id is handed back — a door only attaches responses to it.
 /// </summary>
 public sealed class TurnStarter(
     ITurnStore store,
@@ -21,14 +23,16 @@ public sealed class TurnStarter(
     IOptions<PromptOptions> prompt,
     IOptions<BudgetOptions> budgets,
     RunMetrics metrics,
-    IEndingRuns endingRuns)
+    IRunHost host)
 {
     /// <summary>How long a send waits for the session's previous run, already ending, to free the session.</summary>
     private static readonly TimeSpan EndingRunWait = TimeSpan.FromSeconds(2);
 
     /// <param name="threadId">The thread id the request named apart from the session, if its protocol names one.</param>
-    /// <param name="newSession">A session to create in the turn's transaction (it exists only if the turn starts).</param>
-    public async Task<Result<TurnStream>> StartAsync(
+    /// <param name="newSession">A session to create in the turn's transaction (it exists only if the turn starts); the run's
+    /// events then open with <c>thread.created</c>.</param>
+    /// <returns>The run's id.</returns>
+    public async Task<Result<Guid>> StartAsync(
         string userId, string rawSessionId, string? threadId, string text, CancellationToken ct, bool background = false, ChatSession? newSession = null)
     {
         var parsed = PathId.Parse(rawSessionId, Errors.SessionNotFound);
@@ -65,7 +69,7 @@ public sealed class TurnStarter(
 
             // Sent again right after a hang-up: the run cut short is still storing its reply. Wait for it, then ask again.
             if (begun.Outcome == BeginTurnOutcome.RunInProgress
-                && await endingRuns.WaitForEndingRunAsync(sessionId, EndingRunWait, ct).ConfigureAwait(false))
+                && await host.WaitForEndingRunAsync(sessionId, EndingRunWait, ct).ConfigureAwait(false))
             {
                 begun = await store.BeginTurnAsync(turn, ct).ConfigureAwait(false);
             }
@@ -82,11 +86,13 @@ public sealed class TurnStarter(
 
         return begun.Outcome switch
         {
-            BeginTurnOutcome.Started => Stream(new StartedRun(begun.Session!, begun.UserMessage!, turn.ClaimId, begun.TitleChanged, begun.History)
-            {
-                FirstCall = firstCall,
-                Background = background,
-            }),
+            BeginTurnOutcome.Started => Run(
+                new StartedRun(begun.Session!, begun.UserMessage!, turn.ClaimId, begun.TitleChanged, begun.History)
+                {
+                    FirstCall = firstCall,
+                    Background = background,
+                },
+                newSession is null ? null : new ThreadCreatedEvent(ThreadInfo.From(newSession))),
             BeginTurnOutcome.Forbidden => Errors.Forbidden,
             BeginTurnOutcome.ThreadNotFound => Errors.ThreadNotFound(threadId!),
             BeginTurnOutcome.MessageLimit => Errors.MessageLimit(maxMessages),
@@ -108,7 +114,8 @@ public sealed class TurnStarter(
     }
 
     /// <summary>Runs the turn again from an earlier user message: every later message is deleted in the same transaction.</summary>
-    public async Task<Result<TurnStream>> RetryAsync(string userId, string rawSessionId, string rawItemId, CancellationToken ct)
+    /// <returns>The run's id.</returns>
+    public async Task<Result<Guid>> RetryAsync(string userId, string rawSessionId, string rawItemId, CancellationToken ct)
     {
         var sessionId = PathId.Parse(rawSessionId, Errors.SessionNotFound);
         if (!sessionId.IsSuccess)
@@ -130,7 +137,7 @@ public sealed class TurnStarter(
         var begun = await store.BeginRetryAsync(retry, ct).ConfigureAwait(false);
         return begun.Outcome switch
         {
-            BeginTurnOutcome.Started => Stream(new StartedRun(begun.Session!, begun.History[^1], retry.ClaimId, false, begun.History) { IsRetry = true }),
+            BeginTurnOutcome.Started => Run(new StartedRun(begun.Session!, begun.History[^1], retry.ClaimId, false, begun.History) { IsRetry = true }),
             BeginTurnOutcome.Forbidden => Errors.Forbidden,
             BeginTurnOutcome.RunInProgress => Errors.RunInProgress,
             BeginTurnOutcome.ItemNotFound => Errors.ItemNotFound(rawItemId),
@@ -139,9 +146,21 @@ public sealed class TurnStarter(
         };
     }
 
-    private TurnStream Stream(StartedRun started)
+    /// <summary>Hands the started turn to the run host; its events open with <paramref name="first"/> when there is one.</summary>
+    private Guid Run(StartedRun started, RunEvent? first = null)
     {
         var run = started with { MessagesLeft = limits.Value.MaxMessagesPerSession - started.Session.MessageCount };
-        return new(run, ThreadStreamMapper.MapAsync(runner.RunAsync(run, CancellationToken.None)));
+        var events = ThreadStreamMapper.MapAsync(runner.RunAsync(run, CancellationToken.None));
+        return host.Start(new TurnStream(run, first is null ? events : Prepend(first, events)));
+    }
+
+    private static async IAsyncEnumerable<RunEvent> Prepend(
+        RunEvent first, IAsyncEnumerable<RunEvent> rest, [System.Runtime.CompilerServices.EnumeratorCancellation] CancellationToken ct = default)
+    {
+        yield return first;
+        await foreach (var e in rest.WithCancellation(ct).ConfigureAwait(false))
+        {
+            yield return e;
+        }
     }
 }
