@@ -159,14 +159,15 @@ case "$cmd" in
     trap 'stop_pg "$BENCH_PG"' EXIT
     start_pg "$BENCH_PG" "$BENCH_PORT" 1 "${CHATKIT_BENCH_FAST_PG:-0}"
     ulimit -n "$(ulimit -Hn)" 2>/dev/null || true
-    say "open-files limit $(ulimit -n) (each open stream needs about 2 in the service and 2 in the benchmark)"
+    say "open-files limit $(ulimit -n) (each open stream needs about 2 in the service and 2 in the benchmark; the open-streams steps stop below it)"
     mkdir -p "$LOCAL/bench"; export CHATKIT_BENCH_DIR=$LOCAL/bench; : > "$LOCAL/bench/api.log"
     dotnet build bench/ChatKit.Bench -c Release -v q -nologo >&2
     # CHATKIT_BENCH_API_DLL measures another build of the service (e.g. the last release) with the same harness.
     dotnet bench/ChatKit.Bench/bin/Release/net10.0/ChatKit.Bench.dll bench \
       --api-dll "${CHATKIT_BENCH_API_DLL:-$ROOT/src/ChatKit.Api/bin/Release/net10.0/ChatKit.Api.dll}" \
       --database-url "Host=127.0.0.1;Port=$BENCH_PORT;Database=chatkit;Username=chatkit;Password=chatkit;Maximum Pool Size=100" \
-      --pg-bin "$(pg_bin)" --pg-host 127.0.0.1 --pg-port "$BENCH_PORT" --out "$LOCAL/bench/results.json" "$@"
+      --pg-bin "$(pg_bin)" --pg-host 127.0.0.1 --pg-port "$BENCH_PORT" --out "$LOCAL/bench/results.json" \
+      --max-streams $(( ($(ulimit -n) - 1000) / 2 )) "$@"
     ;;
   soak)
     minutes=${1:-10}

@@ -312,7 +312,7 @@ public sealed class Bench(Harness api, FakeLlmServer upstream, string pgBin, str
     // 3. How many streams one instance holds open against a slow upstream, what each costs, and DB connections.
     private async Task OpenStreamsAsync()
     {
-        Line("\n3. Concurrent open streams (upstream sends a token every 2 s)");
+        Line("\n3. Concurrent open streams (upstream sends a token every 2 s; each step on a freshly started service, over its idle RSS)");
         Line("   streams open | opened in s | RSS MiB | KiB / stream | DB conns open / busy | token gap p50 / p99 ms (added over 2000) | replies lost when all hang up at once");
         var rows = new JsonArray();
 
@@ -322,8 +322,17 @@ public sealed class Bench(Harness api, FakeLlmServer upstream, string pgBin, str
         {
             var sessions = await NewSessionsAsync("streamer-" + target, target);
 
-            // Over the process as it is before this step: the runs of an earlier step stay resumable for
-            // RUN_EVENTS_TTL_SECONDS, and that memory belongs to the finished runs (section 5), not to these streams.
+            // Each step over an idle process of its own: a fresh start, the stream path warmed by a few short replies. The
+            // runs of an earlier step stay resumable for RUN_EVENTS_TTL_SECONDS, and what a process keeps after a bigger
+            // step would flatter the next one's delta: neither belongs to these streams.
+            await api.RestartAsync();
+            var warm = await NewSessionsAsync("streamer-warm-" + target, 8);
+            for (var i = 0; i < 5; i++)
+            {
+                await Task.WhenAll(warm.Select(s => ApiStreamAsync("streamer-warm-" + target, s, "#tokens=3 #gapms=1")));
+            }
+
+            await Task.Delay(TimeSpan.FromSeconds(3));
             var baseline = api.ResidentBytes();
             using var cts = new CancellationTokenSource();
             using var client = api.NewClient(Timeout.InfiniteTimeSpan);

@@ -68,9 +68,15 @@ public sealed class Harness : IAsyncDisposable
     /// <summary>The last line the service wrote (why it exited, when it did).</summary>
     public string LastLogLine() => File.ReadLines(_log).LastOrDefault(l => l.Trim().Length > 0)?.Trim() ?? "no output";
 
-    /// <summary>Starts the service again, on the same port and database, after it exited.</summary>
+    /// <summary>Starts the service again, on the same port and database (stopping it first if it still runs).</summary>
     public async Task RestartAsync()
     {
+        if (!_api.HasExited)
+        {
+            _api.Kill(entireProcessTree: true);
+            await _api.WaitForExitAsync();
+        }
+
         _api.Dispose();
         _api = Process.Start(_start)!;
         await WaitReadyAsync();
