@@ -334,79 +334,33 @@ public sealed class Bench(Harness api, FakeLlmServer upstream, string pgBin, str
 
             await Task.Delay(TimeSpan.FromSeconds(3));
             var baseline = api.ResidentBytes();
-            using var cts = new CancellationTokenSource();
             using var client = api.NewClient(Timeout.InfiniteTimeSpan);
             var token = Harness.Token("streamer-" + target);
-            var opened = 0;
-            var gaps = new System.Collections.Concurrent.ConcurrentBag<double>();
-            var measuring = 0;
             var started = Stopwatch.StartNew();
-            using var gate = new SemaphoreSlim(128);
-            var streams = sessions.Select(async s =>
-            {
-                await gate.WaitAsync();
-                var released = false;
-                try
+            using var held = HeldStreams.Open(
+                sessions.Count,
+                (i, ct) =>
                 {
-                    using var request = new HttpRequestMessage(HttpMethod.Post, $"/api/v1/chatkit/sessions/{s}/threads/{s}/runs")
+                    var request = new HttpRequestMessage(HttpMethod.Post, $"/api/v1/chatkit/sessions/{sessions[i]}/threads/{sessions[i]}/runs")
                     {
                         Content = new StringContent(Harness.RunBody($"#tokens={tokens} #gapms=2000"), Encoding.UTF8, "application/json"),
                     };
                     request.Headers.Authorization = new("Bearer", token);
-                    using var response = await client.SendAsync(request, HttpCompletionOption.ResponseHeadersRead, cts.Token);
-                    using var reader = new StreamReader(await response.Content.ReadAsStreamAsync(cts.Token));
-                    long? last = null;
-                    while (await reader.ReadLineAsync(cts.Token) is { } line)
-                    {
-                        if (!line.Contains("text_delta", StringComparison.Ordinal))
-                        {
-                            continue;
-                        }
-
-                        var now = Stopwatch.GetTimestamp();
-                        if (last is null)
-                        {
-                            Interlocked.Increment(ref opened);
-                            gate.Release();
-                            released = true;
-                        }
-                        else if (Volatile.Read(ref measuring) == 1)
-                        {
-                            gaps.Add(Stopwatch.GetElapsedTime(last.Value, now).TotalMilliseconds);
-                        }
-
-                        last = now;
-                    }
-                }
-                catch (Exception ex) when (ex is OperationCanceledException or HttpRequestException or IOException)
-                {
-                    // closed at the end of the step, or failed to open
-                }
-                finally
-                {
-                    if (!released)
-                    {
-                        gate.Release();
-                    }
-                }
-            }).ToList();
-
-            while (Volatile.Read(ref opened) < target && started.Elapsed < TimeSpan.FromSeconds(options.OpenStreamsTimeoutSeconds))
-            {
-                await Task.Delay(250);
-            }
-
+                    return client.SendAsync(request, HttpCompletionOption.ResponseHeadersRead, ct);
+                },
+                line => line.Contains("text_delta", StringComparison.Ordinal));
+            await held.WaitOpenAsync(target, TimeSpan.FromSeconds(options.OpenStreamsTimeoutSeconds));
             var openedIn = started.Elapsed.TotalSeconds;
-            Volatile.Write(ref measuring, 1);
+            var opened = held.Opened;
+            held.Measure();
             await Task.Delay(TimeSpan.FromSeconds(8));
             if (api.HasExited)
             {
                 // A build that cannot hold this many streams: said as such, and the rest of the bench still runs.
                 var cause = api.LastLogLine();
-                Line(string.Create(CultureInfo.InvariantCulture, $"   {Volatile.Read(ref opened),6} / {target,-5} | the service exited holding them: {cause}; restarted, larger steps skipped"));
+                Line(string.Create(CultureInfo.InvariantCulture, $"   {opened,6} / {target,-5} | the service exited holding them: {cause}; restarted, larger steps skipped"));
                 rows.Add(new JsonObject { ["target"] = target, ["opened"] = opened, ["service_exited"] = cause });
-                await cts.CancelAsync();
-                await Task.WhenAll(streams);
+                await held.CloseAsync();
                 await api.RestartAsync();
                 break;
             }
@@ -415,7 +369,7 @@ public sealed class Bench(Harness api, FakeLlmServer upstream, string pgBin, str
             const string Backends = "SELECT count(*) FROM pg_stat_activity WHERE datname = 'chatkit' AND backend_type = 'client backend' AND pid <> pg_backend_pid()";
             var connections = await api.ScalarAsync(Backends);
             var busy = await api.ScalarAsync(Backends + " AND state <> 'idle'");
-            var gapList = gaps.ToList();
+            var gapList = held.Gaps.ToList();
             var perStream = (rss - baseline) / 1024.0 / Math.Max(1, opened);
             Line(string.Create(CultureInfo.InvariantCulture,
                 $"   {opened,6} / {target,-5} | {openedIn,11:0.0} | {rss / 1048576.0,7:0} | {perStream,12:0.0} | {connections,9} / {busy,-4} | {Stats.Percentile(gapList, 50),7:0} / {Stats.Percentile(gapList, 99),5:0} ({Stats.Percentile(gapList, 99) - 2000:+0;-0} ms)"));
@@ -431,8 +385,7 @@ public sealed class Bench(Harness api, FakeLlmServer upstream, string pgBin, str
                 ["gap_p50_ms"] = Stats.Percentile(gapList, 50),
                 ["gap_p99_ms"] = Stats.Percentile(gapList, 99),
             });
-            await cts.CancelAsync();
-            await Task.WhenAll(streams);
+            await held.CloseAsync();
             var lost = await LostRepliesAsync("streamer-" + target);
             _repliesLost += lost;
             Line(string.Create(CultureInfo.InvariantCulture, $"   {string.Empty,6}   {string.Empty,-5}   all {opened} clients hung up at once: {lost} replies lost (target 0)"));
@@ -453,52 +406,20 @@ public sealed class Bench(Harness api, FakeLlmServer upstream, string pgBin, str
         using var client = new HttpClient(new SocketsHttpHandler { MaxConnectionsPerServer = int.MaxValue }) { BaseAddress = relay.BaseUrl, Timeout = Timeout.InfiniteTimeSpan };
         await DirectStreamAsync(client, 5, 1); // the relay's routes and its first upstream connection
         var baseline = relay.ResidentBytes();
-        using var cts = new CancellationTokenSource();
-        using var gate = new SemaphoreSlim(128);
-        var opened = 0;
-        var started = Stopwatch.StartNew();
-        var streams = Enumerable.Range(0, target).Select(async _ =>
-        {
-            await gate.WaitAsync();
-            var released = false;
-            try
+        using var held = HeldStreams.Open(
+            target,
+            (_, ct) =>
             {
                 var body = new { model = "fake/model", stream = true, messages = new[] { new { role = "user", content = $"#tokens={tokens} #gapms=2000" } } };
-                using var request = new HttpRequestMessage(HttpMethod.Post, "chat/completions") { Content = JsonContent.Create(body) };
-                using var response = await client.SendAsync(request, HttpCompletionOption.ResponseHeadersRead, cts.Token);
-                using var reader = new StreamReader(await response.Content.ReadAsStreamAsync(cts.Token));
-                while (await reader.ReadLineAsync(cts.Token) is { } line)
-                {
-                    if (!released && line.StartsWith("data: ", StringComparison.Ordinal))
-                    {
-                        Interlocked.Increment(ref opened);
-                        gate.Release();
-                        released = true;
-                    }
-                }
-            }
-            catch (Exception ex) when (ex is OperationCanceledException or HttpRequestException or IOException)
-            {
-                // closed at the end of the step, or failed to open
-            }
-            finally
-            {
-                if (!released)
-                {
-                    gate.Release();
-                }
-            }
-        }).ToList();
-        while (Volatile.Read(ref opened) < target && started.Elapsed < TimeSpan.FromSeconds(options.OpenStreamsTimeoutSeconds))
-        {
-            await Task.Delay(250);
-        }
-
+                return client.SendAsync(
+                    new HttpRequestMessage(HttpMethod.Post, "chat/completions") { Content = JsonContent.Create(body) }, HttpCompletionOption.ResponseHeadersRead, ct);
+            },
+            line => line.StartsWith("data: ", StringComparison.Ordinal));
+        await held.WaitOpenAsync(target, TimeSpan.FromSeconds(options.OpenStreamsTimeoutSeconds));
         await Task.Delay(TimeSpan.FromSeconds(8));
         var rss = relay.ResidentBytes();
-        await cts.CancelAsync();
-        await Task.WhenAll(streams);
-        return (opened, (rss - baseline) / 1024.0 / Math.Max(1, opened));
+        await held.CloseAsync();
+        return (held.Opened, (rss - baseline) / 1024.0 / Math.Max(1, held.Opened));
     }
 
     /// <summary>
