@@ -189,11 +189,16 @@ public sealed class Bench(Harness api, FakeLlmServer upstream, string pgBin, str
 
     private readonly HttpClient _direct = new(new SocketsHttpHandler { MaxConnectionsPerServer = int.MaxValue }) { BaseAddress = upstream.BaseUrl };
 
+    /// <summary>A streamed chat completion asked of the fake upstream, directly or through a relay.</summary>
+    private static HttpRequestMessage UpstreamRequest(int tokens, int gapMs) => new(HttpMethod.Post, "chat/completions")
+    {
+        Content = JsonContent.Create(new { model = "fake/model", stream = true, messages = new[] { new { role = "user", content = $"#tokens={tokens} #gapms={gapMs}" } } }),
+    };
+
     private static async Task<StreamTiming> DirectStreamAsync(HttpClient client, int tokens, int gapMs)
     {
-        var body = new { model = "fake/model", stream = true, messages = new[] { new { role = "user", content = $"#tokens={tokens} #gapms={gapMs}" } } };
         var started = Stopwatch.GetTimestamp();
-        using var request = new HttpRequestMessage(HttpMethod.Post, "chat/completions") { Content = JsonContent.Create(body) };
+        using var request = UpstreamRequest(tokens, gapMs);
         using var response = await client.SendAsync(request, HttpCompletionOption.ResponseHeadersRead);
         return await StreamTiming.ReadAsync(response, started, upstreamFormat: true, CancellationToken.None);
     }
@@ -408,12 +413,7 @@ public sealed class Bench(Harness api, FakeLlmServer upstream, string pgBin, str
         var baseline = relay.ResidentBytes();
         using var held = HeldStreams.Open(
             target,
-            (_, ct) =>
-            {
-                var body = new { model = "fake/model", stream = true, messages = new[] { new { role = "user", content = $"#tokens={tokens} #gapms=2000" } } };
-                return client.SendAsync(
-                    new HttpRequestMessage(HttpMethod.Post, "chat/completions") { Content = JsonContent.Create(body) }, HttpCompletionOption.ResponseHeadersRead, ct);
-            },
+            (_, ct) => client.SendAsync(UpstreamRequest(tokens, 2000), HttpCompletionOption.ResponseHeadersRead, ct),
             line => line.StartsWith("data: ", StringComparison.Ordinal));
         await held.WaitOpenAsync(target, TimeSpan.FromSeconds(options.OpenStreamsTimeoutSeconds));
         await Task.Delay(TimeSpan.FromSeconds(8));

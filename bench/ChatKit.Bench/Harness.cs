@@ -203,9 +203,12 @@ public sealed class Harness : IAsyncDisposable
         return (long.Parse(fields[11], CultureInfo.InvariantCulture) + long.Parse(fields[12], CultureInfo.InvariantCulture)) * MillisecondsPerTick;
     }
 
-    public long ResidentBytes()
+    public long ResidentBytes() => ResidentBytesOf(_api.Id);
+
+    /// <summary>A process's resident memory, from <c>/proc</c>.</summary>
+    public static long ResidentBytesOf(int pid)
     {
-        var line = File.ReadLines($"/proc/{_api.Id}/status").First(l => l.StartsWith("VmRSS:", StringComparison.Ordinal));
+        var line = File.ReadLines($"/proc/{pid}/status").First(l => l.StartsWith("VmRSS:", StringComparison.Ordinal));
         return long.Parse(line.Split(' ', StringSplitOptions.RemoveEmptyEntries)[1], CultureInfo.InvariantCulture) * 1024;
     }
 

@@ -83,11 +83,7 @@ public sealed class RelayProcess : IAsyncDisposable
         return new RelayProcess(process, new Uri($"http://127.0.0.1:{port}{upstream.AbsolutePath}"));
     }
 
-    public long ResidentBytes()
-    {
-        var line = File.ReadLines($"/proc/{_process.Id}/status").First(l => l.StartsWith("VmRSS:", StringComparison.Ordinal));
-        return long.Parse(line.Split(' ', StringSplitOptions.RemoveEmptyEntries)[1], CultureInfo.InvariantCulture) * 1024;
-    }
+    public long ResidentBytes() => Harness.ResidentBytesOf(_process.Id);
 
     public async ValueTask DisposeAsync()
     {

@@ -55,7 +55,7 @@ internal sealed partial class ChatClientModel(IHttpClientFactory httpClients, IO
         ToolCallStreamNormalizer.Usage.Value = cost;
         var updates = _client.Value.GetStreamingResponseAsync(ToMessages(prompt), ToOptions(prompt), idle.Token).GetAsyncEnumerator(idle.Token);
         var calls = new SortedDictionary<int, CallParts>();
-        ModelFinish? finish = null;
+        Microsoft.Extensions.AI.ChatFinishReason? reason = null;
         UsageDetails? usage = null;
         string? error = null;
         var record = telemetry.Start(o.Model, o.BaseUrl);
@@ -73,13 +73,15 @@ internal sealed partial class ChatClientModel(IHttpClientFactory httpClients, IO
 
                     update = updates.Current;
                 }
-                catch (Exception ex) when (Noted(ex.GetType().FullName, out error))
+                catch (Exception ex)
                 {
-                    throw; // not reached: the filter only notes what went wrong for the call's record
-                }
-                catch (Exception ex) when (!ct.IsCancellationRequested && Translate(ex, o.TimeoutSeconds, responded.Value) is { } failure)
-                {
-                    throw failure;
+                    error = ex.GetType().FullName;
+                    if (!ct.IsCancellationRequested && Translate(ex, o.TimeoutSeconds, responded.Value) is { } failure)
+                    {
+                        throw failure;
+                    }
+
+                    throw;
                 }
 
                 idle.CancelAfter(timeout);
@@ -105,7 +107,7 @@ internal sealed partial class ChatClientModel(IHttpClientFactory httpClients, IO
                     }
                 }
 
-                finish = Finish(update.FinishReason) ?? finish;
+                reason = update.FinishReason ?? reason;
                 var reported = update.Contents.OfType<UsageContent>().Select(u => u.Details).FirstOrDefault();
                 usage = reported ?? usage;
                 var text = update.Text;
@@ -122,16 +124,17 @@ internal sealed partial class ChatClientModel(IHttpClientFactory httpClients, IO
         {
             await updates.DisposeAsync().ConfigureAwait(false);
             record.End(
-                FinishReasonName(finish),
+                reason?.Value,
                 (int?)usage?.InputTokenCount,
                 (int?)usage?.OutputTokenCount,
-                error ?? (finish is null ? (ct.IsCancellationRequested ? typeof(OperationCanceledException).FullName : "cut_off") : null));
+                error ?? (reason is null ? (ct.IsCancellationRequested ? typeof(OperationCanceledException).FullName : "cut_off") : null));
             if (cost.Dropped is { } dropped)
             {
                 LogUsageDropped(logger, dropped, o.Model);
             }
         }
 
+        var finish = Finish(reason);
         if (finish is null && !ct.IsCancellationRequested)
         {
             throw new ChatModelException("The model service's reply was cut off before it finished.");
@@ -152,21 +155,6 @@ internal sealed partial class ChatClientModel(IHttpClientFactory httpClients, IO
         : r == Microsoft.Extensions.AI.ChatFinishReason.ContentFilter ? ModelFinish.ContentFilter
         : r == Microsoft.Extensions.AI.ChatFinishReason.ToolCalls ? ModelFinish.ToolCalls
         : ModelFinish.Stop;
-
-    private static bool Noted(string? what, out string? into)
-    {
-        into = what;
-        return false;
-    }
-
-    private static string? FinishReasonName(ModelFinish? finish) => finish switch
-    {
-        null => null,
-        ModelFinish.Length => "length",
-        ModelFinish.ContentFilter => "content_filter",
-        ModelFinish.ToolCalls => "tool_calls",
-        _ => "stop",
-    };
 
     /// <summary>
     /// The request's tools as the OpenAI client sends them, handed over ready-made: built from their definitions once per
