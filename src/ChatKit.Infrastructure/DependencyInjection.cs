@@ -54,6 +54,7 @@ public static class DependencyInjection
         services.AddSingleton<IMessageStore, MessageStore>();
         services.AddSingleton<ITurnStore, TurnStore>();
         services.AddSingleton<ITaskStore, TaskStore>();
+        services.AddSingleton<IWidgetStore, WidgetStore>();
         services.AddSingleton<IUsageStore, UsageStore>();
         services.AddSingleton<TurnWriteQueue>();
         services.AddSingleton<ITurnWriter>(sp => sp.GetRequiredService<TurnWriteQueue>());

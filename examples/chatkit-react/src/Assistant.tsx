@@ -1,4 +1,5 @@
 import { ChatKit, useChatKit } from "@openai/chatkit-react";
+import { useCallback, useEffect, useState } from "react";
 
 // The service's native ChatKit endpoint. Relative: `npm run dev` proxies /api to the service (vite.config.ts), so the
 // widget and the API share an origin and no CORS set-up is needed. From another origin, list it in CORS_ORIGINS.
@@ -7,7 +8,27 @@ const API_URL = import.meta.env.VITE_CHATKIT_API_URL ?? "/api/v1/chatkit";
 // Checked only by OpenAI's hosted mode and the widget's own domain check; register your domain with OpenAI for a real key.
 const DOMAIN_KEY = import.meta.env.VITE_CHATKIT_DOMAIN_KEY ?? "local-dev";
 
+// The REST tasks API beside the chat, on the same origin (the dev server proxies /api).
+const TASKS_URL = import.meta.env.VITE_CHATKIT_TASKS_URL ?? "/api/v1/tasks";
+
+type Task = { id: string; title: string; completed: boolean; priority: string };
+
 export function Assistant({ token, onSignOut }: { token: string; onSignOut: () => void }) {
+  const [tasks, setTasks] = useState<Task[]>([]);
+
+  // The page's own task list: loaded once, then refreshed whenever the assistant or a widget click changes a task.
+  const refreshTasks = useCallback(async () => {
+    const response = await fetch(TASKS_URL, { headers: { Authorization: `Bearer ${token}` } });
+    if (response.ok) {
+      const body = (await response.json()) as { data: Task[] };
+      setTasks(body.data);
+    }
+  }, [token]);
+
+  useEffect(() => {
+    void refreshTasks();
+  }, [refreshTasks]);
+
   const { control } = useChatKit({
     api: {
       url: API_URL,
@@ -26,12 +47,32 @@ export function Assistant({ token, onSignOut }: { token: string; onSignOut: () =
         { label: "What's open?", prompt: "List my open tasks" },
       ],
     },
+    // tasks.changed {task_id, change} follows every tool call and every widget click that changed a task.
+    onEffect: ({ name }) => {
+      if (name === "tasks.changed") void refreshTasks();
+    },
+    widgets: {
+      // The tasks widget's buttons are server-handled: ChatKit sends them to threads.custom_action itself, and the
+      // service answers with the updated widget. This hook sees every click as well (for analytics, navigation…).
+      onAction: async (action, widgetItem) => {
+        console.debug("widget action", action.type, action.payload, widgetItem.id);
+      },
+    },
     onError: ({ error }) => console.error("ChatKit:", error),
   });
 
   return (
     <div style={{ display: "flex", flexDirection: "column", alignItems: "center", gap: 8, padding: 16 }}>
-      <ChatKit control={control} style={{ height: 640, width: 420 }} />
+      <div style={{ display: "flex", gap: 16 }}>
+        <ChatKit control={control} style={{ height: 640, width: 420 }} />
+        <ul aria-label="Your tasks" style={{ width: 240, listStyle: "none", padding: 0 }}>
+          {tasks.map((t) => (
+            <li key={t.id} style={{ textDecoration: t.completed ? "line-through" : "none" }}>
+              {t.title} <small>({t.priority})</small>
+            </li>
+          ))}
+        </ul>
+      </div>
       <button onClick={onSignOut}>Sign out</button>
     </div>
   );

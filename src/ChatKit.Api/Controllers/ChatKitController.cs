@@ -5,8 +5,10 @@ using ChatKit.Api.Hosting;
 using ChatKit.Api.Streaming;
 using ChatKit.Application.Common;
 using ChatKit.Application.Runs.StartRun;
+using ChatKit.Application.Runs.ThreadStream;
 using ChatKit.Application.Sessions.DeleteSession;
 using ChatKit.Application.Threads;
+using ChatKit.Application.Widgets;
 using ChatKit.Domain.Sessions;
 using ChatKit.Api.OpenApi;
 using Mediator;
@@ -28,8 +30,7 @@ public sealed class ChatKitController(IMediator mediator, RunStreams streams) : 
 {
     private static readonly HashSet<string> Unsupported = new(StringComparer.Ordinal)
     {
-        "attachments.create", "attachments.delete", "input.transcribe", "threads.custom_action", "threads.sync_custom_action",
-        "threads.add_client_tool_output", "threads.add_structured_input",
+        "attachments.create", "attachments.delete", "input.transcribe", "threads.add_client_tool_output", "threads.add_structured_input",
     };
 
     private string UserId => JwtSetup.UserId(User)!;
@@ -41,7 +42,7 @@ public sealed class ChatKitController(IMediator mediator, RunStreams streams) : 
     [EventStream(ChatKitProtocol = true)]
     [ErrorResponse(StatusCodes.Status400BadRequest, Errors.EmptyMessageCode, Errors.MessageTooLongCode, Errors.UnsupportedRequestCode)]
     [ErrorResponse(StatusCodes.Status403Forbidden, Errors.ForbiddenCode)]
-    [ErrorResponse(StatusCodes.Status404NotFound, Errors.SessionNotFoundCode, Errors.ItemNotFoundCode)]
+    [ErrorResponse(StatusCodes.Status404NotFound, Errors.SessionNotFoundCode, Errors.ItemNotFoundCode, Errors.TaskNotFoundCode)]
     [ErrorResponse(StatusCodes.Status409Conflict, Errors.RunInProgressCode)]
     [ErrorResponse(StatusCodes.Status429TooManyRequests, Errors.SessionLimitCode, Errors.MessageLimitCode, Errors.TokenBudgetExceededCode)]
     [ErrorResponse(StatusCodes.Status503ServiceUnavailable, Errors.DailyCostLimitCode)]
@@ -67,6 +68,9 @@ public sealed class ChatKitController(IMediator mediator, RunStreams streams) : 
                 "threads.delete" => EmptyObject(await mediator.Send(new DeleteSessionCommand(UserId, request.RequiredString("thread_id")), ct)),
                 "items.feedback" => EmptyObject(await mediator.Send(
                     new FeedbackCommand(UserId, request.RequiredString("thread_id"), request.RequiredStrings("item_ids"), Kind(request)), ct)),
+                "threads.custom_action" => Stream(await mediator.Send(CustomAction(request), ct)),
+                "threads.sync_custom_action" => Object(
+                    (await mediator.Send(SyncCustomAction(request), ct)).Map(item => new SyncCustomActionResponse(item))),
                 var type when Unsupported.Contains(type) => ApiErrors.ToActionResult(Errors.UnsupportedRequest(type)),
                 var type => ApiErrors.ToActionResult(Errors.Invalid("type", $"{type} is not a ChatKit request type")),
             };
@@ -75,6 +79,18 @@ public sealed class ChatKitController(IMediator mediator, RunStreams streams) : 
         {
             return ApiErrors.ToActionResult(ex.ToError());
         }
+    }
+
+    private CustomActionCommand CustomAction(ChatKitRequest request)
+    {
+        var (type, taskId) = request.Action();
+        return new CustomActionCommand(UserId, request.RequiredString("thread_id"), request.String("item_id"), type, taskId);
+    }
+
+    private SyncCustomActionCommand SyncCustomAction(ChatKitRequest request)
+    {
+        var (type, taskId) = request.Action();
+        return new SyncCustomActionCommand(UserId, request.RequiredString("thread_id"), request.String("item_id"), type, taskId);
     }
 
     private static MessageFeedback Kind(ChatKitRequest request) => request.RequiredString("kind") switch

@@ -64,6 +64,30 @@ public sealed class ChatKitRequest
     };
 
     /// <summary>
+    /// <c>params.action</c> (<c>{type, payload}</c>): its type and <c>payload.task_id</c>, each null when absent (the use case
+    /// names what is missing); anything but an object where an object belongs is refused here.
+    /// </summary>
+    public (string? Type, string? TaskId) Action()
+    {
+        if (Get("action") is not { ValueKind: JsonValueKind.Object } action)
+        {
+            throw new RequestShapeException("params.action", "action must be an object {\"type\", \"payload\"}");
+        }
+
+        var type = action.TryGetProperty("type", out var t) ? t.ValueKind == JsonValueKind.String ? t.GetString() : throw new RequestShapeException("params.action.type", "type must be a string") : null;
+        var payload = action.TryGetProperty("payload", out var p) && p.ValueKind != JsonValueKind.Null ? p : default;
+        if (payload.ValueKind is not (JsonValueKind.Undefined or JsonValueKind.Object))
+        {
+            throw new RequestShapeException("params.action.payload", "payload must be an object");
+        }
+
+        var taskId = payload.ValueKind == JsonValueKind.Object && payload.TryGetProperty("task_id", out var id)
+            ? id.ValueKind == JsonValueKind.String ? id.GetString() : throw new RequestShapeException("params.action.payload.task_id", "task_id must be a string")
+            : null;
+        return (type, taskId);
+    }
+
+    /// <summary>
     /// The text of <c>params.input</c> (a <c>UserMessageInput</c>): its <c>input_text</c> parts (and the text of
     /// <c>input_tag</c> mentions) joined with a newline and trimmed, as the REST API joins content parts.
     /// </summary>

@@ -83,6 +83,9 @@ public interface ITurnStore
     /// </summary>
     Task<BeginTurnResult> BeginRetryAsync(RetryTurn retry, CancellationToken ct);
 
+    /// <summary>Claims the session for a run that stores no user message (a widget action); false while another run holds it.</summary>
+    Task<bool> TryClaimAsync(Guid sessionId, Guid claimId, TimeSpan claimLength, CancellationToken ct);
+
     Task<bool> RenewRunClaimAsync(Guid sessionId, Guid claimId, TimeSpan claimLength, CancellationToken ct);
 
     Task ReleaseRunClaimAsync(Guid sessionId, Guid claimId, CancellationToken ct);
@@ -96,6 +99,9 @@ public sealed record TurnWrite(Guid SessionId, IReadOnlyList<ChatMessage> Messag
 {
     /// <summary>The model calls whose usage this write records in the ledger.</summary>
     public IReadOnlyList<UsageRecord> Usage { get; init; } = [];
+
+    /// <summary>The tasks widgets the write's tool step showed, stored with it.</summary>
+    public IReadOnlyList<Widgets.TaskListWidget> Widgets { get; init; } = [];
 }
 
 /// <summary>One model call in the usage ledger; <paramref name="Estimated"/> when the upstream reported no usage.</summary>

@@ -1,3 +1,4 @@
+using Microsoft.Extensions.Options;
 using ChatKit.Application.Abstractions;
 using ChatKit.Application.Common;
 using ChatKit.Application.Runs.ThreadStream;
@@ -9,7 +10,7 @@ namespace ChatKit.Application.Threads;
 /// <summary><c>threads.get_by_id</c>: one thread with its oldest 20 items, ascending.</summary>
 public sealed record GetThreadQuery(string UserId, string ThreadId) : IQuery<Result<ThreadInfo>>;
 
-public sealed class GetThreadHandler(ISessionStore store, ThreadItems items) : IQueryHandler<GetThreadQuery, Result<ThreadInfo>>
+public sealed class GetThreadHandler(ISessionStore store, ThreadItems items, IOptions<LimitsOptions> limits) : IQueryHandler<GetThreadQuery, Result<ThreadInfo>>
 {
     public async ValueTask<Result<ThreadInfo>> Handle(GetThreadQuery query, CancellationToken cancellationToken)
     {
@@ -20,6 +21,6 @@ public sealed class GetThreadHandler(ISessionStore store, ThreadItems items) : I
         }
 
         var page = await items.PageAsync(session.Value.Id, query.UserId, ThreadItems.DefaultLimit, false, null, cancellationToken).ConfigureAwait(false);
-        return ThreadInfo.From(session.Value) with { Items = page };
+        return ThreadInfo.From(session.Value, limits.Value.MaxMessagesPerSession) with { Items = page };
     }
 }

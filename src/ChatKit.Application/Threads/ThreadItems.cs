@@ -1,6 +1,7 @@
 using ChatKit.Application.Abstractions;
 using ChatKit.Application.Runs.ThreadStream;
 using ChatKit.Application.Tools;
+using ChatKit.Application.Widgets;
 using ChatKit.Domain.Sessions;
 
 namespace ChatKit.Application.Threads;
@@ -8,10 +9,11 @@ namespace ChatKit.Application.Threads;
 /// <summary>
 /// A session's messages as ChatKit items, the same ones the stream showed: a user message is a <c>user_message</c>; an
 /// assistant message is an <c>assistant_message</c> when it has text and, when it made tool calls, is followed by its
-/// <c>workflow</c> item <c>wf_&lt;id&gt;</c>; tool results are never items. Pages are keyset pages over the messages,
-/// with an item id (a message id or a <c>wf_</c> id) as the cursor.
+/// <c>workflow</c> item <c>wf_&lt;id&gt;</c> and the <c>widget</c> items <c>wgt_&lt;id&gt;_&lt;n&gt;</c> of its listing calls;
+/// tool results and notes are never items. Pages are keyset pages over the messages, with an item id (a message id, a
+/// <c>wf_</c> or a <c>wgt_</c> id) as the cursor.
 /// </summary>
-public sealed class ThreadItems(IMessageStore messages, Toolbox toolbox)
+public sealed class ThreadItems(IMessageStore messages, IWidgetStore widgets, Toolbox toolbox)
 {
     public const int DefaultLimit = 20;
     public const int MaxLimit = 100;
@@ -20,7 +22,7 @@ public sealed class ThreadItems(IMessageStore messages, Toolbox toolbox)
         Guid sessionId, string userId, int limit, bool descending, string? after, CancellationToken ct)
     {
         var items = new List<(string Id, object Item)>();
-        var (cursorMessage, afterWorkflow) = ParseCursor(after);
+        var (cursorMessage, afterDerived) = ParseCursor(after);
         var including = cursorMessage is not null;
         var from = cursorMessage;
         var batch = limit + 2;
@@ -39,7 +41,7 @@ public sealed class ThreadItems(IMessageStore messages, Toolbox toolbox)
                 {
                     // The cursor's own message: keep only its items that come after the cursor item in this order.
                     var cursorIndex = derived.FindIndex(d => d.Id == after);
-                    derived = cursorIndex < 0 ? (afterWorkflow ? [] : derived) : derived[(cursorIndex + 1)..];
+                    derived = cursorIndex < 0 ? (afterDerived ? [] : derived) : derived[(cursorIndex + 1)..];
                 }
 
                 items.AddRange(derived);
@@ -59,11 +61,17 @@ public sealed class ThreadItems(IMessageStore messages, Toolbox toolbox)
         return new ThreadItemsPage(page.Select(i => i.Item).ToList(), hasMore, hasMore ? page[^1].Id : null);
     }
 
-    private static (Guid? Message, bool Workflow) ParseCursor(string? after)
+    /// <summary>The message a cursor item belongs to, and whether the item is one derived from it (a workflow or a widget).</summary>
+    private static (Guid? Message, bool Derived) ParseCursor(string? after)
     {
         if (string.IsNullOrEmpty(after))
         {
             return (null, false);
+        }
+
+        if (TaskListWidget.TryParseMessageId(after, out var stepId))
+        {
+            return (stepId, true);
         }
 
         var workflow = after.StartsWith("wf_", StringComparison.Ordinal);
@@ -93,7 +101,12 @@ public sealed class ThreadItems(IMessageStore messages, Toolbox toolbox)
                         results.FirstOrDefault(r => r.ToolCallId == c.Id) is { } result ? toolbox.Summarize(c, result.Text) : null,
                         "complete")).ToList();
                     var id = WorkflowItem.IdOf(m.Id);
-                    items.Add((id, new WorkflowItem(id, sessionId, m.CreatedAt, new Workflow(tasks))));
+                    var end = results.Count > 0 ? results.Max(r => r.CreatedAt) : m.CreatedAt;
+                    items.Add((id, new WorkflowItem(id, sessionId, m.CreatedAt, new Workflow(tasks, DurationSummary.Between(m.CreatedAt, end)))));
+                    foreach (var widget in await widgets.ReadForMessagesAsync(sessionId, [m.Id], ct).ConfigureAwait(false))
+                    {
+                        items.Add((widget.Id, widget.ToItem()));
+                    }
                 }
 
                 break;

@@ -20,6 +20,10 @@ public sealed class AddTagsTool(TaskService tasks) : IAgentTool
 
     public string Summarize(JsonObject result) => $"Tags: {TaskToolResults.TagsOf(result)}";
 
+    public string Icon => "lucide:tag";
+
+    public string? Changed(JsonObject result) => TaskChange.Updated;
+
     public async Task<ToolOutcome> InvokeAsync(string userId, ToolArguments args, CancellationToken ct) =>
         TaskToolResults.Of(
             await tasks.AddTagsAsync(userId, args.RequiredString("task_id"), args.RequiredStrings("tags"), ct).ConfigureAwait(false),

@@ -22,6 +22,10 @@ public sealed class AddTaskTool(TaskService tasks) : IAgentTool
 
     public string Summarize(JsonObject result) => $"Added {TaskToolResults.TitleOf(result)}";
 
+    public string Icon => "plus";
+
+    public string? Changed(JsonObject result) => TaskChange.Added;
+
     public async Task<ToolOutcome> InvokeAsync(string userId, ToolArguments args, CancellationToken ct)
     {
         var draft = new TaskDraft(args.RequiredString("title"), args.String("description"), args.String("priority"), args.Strings("tags"));

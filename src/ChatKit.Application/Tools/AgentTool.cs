@@ -1,6 +1,7 @@
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using ChatKit.Application.Abstractions;
+using ChatKit.Application.Tasks;
 using ChatKit.Domain.Text;
 
 namespace ChatKit.Application.Tools;
@@ -49,6 +50,15 @@ public interface IAgentTool
     string Summarize(JsonObject result);
 
     Task<ToolOutcome> InvokeAsync(string userId, ToolArguments args, CancellationToken ct);
+
+    /// <summary>The icon of the progress line shown while a call runs (a reference <c>IconName</c>).</summary>
+    string Icon => "bolt";
+
+    /// <summary>How a successful call changed its task (a <see cref="TaskChange"/> kind), from its result; null when it changed none.</summary>
+    string? Changed(JsonObject result) => null;
+
+    /// <summary>The call answers with a list of tasks, which the turn also shows as the tasks widget.</summary>
+    bool ListsTasks => false;
 }
 
 /// <summary>Typed reads of a call's JSON arguments; a wrong shape is a <see cref="ToolArgumentException"/>.</summary>

@@ -21,6 +21,10 @@ public sealed class CompleteTaskTool(TaskService tasks) : IAgentTool
 
     public string Summarize(JsonObject result) => (bool?)result["completed"] == false ? "Marked not done" : "Marked done";
 
+    public string Icon => "check";
+
+    public string? Changed(JsonObject result) => (bool?)result["completed"] == false ? TaskChange.Reopened : TaskChange.Completed;
+
     public async Task<ToolOutcome> InvokeAsync(string userId, ToolArguments args, CancellationToken ct)
     {
         var completed = args.Bool("completed") ?? true;

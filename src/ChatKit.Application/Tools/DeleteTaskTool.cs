@@ -17,6 +17,10 @@ public sealed class DeleteTaskTool(TaskService tasks) : IAgentTool
 
     public string Summarize(JsonObject result) => "Deleted the task";
 
+    public string Icon => "lucide:trash-2";
+
+    public string? Changed(JsonObject result) => TaskChange.Deleted;
+
     public async Task<ToolOutcome> InvokeAsync(string userId, ToolArguments args, CancellationToken ct) =>
         TaskToolResults.Of(
             await tasks.DeleteAsync(userId, args.RequiredString("task_id"), ct).ConfigureAwait(false),

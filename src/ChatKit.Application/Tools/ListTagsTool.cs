@@ -15,6 +15,8 @@ public sealed class ListTagsTool(TaskService tasks) : IAgentTool
 
     public string Summarize(JsonObject result) => (result["tags"] as JsonArray)?.Count is 1 ? "Found 1 tag" : $"Found {(result["tags"] as JsonArray)?.Count ?? 0} tags";
 
+    public string Icon => "lucide:tags";
+
     public async Task<ToolOutcome> InvokeAsync(string userId, ToolArguments args, CancellationToken ct)
     {
         var tags = await tasks.ListTagsAsync(userId, ct).ConfigureAwait(false);

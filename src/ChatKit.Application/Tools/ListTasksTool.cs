@@ -19,6 +19,10 @@ public sealed class ListTasksTool(TaskService tasks) : IAgentTool
 
     public string Summarize(JsonObject result) => TaskToolResults.Found(result, "task");
 
+    public string Icon => "search";
+
+    public bool ListsTasks => true;
+
     public async Task<ToolOutcome> InvokeAsync(string userId, ToolArguments args, CancellationToken ct)
     {
         var status = TaskRules.ParseStatus(args.String("status"))

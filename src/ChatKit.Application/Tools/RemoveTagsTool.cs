@@ -20,6 +20,10 @@ public sealed class RemoveTagsTool(TaskService tasks) : IAgentTool
 
     public string Summarize(JsonObject result) => TaskToolResults.TagsOf(result) is { Length: > 0 } tags ? $"Tags: {tags}" : "No tags left";
 
+    public string Icon => "lucide:tag";
+
+    public string? Changed(JsonObject result) => TaskChange.Updated;
+
     public async Task<ToolOutcome> InvokeAsync(string userId, ToolArguments args, CancellationToken ct) =>
         TaskToolResults.Of(
             await tasks.RemoveTagsAsync(userId, args.RequiredString("task_id"), args.RequiredStrings("tags"), ct).ConfigureAwait(false),

@@ -25,6 +25,10 @@ public sealed class SearchTasksTool(TaskService tasks) : IAgentTool
 
     public string Summarize(JsonObject result) => TaskToolResults.Found(result, "task");
 
+    public string Icon => "search";
+
+    public bool ListsTasks => true;
+
     public async Task<ToolOutcome> InvokeAsync(string userId, ToolArguments args, CancellationToken ct)
     {
         var status = TaskRules.ParseStatus(args.String("status"))

@@ -1,6 +1,7 @@
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using ChatKit.Application.Abstractions;
+using ChatKit.Application.Tasks;
 using ChatKit.Domain.Sessions;
 using Microsoft.Extensions.Logging;
 
@@ -99,6 +100,20 @@ public sealed partial class Toolbox
 
         return _tools.TryGetValue(call.Function.Name, out var tool) ? tool.Summarize(result) : "Done";
     }
+
+    /// <summary>The icon of the progress line while the call runs.</summary>
+    public string IconOf(ToolCall call) => _tools.TryGetValue(call.Function.Name, out var tool) ? tool.Icon : "bolt";
+
+    /// <summary>How the call changed a task, when it did (a failed call changed nothing).</summary>
+    public TaskChange? ChangeOf(ToolCall call, ToolOutcome outcome) =>
+        outcome.Success && _tools.TryGetValue(call.Function.Name, out var tool) && tool.Changed(outcome.Result) is { } kind
+        && Guid.TryParse((string?)outcome.Result["task_id"], out var taskId)
+            ? new TaskChange(taskId, kind)
+            : null;
+
+    /// <summary>Whether a successful call's result is a list of tasks (shown as the tasks widget).</summary>
+    public bool ListsTasks(ToolCall call, ToolOutcome outcome) =>
+        outcome.Success && _tools.TryGetValue(call.Function.Name, out var tool) && tool.ListsTasks;
 
     public static string Serialize(ToolOutcome outcome) => outcome.Result.ToJsonString(JsonOptions);
 

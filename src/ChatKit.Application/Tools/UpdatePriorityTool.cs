@@ -21,6 +21,10 @@ public sealed class UpdatePriorityTool(TaskService tasks) : IAgentTool
 
     public string Summarize(JsonObject result) => $"Priority is now {(string?)result["priority"]}";
 
+    public string Icon => "write";
+
+    public string? Changed(JsonObject result) => TaskChange.Updated;
+
     public async Task<ToolOutcome> InvokeAsync(string userId, ToolArguments args, CancellationToken ct)
     {
         var changes = new TaskChanges(Priority: args.RequiredString("priority"));

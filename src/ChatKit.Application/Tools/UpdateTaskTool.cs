@@ -23,6 +23,10 @@ public sealed class UpdateTaskTool(TaskService tasks) : IAgentTool
 
     public string Summarize(JsonObject result) => $"Updated {TaskToolResults.TitleOf(result)}";
 
+    public string Icon => "write";
+
+    public string? Changed(JsonObject result) => TaskChange.Updated;
+
     public async Task<ToolOutcome> InvokeAsync(string userId, ToolArguments args, CancellationToken ct)
     {
         var changes = new TaskChanges(args.String("title"), args.String("description"), args.String("priority"));

@@ -5,6 +5,12 @@ public enum MessageRole
     User,
     Assistant,
     Tool,
+
+    /// <summary>
+    /// A line the service adds to the conversation for the model, never shown as an item and not counted against
+    /// <c>MAX_MESSAGES_PER_SESSION</c>: what the user did through a widget, in words.
+    /// </summary>
+    Note,
 }
 
 public enum MessageStatus
@@ -20,12 +26,13 @@ public enum MessageFeedback
     Negative,
 }
 
-/// <summary>One content part of a message: <c>input_text</c> for users, <c>output_text</c> for the assistant, <c>tool_result</c> for tools.</summary>
+/// <summary>One content part of a message: <c>input_text</c> for users, <c>output_text</c> for the assistant, <c>tool_result</c> for tools, <c>note</c> for notes.</summary>
 public sealed record ContentPart(string Type, string Text)
 {
     public const string InputText = "input_text";
     public const string OutputText = "output_text";
     public const string ToolResult = "tool_result";
+    public const string Note = "note";
 }
 
 /// <summary>A tool call in OpenAI's shape: <c>{"id", "type": "function", "function": {"name", "arguments"}}</c>.</summary>
@@ -57,8 +64,11 @@ public sealed record ChatMessage(
     string? ToolCallId = null,
     MessageFeedback? Feedback = null)
 {
-    /// <summary>Whether the message counts against <c>MAX_MESSAGES_PER_SESSION</c> (tool results do not).</summary>
-    public bool Counts => Role != MessageRole.Tool;
+    /// <summary>Whether the message counts against <c>MAX_MESSAGES_PER_SESSION</c> (tool results and notes do not).</summary>
+    public bool Counts => Role is MessageRole.User or MessageRole.Assistant;
+
+    /// <summary>An assistant reply the user stopped (a hang-up or a cancel) before it finished.</summary>
+    public bool Stopped { get; init; }
 
     /// <summary>The message's text: its parts joined with a newline, as the contract defines it.</summary>
     public string Text => Content.Count == 1 ? Content[0].Text : string.Join('\n', Content.Select(c => c.Text));
@@ -66,6 +76,9 @@ public sealed record ChatMessage(
     public static ChatMessage FromUser(Guid sessionId, string text, DateTime createdAt) =>
         new(Guid.CreateVersion7(), sessionId, MessageRole.User, [new ContentPart(ContentPart.InputText, text)],
             null, MessageStatus.Completed, createdAt);
+
+    public static ChatMessage FromNote(Guid sessionId, string text, DateTime createdAt) =>
+        new(Guid.CreateVersion7(), sessionId, MessageRole.Note, [new ContentPart(ContentPart.Note, text)], null, MessageStatus.Completed, createdAt);
 
     public static ChatMessage FromTool(Guid sessionId, string toolCallId, string resultJson, DateTime createdAt) =>
         new(Guid.CreateVersion7(), sessionId, MessageRole.Tool, [new ContentPart(ContentPart.ToolResult, resultJson)],

@@ -206,6 +206,7 @@ internal sealed partial class ChatClientModel(IHttpClientFactory httpClients, IO
                     ]),
                 MessageRole.Assistant => new AiChatMessage(ChatRole.Assistant, m.Text),
                 MessageRole.Tool => new AiChatMessage(ChatRole.Tool, [new FunctionResultContent(m.ToolCallId!, m.Text)]),
+                MessageRole.Note => new AiChatMessage(ChatRole.System, m.Text),
                 _ => new AiChatMessage(ChatRole.User, m.Text),
             });
         }

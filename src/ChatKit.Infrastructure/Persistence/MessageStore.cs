@@ -20,7 +20,7 @@ internal sealed class MessageStore(NpgsqlDataSource dataSource) : IMessageStore
             $"""
             SELECT {Rows.MessageColumns}
             FROM messages m JOIN sessions s ON s.id = m.session_id AND s.user_id = @UserId
-            WHERE m.session_id = @SessionId AND m.role <> 'tool'
+            WHERE m.session_id = @SessionId AND m.role IN ('user', 'assistant')
             {(after is null ? string.Empty : $"AND (m.created_at, m.id) {comparison} (SELECT created_at, id FROM messages WHERE id = @After AND session_id = @SessionId)")}
             ORDER BY m.created_at {direction}, m.id {direction}
             LIMIT @Take

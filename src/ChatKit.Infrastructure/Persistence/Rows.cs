@@ -19,7 +19,7 @@ internal static class Rows
 
     public const string MessageColumns =
         "m.id, m.session_id, m.role, m.content::text AS content, m.tool_calls::text AS tool_calls, m.status, m.created_at, " +
-        "m.model, m.prompt_tokens, m.completion_tokens, m.total_tokens, m.tool_call_id, m.feedback";
+        "m.model, m.prompt_tokens, m.completion_tokens, m.total_tokens, m.tool_call_id, m.feedback, m.stopped";
 
     private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web)
     {
@@ -32,7 +32,7 @@ internal static class Rows
     /// </summary>
     public static void RegisterTypeMaps()
     {
-        foreach (var type in new[] { typeof(SessionRow), typeof(MessageRow), typeof(TaskStore.TaskRow), typeof(TurnStore.TurnRow), typeof(UsageStore.DayRow), typeof(UsageTotalsRow) })
+        foreach (var type in new[] { typeof(SessionRow), typeof(MessageRow), typeof(TaskStore.TaskRow), typeof(TurnStore.TurnRow), typeof(UsageStore.DayRow), typeof(UsageTotalsRow), typeof(WidgetStore.WidgetRow) })
         {
             SqlMapper.SetTypeMap(type, new CustomPropertyTypeMap(type, (t, column) =>
                 t.GetProperties().FirstOrDefault(p => string.Equals(p.Name, column.Replace("_", string.Empty, StringComparison.Ordinal), StringComparison.OrdinalIgnoreCase))!));
@@ -44,6 +44,7 @@ internal static class Rows
         MessageRole.User => "user",
         MessageRole.Assistant => "assistant",
         MessageRole.Tool => "tool",
+        MessageRole.Note => "note",
         _ => throw new ArgumentOutOfRangeException(nameof(role)),
     };
 
@@ -65,9 +66,9 @@ internal static class Rows
         conn.ExecuteAsync(new CommandDefinition(
             """
             INSERT INTO messages (id, session_id, role, content, tool_calls, status, created_at,
-                                  model, prompt_tokens, completion_tokens, total_tokens, tool_call_id)
+                                  model, prompt_tokens, completion_tokens, total_tokens, tool_call_id, stopped)
             VALUES (@Id, @SessionId, @Role, @Content::jsonb, @ToolCalls::jsonb, @Status, @CreatedAt,
-                    @Model, @PromptTokens, @CompletionTokens, @TotalTokens, @ToolCallId)
+                    @Model, @PromptTokens, @CompletionTokens, @TotalTokens, @ToolCallId, @Stopped)
             """,
             new
             {
@@ -83,6 +84,7 @@ internal static class Rows
                 m.Usage?.CompletionTokens,
                 m.Usage?.TotalTokens,
                 m.ToolCallId,
+                m.Stopped,
             },
             tx,
             cancellationToken: ct));
@@ -189,6 +191,8 @@ internal static class Rows
 
         public string? Feedback { get; init; }
 
+        public bool Stopped { get; init; }
+
         public ChatMessage ToMessage() => new(
             Id,
             SessionId,
@@ -196,6 +200,7 @@ internal static class Rows
             {
                 "user" => MessageRole.User,
                 "assistant" => MessageRole.Assistant,
+                "note" => MessageRole.Note,
                 _ => MessageRole.Tool,
             },
             JsonSerializer.Deserialize<List<ContentPart>>(Content, Json) ?? [],
@@ -210,7 +215,10 @@ internal static class Rows
                 "positive" => MessageFeedback.Positive,
                 "negative" => MessageFeedback.Negative,
                 _ => null,
-            });
+            })
+        {
+            Stopped = Stopped,
+        };
     }
 
     public static DateTime Utc(DateTime value) => DateTime.SpecifyKind(value, DateTimeKind.Utc);

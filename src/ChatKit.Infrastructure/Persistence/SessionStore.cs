@@ -66,7 +66,7 @@ internal sealed class SessionStore(NpgsqlDataSource dataSource) : ISessionStore
                 FROM usage WHERE session_id = s.id AND s.user_id = @UserId) u
             LEFT JOIN LATERAL (
                 SELECT {Rows.MessageColumns} FROM messages m
-                WHERE m.session_id = s.id AND s.user_id = @UserId {(hasCursor ? "AND (m.created_at, m.id) > (@AfterAt, @AfterId)" : string.Empty)}
+                WHERE m.session_id = s.id AND s.user_id = @UserId AND m.role <> 'note' {(hasCursor ? "AND (m.created_at, m.id) > (@AfterAt, @AfterId)" : string.Empty)}
                 ORDER BY m.created_at, m.id
                 {(limit is null ? string.Empty : "LIMIT @Take")}) p ON true
             WHERE s.id = @Id

@@ -103,6 +103,20 @@ internal sealed partial class TurnStore(NpgsqlDataSource dataSource, TimeProvide
         };
     }
 
+    public async Task<bool> TryClaimAsync(Guid sessionId, Guid claimId, TimeSpan claimLength, CancellationToken ct)
+    {
+        await using var conn = await dataSource.OpenConnectionAsync(ct).ConfigureAwait(false);
+        return await conn.ExecuteAsync(new CommandDefinition(
+            """
+            UPDATE sessions
+            SET run_claim_id = @ClaimId, run_claimed_until = clock_timestamp() + @ClaimLength, run_started_at = clock_timestamp(),
+                run_background = false, run_reserved_tokens = 0
+            WHERE id = @Id AND (run_claimed_until IS NULL OR run_claimed_until <= clock_timestamp())
+            """,
+            new { Id = sessionId, ClaimId = claimId, ClaimLength = claimLength },
+            cancellationToken: ct)).ConfigureAwait(false) == 1;
+    }
+
     public async Task<bool> RenewRunClaimAsync(Guid sessionId, Guid claimId, TimeSpan claimLength, CancellationToken ct)
     {
         await using var conn = await dataSource.OpenConnectionAsync(ct).ConfigureAwait(false);

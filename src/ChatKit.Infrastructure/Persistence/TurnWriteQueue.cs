@@ -207,6 +207,8 @@ internal sealed partial class TurnWriteQueue(NpgsqlDataSource dataSource, TimePr
                 await Rows.InsertMessageAsync(conn, tx, message, ct).ConfigureAwait(false);
             }
 
+            await WidgetStore.InsertAsync(conn, tx, write.Widgets, ct).ConfigureAwait(false);
+
             await conn.ExecuteAsync(new CommandDefinition(
                 """
                 UPDATE sessions

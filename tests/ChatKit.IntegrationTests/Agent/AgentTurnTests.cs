@@ -93,9 +93,9 @@ public sealed class AgentTurnTests
             "thread.item.done:user_message", "stream_options",
             "thread.item.added:assistant_message", "update:assistant_message.content_part.added", "update:assistant_message.content_part.text_delta",
             "update:assistant_message.content_part.done", "thread.item.done:assistant_message",
-            "thread.item.added:workflow",
-            "update:workflow.task.added", "update:workflow.task.updated", "update:workflow.task.added", "update:workflow.task.updated",
-            "thread.item.done:workflow",
+            "thread.item.added:workflow", "progress_update", "update:workflow.task.updated", "client_effect",
+            "update:workflow.task.added", "progress_update", "update:workflow.task.updated",
+            "thread.item.done:workflow", "thread.item.done:widget",
             "thread.item.added:assistant_message", "update:assistant_message.content_part.added", "update:assistant_message.content_part.text_delta",
             "update:assistant_message.content_part.done", "thread.item.done:assistant_message", "thread.updated",
         ];

@@ -53,13 +53,27 @@ public sealed class ThreadStreamShapeTests
             "{\"type\":\"thread.item.updated\",\"item_id\":\"wf_01a21d70-0945-7a0e-a56a-e64fefac49c4\",\"update\":{\"type\":\"workflow.task.updated\",\"task_index\":0,\"task\":{\"type\":\"custom\",\"title\":\"Adding task “Milk”\",\"content\":\"Added “Milk”\",\"status_indicator\":\"complete\"}}}")
             .SetName("workflow.task.updated");
         yield return new TestCaseData(
+            new ItemDoneEvent(new WorkflowItem(WorkflowItem.IdOf(Item), Thread, At, new Workflow([new CustomTask("Listing tasks", "Found 1 task", "complete")], new DurationSummary(2)))),
+            "{\"type\":\"thread.item.done\",\"item\":{\"id\":\"wf_01a21d70-0945-7a0e-a56a-e64fefac49c4\",\"thread_id\":\"01a21d70-0851-71e5-9e33-8b4c24a18e26\",\"created_at\":\"2026-11-27T14:36:51Z\",\"type\":\"workflow\",\"workflow\":{\"type\":\"custom\",\"tasks\":[{\"type\":\"custom\",\"title\":\"Listing tasks\",\"content\":\"Found 1 task\",\"status_indicator\":\"complete\"}],\"summary\":{\"duration\":2},\"expanded\":false}}}")
+            .SetName("workflow done with its duration");
+        yield return new TestCaseData(
+            new ProgressUpdateEvent("search", "Listing tasks…"),
+            "{\"type\":\"progress_update\",\"icon\":\"search\",\"text\":\"Listing tasks…\"}").SetName("progress_update");
+        yield return new TestCaseData(
+            new ClientEffectEvent("tasks.changed", new Dictionary<string, string> { ["task_id"] = "t1", ["change"] = "completed" }),
+            "{\"type\":\"client_effect\",\"name\":\"tasks.changed\",\"data\":{\"task_id\":\"t1\",\"change\":\"completed\"}}").SetName("client_effect");
+        yield return new TestCaseData(
+            new ThreadUpdatedEvent(new ThreadInfo(Thread, "Hi", At, ThreadStatus.Locked(4))),
+            "{\"type\":\"thread.updated\",\"thread\":{\"id\":\"01a21d70-0851-71e5-9e33-8b4c24a18e26\",\"title\":\"Hi\",\"created_at\":\"2026-11-27T14:36:51Z\",\"status\":{\"type\":\"locked\",\"reason\":\"This conversation reached its limit of 4 messages. Start a new one to go on.\"},\"metadata\":{},\"items\":{\"data\":[],\"has_more\":false}}}")
+            .SetName("thread.updated, locked");
+        yield return new TestCaseData(
             new StreamErrorEvent("The model service answered with status 502."),
             "{\"type\":\"error\",\"message\":\"The model service answered with status 502.\",\"code\":\"stream.error\",\"allow_retry\":true}").SetName("error");
         yield return new TestCaseData(
             new NoticeEvent("warning", "The reply stopped at the model's length limit, so it is incomplete."),
             "{\"type\":\"notice\",\"level\":\"warning\",\"message\":\"The reply stopped at the model's length limit, so it is incomplete.\"}").SetName("notice");
         yield return new TestCaseData(
-            new ThreadUpdatedEvent(new ThreadInfo(Thread, "Hi", At)),
+            new ThreadUpdatedEvent(new ThreadInfo(Thread, "Hi", At, ThreadStatus.Active)),
             "{\"type\":\"thread.updated\",\"thread\":{\"id\":\"01a21d70-0851-71e5-9e33-8b4c24a18e26\",\"title\":\"Hi\",\"created_at\":\"2026-11-27T14:36:51Z\",\"status\":{\"type\":\"active\"},\"metadata\":{},\"items\":{\"data\":[],\"has_more\":false}}}")
             .SetName("thread.updated");
     }
@@ -68,14 +82,14 @@ public sealed class ThreadStreamShapeTests
     {
         const string ThreadJson = "\"id\":\"01a21d70-0851-71e5-9e33-8b4c24a18e26\",\"title\":\"Hi\",\"created_at\":\"2026-11-27T14:36:51Z\",\"status\":{\"type\":\"active\"},\"metadata\":{}";
         yield return new TestCaseData(
-            new ThreadCreatedEvent(new ThreadInfo(Thread, "Hi", At)),
+            new ThreadCreatedEvent(new ThreadInfo(Thread, "Hi", At, ThreadStatus.Active)),
             "{\"type\":\"thread.created\",\"thread\":{" + ThreadJson + ",\"items\":{\"data\":[],\"has_more\":false}}}").SetName("thread.created");
         yield return new TestCaseData(
-            new ThreadInfo(Thread, "Hi", At) { Items = new ThreadItemsPage([new UserMessageItem(Item, Thread, At, [new InputText("Hi")])], true, Item.ToString()) },
+            new ThreadInfo(Thread, "Hi", At, ThreadStatus.Active) { Items = new ThreadItemsPage([new UserMessageItem(Item, Thread, At, [new InputText("Hi")])], true, Item.ToString()) },
             "{" + ThreadJson + ",\"items\":{\"data\":[{\"id\":\"01a21d70-0945-7a0e-a56a-e64fefac49c4\",\"thread_id\":\"01a21d70-0851-71e5-9e33-8b4c24a18e26\",\"created_at\":\"2026-11-27T14:36:51Z\",\"type\":\"user_message\",\"content\":[{\"type\":\"input_text\",\"text\":\"Hi\"}],\"attachments\":[],\"inference_options\":{}}],\"has_more\":true,\"after\":\"01a21d70-0945-7a0e-a56a-e64fefac49c4\"}}")
             .SetName("Thread with an items page (threads.get_by_id)");
         yield return new TestCaseData(
-            new ThreadItemsPage([new ThreadInfo(Thread, "Hi", At)], false),
+            new ThreadItemsPage([new ThreadInfo(Thread, "Hi", At, ThreadStatus.Active)], false),
             "{\"data\":[{" + ThreadJson + ",\"items\":{\"data\":[],\"has_more\":false}}],\"has_more\":false}").SetName("Page of threads (threads.list)");
     }
 

@@ -16,7 +16,7 @@ public sealed class StartRunHandlerTests
 
     [SetUp]
     public void CaptureTheStartedTurn() =>
-        _host.Start(Arg.Do<TurnStream>(t => _started = t)).Returns(call => call.Arg<TurnStream>().Run.ClaimId);
+        _host.Start(Arg.Do<TurnStream>(t => _started = t)).Returns(call => call.Arg<TurnStream>().RunId);
 
     private StartRunHandler Handler => new(new TurnStarter(
         _store,
@@ -82,9 +82,10 @@ public sealed class StartRunHandlerTests
                 && t.ClaimId == result.Value),
             Arg.Any<CancellationToken>());
         Assert.That(_started, Is.Not.Null, "the use case starts the run it answers the id of");
-        Assert.That(_started!.Run.ClaimId, Is.EqualTo(result.Value));
-        Assert.That(_started.Run.TitleChanged, Is.True);
-        Assert.That(_started.Run.History, Is.EqualTo(history));
+        Assert.That(_started!.RunId, Is.EqualTo(result.Value));
+        Assert.That(_started.SessionId, Is.EqualTo(_session.Id));
+        Assert.That(_started.UserId, Is.EqualTo("alice"));
+        Assert.That(_started.Background, Is.False);
     }
 
     [Test]

@@ -38,6 +38,7 @@ public sealed class TurnRunnerTests
             model, new Toolbox(tools, NullLogger<Toolbox>.Instance), turns, writer,
             new PromptBuilder(Options.Create(new PromptOptions())), TimeProvider.System,
             Options.Create(new RunOptions { MaxSteps = maxSteps, SaveWait = TimeSpan.FromSeconds(2) }),
+            Options.Create(new LimitsOptions()),
             new RunMetrics(provider.GetRequiredService<IMeterFactory>()), NullLogger<TurnRunner>.Instance);
     }
 

@@ -8,10 +8,14 @@ namespace ChatKit.Application.Runs.Engine;
 /// The prompt of a turn: the system prompt, then the session's most recent earlier messages within the count
 /// and character budget (newest kept first, sent oldest first), then the new message exactly once. A tool step
 /// (an assistant message with calls and the tool results that answer them) is kept or cut whole, and a call is
-/// only ever sent together with its result: providers refuse a call without one.
+/// only ever sent together with its result: providers refuse a call without one. Notes (what the user did through a
+/// widget) are system lines in their place, after any step they fell inside; when the user stopped the previous reply,
+/// a system line says so before the new message.
 /// </summary>
 public sealed class PromptBuilder(IOptions<PromptOptions> options)
 {
+    public const string StoppedNote = "The user stopped the previous reply before it finished.";
+
     /// <param name="earlierOldestFirst">The history read when the turn started (never more than <c>HISTORY_MAX_MESSAGES</c>).</param>
     public ChatPrompt Build(IReadOnlyList<ChatMessage> earlierOldestFirst, ChatMessage newMessage) =>
         Compose(options.Value, earlierOldestFirst, newMessage);
@@ -37,6 +41,11 @@ public sealed class PromptBuilder(IOptions<PromptOptions> options)
 
         kept.Reverse();
         var messages = kept.SelectMany(u => u).ToList();
+        if (earlierOldestFirst.LastOrDefault(m => m.Role == MessageRole.Assistant && m.Id != newMessage.Id) is { Stopped: true })
+        {
+            messages.Add(new PromptMessage(MessageRole.Note, StoppedNote));
+        }
+
         messages.Add(new PromptMessage(MessageRole.User, newMessage.Text));
         return new ChatPrompt(o.SystemPrompt, messages, []);
     }
@@ -55,10 +64,20 @@ public sealed class PromptBuilder(IOptions<PromptOptions> options)
 
             if (m.Role == MessageRole.Assistant && m.ToolCalls is { Count: > 0 } calls)
             {
+                // A note stored while the step ran (a widget click during a reply) may sort among its results: it follows them.
                 var results = new Dictionary<string, ChatMessage>(StringComparer.Ordinal);
-                for (var j = i + 1; j < history.Count && history[j].Role == MessageRole.Tool; j++)
+                var notes = new List<PromptMessage>();
+                var j = i + 1;
+                for (; j < history.Count && history[j].Role is MessageRole.Tool or MessageRole.Note; j++)
                 {
-                    results.TryAdd(history[j].ToolCallId ?? string.Empty, history[j]);
+                    if (history[j].Role == MessageRole.Note)
+                    {
+                        notes.Add(new PromptMessage(MessageRole.Note, history[j].Text));
+                    }
+                    else
+                    {
+                        results.TryAdd(history[j].ToolCallId ?? string.Empty, history[j]);
+                    }
                 }
 
                 var answered = calls.Where(c => results.ContainsKey(c.Id)).ToList();
@@ -67,6 +86,8 @@ public sealed class PromptBuilder(IOptions<PromptOptions> options)
                     var step = new List<PromptMessage> { new(MessageRole.Assistant, m.Text, answered) };
                     step.AddRange(answered.Select(c => new PromptMessage(MessageRole.Tool, results[c.Id].Text, ToolCallId: c.Id)));
                     units.Add(step);
+                    units.AddRange(notes.Select(n => (IReadOnlyList<PromptMessage>)[n]));
+                    i = j - 1; // its results and notes are taken
                     continue;
                 }
             }

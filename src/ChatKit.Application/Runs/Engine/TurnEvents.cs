@@ -1,4 +1,7 @@
+using ChatKit.Application.Runs.ThreadStream;
+using ChatKit.Application.Tasks;
 using ChatKit.Application.Tools;
+using ChatKit.Application.Widgets;
 using ChatKit.Domain.Sessions;
 
 namespace ChatKit.Application.Runs.Engine;
@@ -16,17 +19,19 @@ public sealed record TurnStarted(ChatMessage UserMessage, bool IsRetry) : TurnEv
 public sealed record TextDelta(Guid MessageId, Guid SessionId, DateTime CreatedAt, string Delta) : TurnEvent;
 
 /// <summary>Call <paramref name="Index"/> of a step is about to run.</summary>
-public sealed record ToolCallStarted(Guid StepId, Guid SessionId, DateTime CreatedAt, int Index, ToolCall Call, string Title) : TurnEvent;
+/// <param name="Icon">The icon of the progress line shown while it runs.</param>
+public sealed record ToolCallStarted(Guid StepId, Guid SessionId, DateTime CreatedAt, int Index, ToolCall Call, string Title, string Icon) : TurnEvent;
 
 /// <summary>Call <paramref name="Index"/> of a step has run (successfully or not: a failing tool is a result).</summary>
 /// <param name="Summary">The short outcome people see, e.g. <c>Added “Buy milk”</c> or the error.</param>
-public sealed record ToolCallFinished(Guid StepId, int Index, string Title, ToolOutcome Outcome, string Summary) : TurnEvent;
+/// <param name="Change">How the call changed a task, when it did.</param>
+public sealed record ToolCallFinished(Guid StepId, int Index, string Title, ToolOutcome Outcome, string Summary, TaskChange? Change) : TurnEvent;
 
 /// <summary>
-/// A step is complete: its assistant message and the results of its calls are handed to the turn writer (a tool step)
-/// or stored (the final reply, which is written last and waited for).
+/// A step is complete: its assistant message, the results of its calls and the widgets of its listing calls are handed
+/// to the turn writer (a tool step) or stored (the final reply, which is written last and waited for).
 /// </summary>
-public sealed record StepCompleted(ChatMessage Assistant, IReadOnlyList<ChatMessage> ToolResults) : TurnEvent;
+public sealed record StepCompleted(ChatMessage Assistant, IReadOnlyList<ChatMessage> ToolResults, IReadOnlyList<TaskListWidget> Widgets) : TurnEvent;
 
 /// <summary>The turn failed; <paramref name="Message"/> is safe to show. What it produced is stored <c>incomplete</c>.</summary>
 public sealed record TurnFailed(string Message) : TurnEvent;
@@ -45,5 +50,5 @@ public enum TurnEnding
     Cancelled,
 }
 
-/// <param name="RenamedSession">The session, when this turn's first message gave it its title.</param>
-public sealed record TurnFinished(TurnEnding Ending, ChatSession? RenamedSession) : TurnEvent;
+/// <param name="Thread">The thread, when the turn changed it: its first message named it, or it filled it (locked).</param>
+public sealed record TurnFinished(TurnEnding Ending, ThreadInfo? Thread) : TurnEvent;

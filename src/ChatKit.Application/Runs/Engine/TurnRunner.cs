@@ -1,9 +1,10 @@
 using System.Diagnostics;
 using System.Runtime.CompilerServices;
-using System.Text;
 using ChatKit.Application.Abstractions;
 using ChatKit.Application.Runs.StartRun;
+using ChatKit.Application.Runs.ThreadStream;
 using ChatKit.Application.Tools;
+using ChatKit.Application.Widgets;
 using ChatKit.Domain.Sessions;
 using ChatKit.Domain.Text;
 using Microsoft.Extensions.Logging;
@@ -26,6 +27,7 @@ public sealed partial class TurnRunner(
     PromptBuilder prompts,
     TimeProvider clock,
     IOptions<RunOptions> options,
+    IOptions<LimitsOptions> limits,
     RunMetrics metrics,
     ILogger<TurnRunner> logger)
 {
@@ -41,6 +43,10 @@ public sealed partial class TurnRunner(
     private ChatPrompt FirstPrompt(IReadOnlyList<ChatMessage> history, ChatMessage userMessage) =>
         prompts.Build(history, userMessage) with { Tools = options.Value.MaxSteps > 1 ? toolbox.Definitions : [] };
 
+    /// <summary>
+    /// The turn: model steps and tool steps in turn until the model answers in words (or the steps or the session run out,
+    /// or the turn fails or is cancelled), then its one ending, which stores the reply and releases the claim.
+    /// </summary>
     public async IAsyncEnumerable<TurnEvent> RunAsync(StartedRun run, [EnumeratorCancellation] CancellationToken ct)
     {
         var o = options.Value;
@@ -51,62 +57,15 @@ public sealed partial class TurnRunner(
         yield return new TurnStarted(run.UserMessage, run.IsRetry);
         try
         {
-            while (true)
+            while (turn.Outcome == RunOutcome.Running)
             {
                 var step = turn.BeginStep(model.Name);
 
                 // A tool step stores a message and the turn's reply one more: offer tools only while both fit the session.
                 var offerTools = turn.Steps < o.MaxSteps && turn.Steps < run.MessagesLeft;
-
-                // The early first call was started before the session's count was known: used only if it offered the same.
-                var early = turn.Steps == 1 ? run.FirstCall : null;
-                if (early is not null && early.Prompt.Tools.Count > 0 != offerTools)
+                await foreach (var e in ModelStepAsync(run, turn, step, conversation with { Messages = messages.ToList() }, offerTools, ct).ConfigureAwait(false))
                 {
-                    await early.DisposeAsync().ConfigureAwait(false);
-                    early = null;
-                }
-
-                var prompt = early?.Prompt ?? conversation with { Messages = messages.ToList(), Tools = offerTools ? toolbox.Definitions : [] };
-                step.Prompt = prompt;
-                var updates = early is not null ? early.TakeOver(ct) : model.StreamAsync(prompt, ct).GetAsyncEnumerator(ct);
-                try
-                {
-                    while (turn.Outcome == RunOutcome.Running)
-                    {
-                        ChatModelUpdate update;
-                        try
-                        {
-                            if (!await updates.MoveNextAsync().ConfigureAwait(false))
-                            {
-                                break;
-                            }
-
-                            update = updates.Current;
-                        }
-                        catch (OperationCanceledException) when (ct.IsCancellationRequested)
-                        {
-                            turn.Outcome = RunOutcome.ClientCancelled;
-                            break;
-                        }
-                        catch (Exception ex)
-                        {
-                            turn.Fail(Describe(ex));
-                            break;
-                        }
-
-                        step.Absorb(update);
-                        if (update.TextDelta is { Length: > 0 } raw)
-                        {
-                            var delta = StorableText.Repair(raw);
-                            step.Text.Append(delta);
-                            turn.FirstTokenAt ??= Stopwatch.GetTimestamp();
-                            yield return new TextDelta(step.Id, run.Session.Id, step.CreatedAt, delta);
-                        }
-                    }
-                }
-                finally
-                {
-                    await updates.DisposeAsync().ConfigureAwait(false);
+                    yield return e;
                 }
 
                 if (turn.Outcome != RunOutcome.Running || step.Calls.Count == 0 || !offerTools)
@@ -114,66 +73,21 @@ public sealed partial class TurnRunner(
                     break;
                 }
 
-                for (var i = 0; i < step.Calls.Count; i++)
+                await foreach (var e in ToolStepAsync(run, turn, step, messages, ct).ConfigureAwait(false))
                 {
-                    var call = step.Calls[i];
-                    if (ct.IsCancellationRequested)
-                    {
-                        step.Results.Add(NotRunResult(run, turn, call));
-                        continue;
-                    }
-
-                    var title = toolbox.TitleOf(call);
-                    yield return new ToolCallStarted(step.Id, run.Session.Id, step.CreatedAt, i, call, title);
-
-                    // A call that started runs to its end whatever the client does, so its effect always has its record.
-                    var started = Stopwatch.GetTimestamp();
-                    var outcome = step.Refusals.TryGetValue(call.Id, out var refusal)
-                        ? ToolOutcome.Failed(refusal)
-                        : await toolbox.InvokeAsync(run.Session.UserId, call, CancellationToken.None).ConfigureAwait(false);
-                    metrics.ToolCalled(toolbox.Knows(call) ? call.Function.Name : "unknown", outcome.Success, Stopwatch.GetElapsedTime(started).TotalMilliseconds);
-                    var result = ChatMessage.FromTool(run.Session.Id, call.Id, StorableText.Repair(Toolbox.Serialize(outcome)), turn.Clock.Next());
-                    step.Results.Add(result);
-                    yield return new ToolCallFinished(step.Id, i, title, outcome, toolbox.Summarize(call, result.Text));
+                    yield return e;
                 }
 
-                // Queued, not awaited: the writer stores a turn's writes in order and retries until stored, so the next
-                // model call need not wait for this commit; the turn's last write, which is awaited, comes after it.
-                var stored = step.ToMessage(MessageStatus.Completed);
-                turn.Queued.Add(writer.WriteAsync(new TurnWrite(run.Session.Id, [stored, .. step.Results], null)
-                {
-                    Usage = step.Ledger(run.Session.UserId, run.ClaimId, stored.CreatedAt),
-                }));
-                turn.Stored();
-                yield return new StepCompleted(stored, step.Results);
-                messages.Add(new PromptMessage(MessageRole.Assistant, stored.Text, step.Calls));
-                messages.AddRange(step.Results.Select(r => new PromptMessage(MessageRole.Tool, r.Text, ToolCallId: r.ToolCallId)));
                 if (ct.IsCancellationRequested)
                 {
                     turn.Outcome = RunOutcome.ClientCancelled;
-                    break;
                 }
             }
 
-            // Cancelled (the client hung up, or someone pressed stop): the turn ends like any other, its reply stored
-            // incomplete and its open items closed for whoever is still attached; between steps the reply is empty,
-            // as a single-step turn cut before its first word.
-            var cancelled = turn.Outcome == RunOutcome.ClientCancelled;
-            if (cancelled && turn.Current is null)
-            {
-                turn.BeginStep(model.Name);
-            }
-
-            // The last write stores the reply (none when a step could not be stored) and releases the claim.
-            var ending = cancelled ? TurnEnding.Cancelled : turn.Ending;
-            var reply = turn.Current?.ToMessage(
-                turn.Outcome == RunOutcome.Running && ending == TurnEnding.Completed ? MessageStatus.Completed : MessageStatus.Incomplete,
-                withCalls: false);
+            // The last write stores the reply and releases the claim; it is waited for.
+            var end = End(run, turn);
             await lease.DisposeAsync().ConfigureAwait(false);
-            turn.Finished = true;
-            var ledger = turn.Current?.Ledger(run.Session.UserId, run.ClaimId, turn.Clock.Next()) ?? [];
-            var failure = await SaveAsync(turn, new TurnWrite(run.Session.Id, reply is null ? [] : [reply], run.ClaimId) { Usage = ledger })
-                .ConfigureAwait(false);
+            var failure = await SaveAsync(turn, end.Write).ConfigureAwait(false);
             turn.Stored();
             if ((turn.Failure ?? failure) is { } failed)
             {
@@ -184,29 +98,24 @@ public sealed partial class TurnRunner(
 
             if (turn.Outcome == RunOutcome.Running)
             {
-                turn.Outcome = ending == TurnEnding.Completed ? RunOutcome.Completed : RunOutcome.Incomplete;
+                turn.Outcome = end.Ending == TurnEnding.Completed ? RunOutcome.Completed : RunOutcome.Incomplete;
             }
 
-            yield return new StepCompleted(reply!, []);
-            yield return new TurnFinished(ending, run.TitleChanged ? run.Session : null);
+            yield return new StepCompleted(end.Reply, [], []);
+            yield return new TurnFinished(end.Ending, ThreadAfter(run, turn));
         }
         finally
         {
             if (!turn.Finished)
             {
-                // The consumer stopped reading mid-turn: what the turn produced is stored, cut short, and the claim
-                // released. Nobody waits for it; the writer keeps it until it is stored.
+                // The consumer stopped reading mid-turn: the same ending, cut short. Nobody waits for it; the writer keeps
+                // it until it is stored.
                 if (turn.Outcome == RunOutcome.Running)
                 {
                     turn.Outcome = RunOutcome.ClientCancelled;
                 }
 
-                // Cut between steps, the turn still ends with an (empty) incomplete reply, as a cut single-step turn does.
-                var step = turn.Current ?? turn.BeginStep(model.Name);
-                var pending = writer.WriteAsync(new TurnWrite(run.Session.Id, Cut(run, turn, step), run.ClaimId)
-                {
-                    Usage = step.Ledger(run.Session.UserId, run.ClaimId, turn.Clock.Next()),
-                });
+                var pending = writer.WriteAsync(End(run, turn).Write);
                 _ = pending.ContinueWith(
                     static (t, state) => LogPersistFailed((ILogger)state!, t.Exception!),
                     logger,
@@ -220,18 +129,159 @@ public sealed partial class TurnRunner(
         }
     }
 
+    /// <summary>One model call: streams its text and collects its tool calls into <paramref name="step"/>.</summary>
+    private async IAsyncEnumerable<TurnEvent> ModelStepAsync(
+        StartedRun run, TurnState turn, StepDraft step, ChatPrompt conversation, bool offerTools, [EnumeratorCancellation] CancellationToken ct)
+    {
+        // The early first call was started before the session's count was known: used only if it offered the same.
+        var early = turn.Steps == 1 ? run.FirstCall : null;
+        if (early is not null && early.Prompt.Tools.Count > 0 != offerTools)
+        {
+            await early.DisposeAsync().ConfigureAwait(false);
+            early = null;
+        }
+
+        var prompt = early?.Prompt ?? conversation with { Tools = offerTools ? toolbox.Definitions : [] };
+        step.Prompt = prompt;
+        var updates = early is not null ? early.TakeOver(ct) : model.StreamAsync(prompt, ct).GetAsyncEnumerator(ct);
+        try
+        {
+            while (turn.Outcome == RunOutcome.Running)
+            {
+                ChatModelUpdate update;
+                try
+                {
+                    if (!await updates.MoveNextAsync().ConfigureAwait(false))
+                    {
+                        break;
+                    }
+
+                    update = updates.Current;
+                }
+                catch (OperationCanceledException) when (ct.IsCancellationRequested)
+                {
+                    turn.Outcome = RunOutcome.ClientCancelled;
+                    break;
+                }
+                catch (Exception ex)
+                {
+                    turn.Fail(Describe(ex));
+                    break;
+                }
+
+                step.Absorb(update);
+                if (update.TextDelta is { Length: > 0 } raw)
+                {
+                    var delta = StorableText.Repair(raw);
+                    step.Text.Append(delta);
+                    turn.FirstTokenAt ??= Stopwatch.GetTimestamp();
+                    yield return new TextDelta(step.Id, run.Session.Id, step.CreatedAt, delta);
+                }
+            }
+        }
+        finally
+        {
+            await updates.DisposeAsync().ConfigureAwait(false);
+        }
+    }
+
+    /// <summary>
+    /// Runs the step's calls in order, each to its end whatever the client does (so its effect always has its record), and
+    /// queues the step's write: its message, the results and the widgets of its listing calls. The next model call need
+    /// not wait for that commit; the turn's last write, which is awaited, comes after it.
+    /// </summary>
+    private async IAsyncEnumerable<TurnEvent> ToolStepAsync(
+        StartedRun run, TurnState turn, StepDraft step, List<PromptMessage> messages, [EnumeratorCancellation] CancellationToken ct)
+    {
+        var widgets = new List<TaskListWidget>();
+        for (var i = 0; i < step.Calls.Count; i++)
+        {
+            var call = step.Calls[i];
+            if (ct.IsCancellationRequested)
+            {
+                step.Results.Add(NotRunResult(run, turn, call));
+                continue;
+            }
+
+            var title = toolbox.TitleOf(call);
+            yield return new ToolCallStarted(step.Id, run.Session.Id, step.CreatedAt, i, call, title, toolbox.IconOf(call));
+            var started = Stopwatch.GetTimestamp();
+            var outcome = step.Refusals.TryGetValue(call.Id, out var refusal)
+                ? ToolOutcome.Failed(refusal)
+                : await toolbox.InvokeAsync(run.Session.UserId, call, CancellationToken.None).ConfigureAwait(false);
+            metrics.ToolCalled(toolbox.Knows(call) ? call.Function.Name : "unknown", outcome.Success, Stopwatch.GetElapsedTime(started).TotalMilliseconds);
+            var result = ChatMessage.FromTool(run.Session.Id, call.Id, StorableText.Repair(Toolbox.Serialize(outcome)), turn.Clock.Next());
+            step.Results.Add(result);
+            if (toolbox.ListsTasks(call, outcome))
+            {
+                widgets.Add(TaskListWidget.FromListing(run.Session.Id, step.Id, i, result.CreatedAt, outcome.Result));
+            }
+
+            yield return new ToolCallFinished(step.Id, i, title, outcome, toolbox.Summarize(call, result.Text), toolbox.ChangeOf(call, outcome));
+        }
+
+        var stored = step.ToMessage(MessageStatus.Completed);
+        turn.Queued.Add(writer.WriteAsync(new TurnWrite(run.Session.Id, [stored, .. step.Results], null)
+        {
+            Usage = step.Ledger(run.Session.UserId, run.ClaimId, stored.CreatedAt),
+            Widgets = widgets,
+        }));
+        turn.Stored();
+        yield return new StepCompleted(stored, step.Results, widgets);
+        messages.Add(new PromptMessage(MessageRole.Assistant, stored.Text, step.Calls));
+        messages.AddRange(step.Results.Select(r => new PromptMessage(MessageRole.Tool, r.Text, ToolCallId: r.ToolCallId)));
+    }
+
+    /// <summary>What a turn's ending stores, whichever way it ended.</summary>
+    private sealed record TurnEnd(TurnEnding Ending, ChatMessage Reply, TurnWrite Write);
+
+    /// <summary>
+    /// The one ending of a turn — finished, cut at its length limit or by a filter, cancelled, failed: its last write
+    /// stores the reply (<c>incomplete</c> unless it finished, marked stopped when cancelled) and releases the claim. Cut
+    /// between steps, the reply is empty, as a single-step turn cut before its first word; cut in the middle of a step's
+    /// calls, the step keeps the calls that ran and records the rest as not run, so no call is ever stored without a result.
+    /// </summary>
+    private TurnEnd End(StartedRun run, TurnState turn)
+    {
+        turn.Finished = true;
+        var step = turn.Current ?? turn.BeginStep(model.Name);
+        var cancelled = turn.Outcome == RunOutcome.ClientCancelled;
+        var ending = cancelled ? TurnEnding.Cancelled : turn.Ending;
+        ChatMessage reply;
+        List<ChatMessage> messages;
+        if (step.Results.Count > 0)
+        {
+            reply = step.ToMessage(MessageStatus.Incomplete) with { Stopped = cancelled };
+            messages = [reply, .. step.Results, .. step.Calls.Skip(step.Results.Count).Select(c => NotRunResult(run, turn, c))];
+        }
+        else
+        {
+            var finished = turn.Outcome == RunOutcome.Running && ending == TurnEnding.Completed;
+            reply = step.ToMessage(finished ? MessageStatus.Completed : MessageStatus.Incomplete, withCalls: false) with { Stopped = cancelled };
+            messages = [reply];
+        }
+
+        return new TurnEnd(ending, reply, new TurnWrite(run.Session.Id, messages, run.ClaimId)
+        {
+            Usage = step.Ledger(run.Session.UserId, run.ClaimId, turn.Clock.Next()),
+        });
+    }
+
+    /// <summary>
+    /// The thread as the turn leaves it, when that changed: named by its first message, or locked because the turn
+    /// filled it to <c>MAX_MESSAGES_PER_SESSION</c> (each step stored one message that counts).
+    /// </summary>
+    private ThreadInfo? ThreadAfter(StartedRun run, TurnState turn)
+    {
+        var locked = turn.Steps >= run.MessagesLeft;
+        return locked || run.TitleChanged
+            ? new ThreadInfo(run.Session.Id, run.Session.Title, run.Session.CreatedAt, locked ? ThreadStatus.Locked(limits.Value.MaxMessagesPerSession) : ThreadStatus.Active)
+            : null;
+    }
+
     /// <summary>The recorded result of a call that never ran, so the history never holds a call without its result.</summary>
     private static ChatMessage NotRunResult(StartedRun run, TurnState turn, ToolCall call) =>
         ChatMessage.FromTool(run.Session.Id, call.Id, Toolbox.Serialize(ToolOutcome.Failed(NotRun)), turn.Clock.Next());
-
-    /// <summary>A step cut short: its text, and its calls only if they ran or are recorded as not run, each with a result.</summary>
-    private static List<ChatMessage> Cut(StartedRun run, TurnState turn, StepDraft step)
-    {
-        var results = step.Results.ToList();
-        results.AddRange(step.Calls.Skip(results.Count).Select(c =>
-            NotRunResult(run, turn, c)));
-        return [step.ToMessage(MessageStatus.Incomplete, withCalls: step.Results.Count > 0), .. step.Results.Count > 0 ? results : []];
-    }
 
     /// <summary>
     /// Waits for the turn's last write and the steps queued before it; null when all are stored, else the failure to

@@ -40,12 +40,11 @@ public sealed partial class RunHost : IRunHost
     public Guid Start(TurnStream turn)
     {
         ArgumentNullException.ThrowIfNull(turn);
-        var run = turn.Run;
-        var background = run.Background;
-        var id = run.ClaimId;
-        var local = new LocalRun(run.Session.Id, background);
+        var background = turn.Background;
+        var id = turn.RunId;
+        var local = new LocalRun(turn.SessionId, background);
         _runs[id] = local;
-        _log.Open(new RunInfo(id, run.Session.Id, run.Session.UserId, SessionRules.ToStoragePrecision(_clock.GetUtcNow()), background));
+        _log.Open(new RunInfo(id, turn.SessionId, turn.UserId, SessionRules.ToStoragePrecision(_clock.GetUtcNow()), background));
         if (_stopping)
         {
             local.Stop();

@@ -20,8 +20,11 @@ namespace ChatKit.Application.Runs.StartRun;
 public sealed record StartRunCommand(string UserId, string SessionId, string? ThreadId, string Text, bool Background = false)
     : ICommand<Result<Guid>>;
 
-/// <summary>A started turn and its ChatKit events, for the run host: enumerating them runs the turn.</summary>
-public sealed record TurnStream(StartedRun Run, IAsyncEnumerable<RunEvent> Events);
+/// <summary>
+/// A started turn and its ChatKit events, for the run host: enumerating them runs the turn. The run id is the turn's claim
+/// on the session; a background run goes on without a client.
+/// </summary>
+public sealed record TurnStream(Guid RunId, Guid SessionId, string UserId, bool Background, IAsyncEnumerable<RunEvent> Events);
 
 /// <param name="TitleChanged">The first message named the session, so the stream ends with <c>thread.updated</c>.</param>
 /// <param name="History">The session's most recent earlier messages, oldest first, for the prompt.</param>

@@ -92,7 +92,7 @@ public sealed class TurnStarter(
                     FirstCall = firstCall,
                     Background = background,
                 },
-                newSession is null ? null : new ThreadCreatedEvent(ThreadInfo.From(newSession))),
+                newSession is null ? null : new ThreadCreatedEvent(new ThreadInfo(newSession.Id, null, newSession.CreatedAt, ThreadStatus.Active))),
             BeginTurnOutcome.Forbidden => Errors.Forbidden,
             BeginTurnOutcome.ThreadNotFound => Errors.ThreadNotFound(threadId!),
             BeginTurnOutcome.MessageLimit => Errors.MessageLimit(maxMessages),
@@ -151,7 +151,7 @@ public sealed class TurnStarter(
     {
         var run = started with { MessagesLeft = limits.Value.MaxMessagesPerSession - started.Session.MessageCount };
         var events = ThreadStreamMapper.MapAsync(runner.RunAsync(run, CancellationToken.None));
-        return host.Start(new TurnStream(run, first is null ? events : Prepend(first, events)));
+        return host.Start(new TurnStream(run.ClaimId, run.Session.Id, run.Session.UserId, run.Background, first is null ? events : Prepend(first, events)));
     }
 
     private static async IAsyncEnumerable<RunEvent> Prepend(

@@ -30,6 +30,14 @@ public sealed record StreamErrorEvent(string Message) : RunEvent("error")
     public bool AllowRetry { get; init; } = true;
 }
 
+public sealed record ItemReplacedEvent(object Item) : RunEvent("thread.item.replaced");
+
+/// <summary>What is happening now (before each tool runs); transient, never stored.</summary>
+public sealed record ProgressUpdateEvent(string Icon, string Text) : RunEvent("progress_update");
+
+/// <summary>A side effect for the host page (<c>onEffect</c>), e.g. <c>tasks.changed</c>; never stored.</summary>
+public sealed record ClientEffectEvent(string Name, IReadOnlyDictionary<string, string> Data) : RunEvent("client_effect");
+
 /// <summary>A user-facing notice; the turn uses it to say why a reply stopped short.</summary>
 public sealed record NoticeEvent(string Level, string Message) : RunEvent("notice");
 
@@ -94,12 +102,30 @@ public sealed record WorkflowItem(string Id, Guid ThreadId, DateTime CreatedAt, 
     public static string IdOf(Guid stepId) => "wf_" + stepId.ToString();
 }
 
-public sealed record Workflow(IReadOnlyList<CustomTask> Tasks)
+/// <param name="Summary">Once the workflow is done: how long it took.</param>
+public sealed record Workflow(IReadOnlyList<CustomTask> Tasks, DurationSummary? Summary = null)
 {
     [JsonPropertyOrder(-1)]
     public string Type { get; } = "custom";
 
     public bool Expanded { get; }
+}
+
+/// <summary>How long a workflow took, in whole seconds (the reference's <c>DurationSummary</c>).</summary>
+public sealed record DurationSummary(int Duration)
+{
+    /// <summary>From the step's start to its last result, rounded up: the same on the stream and on reload.</summary>
+    public static DurationSummary Between(DateTime start, DateTime end) =>
+        new((int)Math.Ceiling(Math.Max(0, (end - start).TotalSeconds)));
+}
+
+/// <summary>What <c>threads.sync_custom_action</c> answers: the item after the action.</summary>
+public sealed record SyncCustomActionResponse(object UpdatedItem);
+
+/// <summary>A widget the assistant showed (the reference's <c>WidgetItem</c>); <paramref name="Widget"/> is the widget's own JSON.</summary>
+public sealed record WidgetItem(string Id, Guid ThreadId, DateTime CreatedAt, [property: JsonPropertyOrder(1)] System.Text.Json.Nodes.JsonObject Widget, [property: JsonPropertyOrder(2)] string CopyText)
+{
+    public string Type { get; } = "widget";
 }
 
 /// <summary>One tool call in a workflow: what it does, and once it ran, its outcome.</summary>
@@ -121,7 +147,17 @@ public sealed record WorkflowTaskUpdated(int TaskIndex, CustomTask Task)
     public string Type { get; } = "workflow.task.updated";
 }
 
-public sealed record ThreadStatus(string Type);
+/// <summary><c>active</c>, or <c>locked</c> with the reason the composer shows.</summary>
+public sealed record ThreadStatus(string Type, string? Reason = null)
+{
+    public static readonly ThreadStatus Active = new("active");
+
+    public static ThreadStatus Of(ChatSession session, int maxMessages) =>
+        session.MessageCount >= maxMessages ? Locked(maxMessages) : Active;
+
+    public static ThreadStatus Locked(int maxMessages) =>
+        new("locked", $"This conversation reached its limit of {maxMessages} messages. Start a new one to go on.");
+}
 
 /// <summary>ChatKit's <c>Page</c>: the items, whether more follow, and (only then) the id of the last one as the next cursor.</summary>
 public sealed record ThreadItemsPage(IReadOnlyList<object> Data, bool HasMore, string? After = null)
@@ -129,14 +165,15 @@ public sealed record ThreadItemsPage(IReadOnlyList<object> Data, bool HasMore, s
     public static readonly ThreadItemsPage Empty = new([], false);
 }
 
-/// <summary>A ChatKit thread: a session, with a page of its items (empty in lists and stream events).</summary>
-public sealed record ThreadInfo(Guid Id, string Title, DateTime CreatedAt)
+/// <summary>
+/// A ChatKit thread: a session, with a page of its items (empty in lists and stream events). No title until one is set
+/// (a new thread's, as the reference sends it).
+/// </summary>
+public sealed record ThreadInfo(Guid Id, string? Title, DateTime CreatedAt, ThreadStatus Status)
 {
-    public ThreadStatus Status { get; } = new("active");
-
     public IReadOnlyDictionary<string, object> Metadata { get; } = new Dictionary<string, object>();
 
     public ThreadItemsPage Items { get; init; } = ThreadItemsPage.Empty;
 
-    public static ThreadInfo From(ChatSession s) => new(s.Id, s.Title, s.CreatedAt);
+    public static ThreadInfo From(ChatSession s, int maxMessages) => new(s.Id, s.Title, s.CreatedAt, ThreadStatus.Of(s, maxMessages));
 }

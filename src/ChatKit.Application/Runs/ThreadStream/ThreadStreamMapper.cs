@@ -37,8 +37,8 @@ public static class ThreadStreamMapper
             TextDelta d => Delta(d),
             ToolCallStarted c => CallStarted(c),
             ToolCallFinished f => CallFinished(f),
-            StepCompleted => CloseAll(),
-            TurnFailed f => [.. CloseAll(), new StreamErrorEvent(f.Message)],
+            StepCompleted s => StepDone(s),
+            TurnFailed f => [.. CloseAll(null), new StreamErrorEvent(f.Message)],
             TurnFinished f => Finished(f),
             _ => [],
         };
@@ -63,16 +63,21 @@ public static class ThreadStreamMapper
                 yield return closed;
             }
 
-            var id = WorkflowItem.IdOf(c.StepId);
+            // The workflow is added with its first task (never empty, as the reference sends it); later tasks are updates.
+            var task = new CustomTask(c.Title, null, "loading");
             if (_workflow is null)
             {
-                _workflow = new OpenWorkflow(id, c.SessionId, c.CreatedAt);
-                yield return new ItemAddedEvent(new WorkflowItem(id, c.SessionId, c.CreatedAt, new Workflow([])));
+                _workflow = new OpenWorkflow(WorkflowItem.IdOf(c.StepId), c.SessionId, c.CreatedAt);
+                _workflow.Tasks.Add(task);
+                yield return new ItemAddedEvent(new WorkflowItem(_workflow.Id, c.SessionId, c.CreatedAt, new Workflow([task])));
+            }
+            else
+            {
+                _workflow.Tasks.Add(task);
+                yield return new ItemUpdatedEvent(_workflow.Id, new WorkflowTaskAdded(_workflow.Tasks.Count - 1, task));
             }
 
-            var task = new CustomTask(c.Title, null, "loading");
-            _workflow.Tasks.Add(task);
-            yield return new ItemUpdatedEvent(id, new WorkflowTaskAdded(_workflow.Tasks.Count - 1, task));
+            yield return new ProgressUpdateEvent(c.Icon, c.Title + "…");
         }
 
         private IEnumerable<RunEvent> CallFinished(ToolCallFinished f)
@@ -86,6 +91,18 @@ public static class ThreadStreamMapper
             var task = new CustomTask(f.Title, f.Summary, "complete");
             _workflow.Tasks[index] = task;
             yield return new ItemUpdatedEvent(_workflow.Id, new WorkflowTaskUpdated(index, task));
+            if (f.Change is { } change)
+            {
+                yield return TasksChanged(change);
+            }
+        }
+
+        /// <summary>A step's items close; the widgets of its listing calls follow its workflow.</summary>
+        private List<RunEvent> StepDone(StepCompleted s)
+        {
+            var events = CloseAll(s.ToolResults.Count > 0 ? s.ToolResults.Max(r => r.CreatedAt) : null);
+            events.AddRange(s.Widgets.Select(w => new ItemDoneEvent(w.ToItem())));
+            return events;
         }
 
         private IEnumerable<RunEvent> Finished(TurnFinished f)
@@ -101,18 +118,20 @@ public static class ThreadStreamMapper
                 yield return new NoticeEvent("warning", notice);
             }
 
-            if (f.RenamedSession is { } s)
+            if (f.Thread is { } thread)
             {
-                yield return new ThreadUpdatedEvent(new ThreadInfo(s.Id, s.Title, s.CreatedAt));
+                yield return new ThreadUpdatedEvent(thread);
             }
         }
 
-        private List<RunEvent> CloseAll()
+        /// <param name="end">When the workflow's last call ended (its duration is measured to it).</param>
+        private List<RunEvent> CloseAll(DateTime? end)
         {
             var events = CloseText();
             if (_workflow is { } w)
             {
-                events.Add(new ItemDoneEvent(new WorkflowItem(w.Id, w.SessionId, w.CreatedAt, new Workflow(w.Tasks.ToList()))));
+                var summary = DurationSummary.Between(w.CreatedAt, end ?? w.CreatedAt);
+                events.Add(new ItemDoneEvent(new WorkflowItem(w.Id, w.SessionId, w.CreatedAt, new Workflow(w.Tasks.ToList(), summary))));
                 _workflow = null;
             }
 
@@ -135,6 +154,9 @@ public static class ThreadStreamMapper
             ];
         }
     }
+
+    /// <summary>The <c>tasks.changed</c> effect, so the host page refreshes its task list.</summary>
+    public static ClientEffectEvent TasksChanged(Tasks.TaskChange change) => new("tasks.changed", change.ToData());
 
     private sealed record OpenText(Guid Id, Guid SessionId, DateTime CreatedAt)
     {
