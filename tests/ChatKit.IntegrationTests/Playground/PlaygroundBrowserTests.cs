@@ -1,3 +1,4 @@
+using System.Net.Http.Json;
 using System.Text.Json.Nodes;
 using Microsoft.Playwright;
 using static Microsoft.Playwright.Assertions;
@@ -87,6 +88,55 @@ public sealed class PlaygroundBrowserTests
         await page.ClickAsync("#delete");
         await Expect(page.Locator("#sessions li")).ToHaveCountAsync(0);
         await (await api.GetAsync($"{ChatApi.Sessions}/{sessionId}")).AssertErrorAsync(HttpStatusCode.NotFound, "SESSION_NOT_FOUND");
+        Assert.That(pageErrors, Is.Empty);
+    }
+
+    /// <summary>
+    /// The tasks widget in the page: a listing turn shows it, a click completes the task through
+    /// threads.sync_custom_action, the page's task list follows, and a reload shows the widget as stored.
+    /// </summary>
+    [Test]
+    public async Task TheTasksWidget_RendersItsRows_AndAClickCompletesTheTask()
+    {
+        var upstream = AssemblySetup.Upstream;
+        const string listTurn = "Which tasks are still open on my list?";
+        upstream.Script(
+            listTurn,
+            ScriptStep.ToolCalls(new ScriptedCall("pg_list_1", "list_tasks", "{}")),
+            ScriptStep.Text("Here are your tasks; tick one off when it is done."));
+        await using var app = new ChatKitFactory(ChatKitFactory.Settings(upstream)) { EnvironmentName = "Development" };
+        app.UseKestrel(0);
+        app.StartServer();
+        var user = ChatKitFactory.NewUser();
+        using var api = app.SocketClientFor(user);
+        foreach (var (title, priority) in new[] { ("Water the plants", "low"), ("Book the dentist", "high") })
+        {
+            using var created = await api.PostAsync("/api/v1/tasks", JsonContent.Create(new { title, priority }));
+            Assert.That(created.IsSuccessStatusCode, Is.True);
+        }
+
+        using var playwright = await Microsoft.Playwright.Playwright.CreateAsync();
+        await using var browser = await Chromium.LaunchAsync(playwright);
+        var (page, pageErrors) = await OpenAsync(browser, app);
+        await SignInAndCreateASessionAsync(page, user);
+
+        await SendAsync(page, listTurn);
+        var dentist = page.Locator("#items li.widget .widget-row", new() { HasText = "Book the dentist" });
+        await Expect(dentist.Locator("button", new() { HasText = "Complete" })).ToBeVisibleAsync();
+        await Expect(page.Locator("#items li.widget .widget-row")).ToHaveCountAsync(2);
+        await Expect(page.Locator("#status")).ToContainTextAsync("finished");
+
+        await dentist.Locator("button", new() { HasText = "Complete" }).ClickAsync();
+        await Expect(dentist.Locator("button", new() { HasText = "Reopen" })).ToBeVisibleAsync();
+        await Expect(dentist.Locator("span.done")).ToHaveTextAsync("Book the dentist");
+        await Expect(page.Locator("#tasks li.done")).ToContainTextAsync("Book the dentist");
+        await ShotAsync(page, "widget");
+        var tasks = (await (await api.GetAsync("/api/v1/tasks")).JsonAsync())["data"]!.AsArray();
+        Assert.That(tasks.Single(t => t!["title"]!.GetValue<string>() == "Book the dentist")!["completed"]!.GetValue<bool>(), Is.True);
+
+        // Stored: after a reload the widget is where it was, as it now is.
+        await page.ReloadAsync();
+        await Expect(page.Locator("#items li.widget .widget-row", new() { HasText = "Book the dentist" }).Locator("button", new() { HasText = "Reopen" })).ToBeVisibleAsync();
         Assert.That(pageErrors, Is.Empty);
     }
 

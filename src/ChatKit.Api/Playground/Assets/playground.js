@@ -145,6 +145,7 @@ async function selectSession(id) {
   for (const li of $("sessions").children) li.classList.toggle("selected", li.dataset.id === id);
   $("title").value = data.title;
   renderStored(data.messages);
+  await renderStoredWidgets(id);
   enableChat(true);
   if (data.active_run) {
     // A run is still going (this page was reloaded, or the run was started elsewhere): replay it from its first
@@ -188,6 +189,64 @@ function renderStored(messages) {
   }
 }
 
+// The REST messages carry no widgets: the native items do. Each goes after its step's workflow.
+async function renderStoredWidgets(threadId) {
+  const page = await chatkit("items.list", { thread_id: threadId, limit: 100, order: "asc" });
+  for (const item of page.data.filter((i) => i.type === "widget")) {
+    const workflow = state.items.get(`wf_${item.id.slice(4, 40)}`);
+    upsert(item, undefined, workflow?.el).renderWidget(item);
+  }
+}
+
+// A request of the native ChatKit protocol (the same JWT), answered as JSON.
+async function chatkit(type, params) {
+  const res = await fetch("/api/v1/chatkit", { method: "POST", headers: headers({ "Content-Type": "application/json" }), body: JSON.stringify({ type, params }) });
+  const body = await res.json();
+  if (!res.ok) throw new Error(`${res.status} ${body.error?.code ?? ""}: ${body.error?.message ?? ""}`);
+  return body;
+}
+
+// The tasks widget (a ChatKit ListView): a row a task, its buttons sent as threads.sync_custom_action, which answers
+// the widget after the change and works even while a reply streams.
+function widgetView(item) {
+  const list = document.createElement("div");
+  list.className = "widget-list";
+  for (const row of item.widget.children ?? []) {
+    const div = document.createElement("div");
+    div.className = "widget-row";
+    for (const part of row.children ?? []) {
+      if (part.type === "Text") {
+        const span = document.createElement("span");
+        span.textContent = part.value;
+        if (part.lineThrough) span.className = "done";
+        div.append(span);
+      } else if (part.type === "Badge") {
+        const badge = document.createElement("small");
+        badge.textContent = part.label;
+        div.append(badge);
+      } else if (part.type === "Button" && part.onClickAction) {
+        const button = document.createElement("button");
+        button.type = "button";
+        button.textContent = part.label;
+        button.addEventListener("click", () => widgetAction(item.id, part.onClickAction, button).catch(fail));
+        div.append(button);
+      }
+    }
+    list.append(div);
+  }
+  return list;
+}
+
+async function widgetAction(itemId, action, button) {
+  button.disabled = true;
+  const { updated_item: updated } = await chatkit("threads.sync_custom_action", {
+    thread_id: state.session, item_id: itemId, action: { type: action.type, payload: action.payload },
+  });
+  upsert(updated).renderWidget(updated);
+  status(`Done: ${action.type.replace("tasks.", "")}.`);
+  await refreshTasks();
+}
+
 // A stored step has the call and its JSON result, not the live workflow's wording: name the tool and what it acted on.
 function storedCallTitle({ name, arguments: args }) {
   try {
@@ -210,16 +269,18 @@ function storedResultText(text) {
 }
 
 // The element of an item, created in arrival order the first time its id is seen.
-function upsert(item, messageStatus) {
+function upsert(item, messageStatus, after) {
   let entry = state.items.get(item.id);
   if (!entry) {
     const el = document.createElement("li");
     el.dataset.id = item.id;
     el.className = item.type;
-    $("items").append(el);
+    if (after) after.after(el);
+    else $("items").append(el);
     entry = {
       el, text: "", tasks: [],
       setText(text) { this.text = text; this.el.textContent = text; scrollDown(); return this; },
+      renderWidget(widgetItem) { el.replaceChildren(widgetView(widgetItem)); scrollDown(); },
       render() {
         el.replaceChildren(...this.tasks.map((t) => {
           const div = document.createElement("div");
@@ -264,7 +325,8 @@ function onEvent(e) {
       if (e.item.type === "workflow") {
         entry.tasks = [...e.item.workflow.tasks];
         entry.render();
-        if (done) refreshTasks().catch(fail); // the tools may have changed the task list
+      } else if (e.item.type === "widget") {
+        entry.renderWidget(e.item);
       } else {
         // "added" restarts the text (a replay sends every delta again); "done" carries the whole of it.
         entry.setText(e.item.content.map((c) => c.text).join("\n"));
@@ -284,6 +346,15 @@ function onEvent(e) {
       }
       break;
     }
+    case "thread.item.replaced":
+      upsert(e.item).renderWidget(e.item);
+      break;
+    case "client_effect":
+      if (e.name === "tasks.changed") refreshTasks().catch(fail); // a tool or a click changed the task list
+      break;
+    case "progress_update":
+      status(e.text);
+      break;
     case "thread.updated":
       $("title").value = e.thread.title;
       refreshSessions().catch(fail);
