@@ -2,7 +2,7 @@ using ChatKit.Domain.Sessions;
 
 namespace ChatKit.Application.Abstractions;
 
-/// <summary>How starting a turn ended, in the contract's order of checks after validation.</summary>
+/// <summary>How the admission of a turn ended, in the contract's one order of refusals (see <c>TurnAdmission</c>).</summary>
 public enum BeginTurnOutcome
 {
     Started,
@@ -17,32 +17,11 @@ public enum BeginTurnOutcome
     DailyCostLimit,
 }
 
-/// <param name="UserMessage">The message to commit (its session id is the session to start the turn in).</param>
-/// <param name="ThreadMatches">Whether the path's thread id is the session's (checked after ownership, as the contract orders).</param>
-/// <param name="HistoryCount">How many of the session's most recent earlier messages to read for the prompt.</param>
-/// <param name="ClaimId">Identifies this run's claim on the session, so only it can renew or release the claim.</param>
-/// <param name="ClaimLength">How long the claim lasts if it is not renewed (a crashed instance frees the session then).</param>
-public sealed record BeginTurn(
-    string UserId,
-    ChatMessage UserMessage,
-    int MaxMessagesPerSession,
-    Guid ClaimId,
-    TimeSpan ClaimLength,
-    string? TitleIfFirst,
-    bool ThreadMatches,
-    int HistoryCount)
+/// <summary>What a turn's start transaction is opened for.</summary>
+/// <param name="Budgets">Which daily budgets apply: only their facts are read (0 = none).</param>
+/// <param name="RetryItemId">For a retry: the user message the turn runs again from.</param>
+public sealed record OpenTurn(string UserId, Guid SessionId, Budgets Budgets, Guid? RetryItemId = null)
 {
-    /// <summary>
-    /// Called once every check has passed and the history is read, before the message is inserted and committed, so
-    /// the first model call can start while the commit is in flight.
-    /// </summary>
-    public Action<IReadOnlyList<ChatMessage>>? Checked { get; init; }
-
-    /// <summary>The run goes on without a client (<c>"background": true</c>).</summary>
-    public bool Background { get; init; }
-
-    public Budgets Budgets { get; init; } = Budgets.None;
-
     /// <summary>
     /// A session to create in the same transaction (ChatKit's <c>threads.create</c>), unless its user holds
     /// <see cref="MaxSessionsPerUser"/> already; a refusal of the turn then leaves no session behind.
@@ -52,36 +31,56 @@ public sealed record BeginTurn(
     public int MaxSessionsPerUser { get; init; }
 }
 
-/// <param name="History">The most recent earlier messages, oldest first, read in the same transaction.</param>
-public sealed record BeginTurnResult(BeginTurnOutcome Outcome, ChatSession? Session, bool TitleChanged, IReadOnlyList<ChatMessage> History)
-{
-    public static BeginTurnResult Refused(BeginTurnOutcome outcome) => new(outcome, null, false, []);
+/// <summary>What a turn's start reads under the session's lock, before anything is decided.</summary>
+/// <param name="SessionCreated">False when a new session was asked for and its user is at the cap.</param>
+/// <param name="Busy">A run holds the session's claim.</param>
+/// <param name="RetryItem">For a retry: the session's user message by that id, when there is one.</param>
+/// <param name="CostToday">What every model call cost today (read only under a cost limit).</param>
+/// <param name="TokensSpent">The user's tokens today, with what their other runs in flight reserve (only under a token budget).</param>
+public sealed record TurnFacts(
+    bool SessionCreated,
+    bool Exists,
+    bool Owned,
+    int MessageCount,
+    bool Busy,
+    bool AutoTitle,
+    string Title,
+    ChatMessage? RetryItem = null,
+    decimal CostToday = 0,
+    long TokensSpent = 0);
 
-    /// <summary>The user message as stored: its time is taken under the session's lock, so stored order is admitted order.</summary>
-    public ChatMessage? UserMessage { get; init; }
+/// <summary>A start's last write: the user message (none for a retry), the title, the claim, the reservation.</summary>
+/// <param name="UserMessage">The message to store; null for a retry, which deletes every message after its item instead.</param>
+/// <param name="NewTitle">The title the first message gives the session, if it does.</param>
+/// <param name="ClaimId">Identifies this run's claim on the session, so only it can renew or release the claim.</param>
+/// <param name="ClaimLength">How long the claim lasts if it is not renewed (a crashed instance frees the session then).</param>
+/// <param name="ReservedTokens">What the run holds against its user's token budget until its usage is recorded.</param>
+public sealed record CommitTurn(ChatMessage? UserMessage, string? NewTitle, Guid ClaimId, TimeSpan ClaimLength, bool Background, int ReservedTokens)
+{
+    /// <summary>For a retry: the user message whose later messages are deleted.</summary>
+    public ChatMessage? RetryItem { get; init; }
 }
 
-/// <summary>Running a turn again from an earlier user message (<paramref name="ItemId"/>) of the session.</summary>
-public sealed record RetryTurn(string UserId, Guid SessionId, Guid ItemId, Guid ClaimId, TimeSpan ClaimLength, int HistoryCount)
+/// <summary>
+/// A turn's open start transaction: the session row is locked and its facts read; nothing is written until
+/// <see cref="CommitAsync"/>. Disposed without a commit, it rolls back (and a session created in it is gone).
+/// </summary>
+public interface ITurnTransaction : IAsyncDisposable
 {
-    public Budgets Budgets { get; init; } = Budgets.None;
+    TurnFacts Facts { get; }
+
+    /// <summary>The session's most recent <paramref name="count"/> messages, oldest first (for a retry: those before its item).</summary>
+    Task<IReadOnlyList<ChatMessage>> ReadHistoryAsync(int count, CancellationToken ct);
+
+    /// <summary>Stores the start (or, for a retry, deletes what followed its item), claims the session and commits; the session after it.</summary>
+    Task<ChatSession> CommitAsync(CommitTurn commit, CancellationToken ct);
 }
 
 /// <summary>The start of a turn and the run claim that keeps one run per session across instances.</summary>
 public interface ITurnStore
 {
-    /// <summary>
-    /// In one transaction on one connection: finds and locks the session, checks owner, thread, message cap and
-    /// run claim, reads the recent history for the prompt, stores the user message and claims the session.
-    /// </summary>
-    Task<BeginTurnResult> BeginTurnAsync(BeginTurn turn, CancellationToken ct);
-
-    /// <summary>
-    /// In one transaction: locks and checks the session (owner, run claim), finds the user message, deletes every later
-    /// message, reads the history before it and claims the session. <see cref="BeginTurnResult.History"/> ends with that
-    /// user message.
-    /// </summary>
-    Task<BeginTurnResult> BeginRetryAsync(RetryTurn retry, CancellationToken ct);
+    /// <summary>Opens a turn's start transaction on one connection: creates the session if asked, locks it, reads the facts.</summary>
+    Task<ITurnTransaction> OpenAsync(OpenTurn open, CancellationToken ct);
 
     /// <summary>Claims the session for a run that stores no user message (a widget action); false while another run holds it.</summary>
     Task<bool> TryClaimAsync(Guid sessionId, Guid claimId, TimeSpan claimLength, CancellationToken ct);

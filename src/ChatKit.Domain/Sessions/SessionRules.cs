@@ -81,4 +81,14 @@ public static class SessionRules
         var utc = instant.UtcDateTime;
         return new DateTime(utc.Ticks - (utc.Ticks % 10), DateTimeKind.Utc);
     }
+
+    /// <summary>
+    /// When a new message is stored: <paramref name="now"/>, or just after the last message of the history when that
+    /// is not earlier (stored order is admitted order, whatever the clock of the instance that stored the last one).
+    /// </summary>
+    public static DateTime StoredAfter(DateTime now, IReadOnlyList<ChatMessage> history)
+    {
+        ArgumentNullException.ThrowIfNull(history);
+        return history.Count > 0 && history[^1].CreatedAt >= now ? history[^1].CreatedAt.AddTicks(10) : now;
+    }
 }

@@ -18,17 +18,34 @@ public sealed class StartRunHandlerTests
     public void CaptureTheStartedTurn() =>
         _host.Start(Arg.Do<TurnStream>(t => _started = t)).Returns(call => call.Arg<TurnStream>().RunId);
 
-    private StartRunHandler Handler => new(new TurnStarter(
+    private StartRunHandler Handler => HandlerWith(new TurnRunnerTests.ScriptedModel(), new LimitsOptions { MaxMessagesPerSession = 7 });
+
+    private StartRunHandler HandlerWith(IChatModel model, LimitsOptions limits) => new(new TurnStarter(
         _store,
-        TurnRunnerTests.Runner(new TurnRunnerTests.ScriptedModel(), _store, new TurnRunnerTests.RecordingWriter(), Substitute.For<ITaskStore>()),
-        TimeProvider.System, Options.Create(new LimitsOptions { MaxMessagesPerSession = 7 }), Options.Create(new RunOptions()),
+        TurnRunnerTests.Runner(model, _store, new TurnRunnerTests.RecordingWriter(), Substitute.For<ITaskStore>()),
+        TimeProvider.System, Options.Create(limits), Options.Create(new RunOptions()),
         Options.Create(new PromptOptions { HistoryMaxMessages = 5 }),
         Options.Create(new BudgetOptions()),
         TurnRunnerTests.Metrics(),
-        _host));
+        _host,
+        Microsoft.Extensions.Logging.Abstractions.NullLogger<TurnStarter>.Instance));
 
     private StartRunCommand Command(string? sessionId = null, string? threadId = null) =>
         new("alice", sessionId ?? _session.Id.ToString(), threadId ?? _session.Id.ToString(), "Hi there");
+
+    /// <summary>A start transaction whose facts are <paramref name="facts"/>; its history and its commit as given.</summary>
+    private ITurnTransaction Opens(TurnFacts facts, IReadOnlyList<ChatMessage>? history = null, Func<CommitTurn, Task<ChatSession>>? commit = null)
+    {
+        var tx = Substitute.For<ITurnTransaction>();
+        tx.Facts.Returns(facts);
+        tx.ReadHistoryAsync(Arg.Any<int>(), Arg.Any<CancellationToken>()).Returns(history ?? []);
+        tx.CommitAsync(Arg.Any<CommitTurn>(), Arg.Any<CancellationToken>())
+            .Returns(call => commit is null ? Task.FromResult(_session with { MessageCount = 1 }) : commit(call.Arg<CommitTurn>()));
+        _store.OpenAsync(Arg.Any<OpenTurn>(), Arg.Any<CancellationToken>()).Returns(tx);
+        return tx;
+    }
+
+    private static TurnFacts Owned(int messageCount = 0, bool busy = false) => new(true, true, true, messageCount, busy, true, "New Chat");
 
     [Test]
     public async Task Handle_WhenSessionIdIsNotAUuid_Returns404WithoutTouchingTheStore()
@@ -37,50 +54,66 @@ public sealed class StartRunHandlerTests
 
         Assert.That(result.Error!.Code, Is.EqualTo("SESSION_NOT_FOUND"));
         Assert.That(result.Error.Message, Is.EqualTo("Session nope not found"));
-        await _store.DidNotReceiveWithAnyArgs().BeginTurnAsync(default!, default);
+        await _store.DidNotReceiveWithAnyArgs().OpenAsync(default!, default);
     }
 
     [Test]
-    public async Task Handle_TellsTheStoreWhetherTheThreadMatches()
+    public async Task Handle_WhenTheThreadDoesNotMatch_RefusesAndRollsBack()
     {
-        _store.BeginTurnAsync(Arg.Any<BeginTurn>(), Arg.Any<CancellationToken>()).Returns(BeginTurnResult.Refused(BeginTurnOutcome.ThreadNotFound));
+        var tx = Opens(Owned());
 
         var result = await Handler.Handle(Command(threadId: "thread-x"), CancellationToken.None);
 
         Assert.That(result.Error!.Code, Is.EqualTo("THREAD_NOT_FOUND"));
         Assert.That(result.Error.Message, Does.Contain("thread-x"));
-        await _store.Received(1).BeginTurnAsync(Arg.Is<BeginTurn>(t => !t.ThreadMatches), Arg.Any<CancellationToken>());
-    }
-
-    [TestCase(BeginTurnOutcome.NotFound, "SESSION_NOT_FOUND")]
-    [TestCase(BeginTurnOutcome.Forbidden, "FORBIDDEN")]
-    [TestCase(BeginTurnOutcome.ThreadNotFound, "THREAD_NOT_FOUND")]
-    [TestCase(BeginTurnOutcome.MessageLimit, "MESSAGE_LIMIT")]
-    [TestCase(BeginTurnOutcome.RunInProgress, "RUN_IN_PROGRESS")]
-    public async Task Handle_WhenTheStoreRefuses_MapsTheOutcome(BeginTurnOutcome outcome, string code)
-    {
-        _store.BeginTurnAsync(Arg.Any<BeginTurn>(), Arg.Any<CancellationToken>()).Returns(BeginTurnResult.Refused(outcome));
-
-        var result = await Handler.Handle(Command(), CancellationToken.None);
-
-        Assert.That(result.Error!.Code, Is.EqualTo(code));
+        await tx.DidNotReceiveWithAnyArgs().CommitAsync(default!, default);
+        await tx.Received(1).DisposeAsync();
     }
 
     [Test]
-    public async Task Handle_WhenStarted_StoresTheTrimmedUserMessageWithLimitTitleAndHistoryBudget()
+    public async Task Handle_WhenRefused_MapsTheOutcomeAndCommitsNothing()
     {
-        ChatMessage[] history = [ChatMessage.FromUser(_session.Id, "earlier", DateTime.UtcNow)];
-        _store.BeginTurnAsync(Arg.Any<BeginTurn>(), Arg.Any<CancellationToken>()).Returns(call =>
-            new BeginTurnResult(BeginTurnOutcome.Started, _session with { Title = "Hi there" }, true, history) { UserMessage = call.Arg<BeginTurn>().UserMessage });
+        var tx = Opens(Owned(messageCount: 7));
+
+        var result = await Handler.Handle(Command(), CancellationToken.None);
+
+        Assert.That(result.Error!.Code, Is.EqualTo("MESSAGE_LIMIT"));
+        await tx.DidNotReceiveWithAnyArgs().CommitAsync(default!, default);
+        await tx.Received(1).DisposeAsync();
+    }
+
+    [Test]
+    public async Task Handle_WhenBusy_AsksTheHostToWaitForTheEndingRun_ThenAsksAgain()
+    {
+        Opens(Owned(busy: true));
+        _host.WaitForEndingRunAsync(_session.Id, Arg.Any<TimeSpan>(), Arg.Any<CancellationToken>()).Returns(true);
+
+        var result = await Handler.Handle(Command(), CancellationToken.None);
+
+        Assert.That(result.Error!.Code, Is.EqualTo("RUN_IN_PROGRESS"));
+        await _store.Received(2).OpenAsync(Arg.Any<OpenTurn>(), Arg.Any<CancellationToken>());
+    }
+
+    [Test]
+    public async Task Handle_WhenStarted_CommitsTheUserMessageWithTheTitleAndStartsTheRunItAnswers()
+    {
+        ChatMessage[] history = [ChatMessage.FromUser(_session.Id, "earlier", DateTime.UtcNow.AddMinutes(1))];
+        CommitTurn? committed = null;
+        var tx = Opens(Owned(), history, c =>
+        {
+            committed = c;
+            return Task.FromResult(_session with { Title = "Hi there", MessageCount = 1 });
+        });
 
         var result = await Handler.Handle(Command(), CancellationToken.None);
 
         Assert.That(result.IsSuccess, Is.True);
-        await _store.Received(1).BeginTurnAsync(
-            Arg.Is<BeginTurn>(t => t.UserMessage.Text == "Hi there" && t.UserMessage.Role == MessageRole.User && t.UserMessage.SessionId == _session.Id
-                && t.MaxMessagesPerSession == 7 && t.TitleIfFirst == "Hi there" && t.ThreadMatches && t.HistoryCount == 5
-                && t.ClaimId == result.Value),
-            Arg.Any<CancellationToken>());
+        await tx.Received(1).ReadHistoryAsync(5, Arg.Any<CancellationToken>());
+        Assert.That(committed!.UserMessage!.Text, Is.EqualTo("Hi there"));
+        Assert.That(committed.UserMessage.SessionId, Is.EqualTo(_session.Id));
+        Assert.That(committed.UserMessage.CreatedAt, Is.GreaterThan(history[0].CreatedAt), "stored after the history it was admitted after");
+        Assert.That(committed.NewTitle, Is.EqualTo("Hi there"));
+        Assert.That(committed.ClaimId, Is.EqualTo(result.Value));
         Assert.That(_started, Is.Not.Null, "the use case starts the run it answers the id of");
         Assert.That(_started!.RunId, Is.EqualTo(result.Value));
         Assert.That(_started.SessionId, Is.EqualTo(_session.Id));
@@ -92,26 +125,16 @@ public sealed class StartRunHandlerTests
     public async Task Handle_StartsTheFirstModelCallBeforeTheCommitAndCancelsItWhenTheCommitFails()
     {
         var model = new WaitingModel();
-        var handler = new StartRunHandler(new TurnStarter(
-            _store,
-            TurnRunnerTests.Runner(model, _store, new TurnRunnerTests.RecordingWriter(), Substitute.For<ITaskStore>()),
-            TimeProvider.System,
-            Options.Create(new LimitsOptions()),
-            Options.Create(new RunOptions()),
-            Options.Create(new PromptOptions()),
-            Options.Create(new BudgetOptions()),
-        TurnRunnerTests.Metrics(),
-        _host));
-        _store.BeginTurnAsync(Arg.Any<BeginTurn>(), Arg.Any<CancellationToken>()).Returns(call =>
+        Opens(Owned(), commit: _ =>
         {
-            call.Arg<BeginTurn>().Checked!([]);
             Assert.That(model.Started, Is.True, "the upstream request is under way before the commit");
-            return Task.FromException<BeginTurnResult>(new TimeoutException("commit failed"));
+            return Task.FromException<ChatSession>(new TimeoutException("commit failed"));
         });
 
-        await Assert.ThrowsAsync<TimeoutException>(async () => await handler.Handle(Command(), CancellationToken.None));
+        await Assert.ThrowsAsync<TimeoutException>(async () => await HandlerWith(model, new LimitsOptions()).Handle(Command(), CancellationToken.None));
 
         Assert.That(await model.Cancelled.Task.WaitAsync(TimeSpan.FromSeconds(5)), Is.True, "and cancelled when the commit fails");
+        Assert.That(_started, Is.Null);
     }
 
     private sealed class WaitingModel : IChatModel

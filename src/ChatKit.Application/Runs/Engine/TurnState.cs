@@ -119,8 +119,7 @@ internal sealed class StepDraft(Guid sessionId, DateTime createdAt, string model
 
         var promptChars = prompt.SystemPrompt.Length + prompt.Messages.Sum(m => m.Text.Length + (m.ToolCalls?.Sum(c => c.Function.Arguments.Length) ?? 0));
         var completionChars = Text.Length + Calls.Sum(c => c.Function.Arguments.Length);
-        int Tokens(int chars) => (chars + 3) / 4;
-        var estimate = new TokenUsage(Tokens(promptChars), Tokens(completionChars), Tokens(promptChars) + Tokens(completionChars));
+        var estimate = new TokenUsage(TokenEstimate.Of(promptChars), TokenEstimate.Of(completionChars), TokenEstimate.Of(promptChars) + TokenEstimate.Of(completionChars));
         return [new UsageRecord(Guid.CreateVersion7(), userId, sessionId, runId, model, estimate, true, at)];
     }
 

@@ -5,16 +5,18 @@ using ChatKit.Application.Runs.Execution;
 using ChatKit.Application.Runs.ThreadStream;
 using ChatKit.Application.Threads;
 using ChatKit.Domain.Sessions;
+using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 
 namespace ChatKit.Application.Runs.StartRun;
 
 /// <summary>
-/// Starts a turn, for every door that starts one (the REST run, ChatKit's add-message, create and retry): one transaction
-/// checks everything, commits the user message and claims the session, then the turn runs in the run host
-/// and its run id is handed back — a door only attaches responses to it.
+/// Starts a turn, for every door that starts one (the REST run, ChatKit's add-message, create and retry), top to bottom:
+/// the start transaction reads the facts, the admission rule decides, the history is read, the first model call starts
+/// while the user message commits and the session is claimed; then the turn runs in the run host and its run id is
+/// handed back — a door only attaches responses to it.
 /// </summary>
-public sealed class TurnStarter(
+public sealed partial class TurnStarter(
     ITurnStore store,
     TurnRunner runner,
     TimeProvider clock,
@@ -23,7 +25,8 @@ public sealed class TurnStarter(
     IOptions<PromptOptions> prompt,
     IOptions<BudgetOptions> budgets,
     RunMetrics metrics,
-    IRunHost host)
+    IRunHost host,
+    ILogger<TurnStarter> logger)
 {
     /// <summary>How long a send waits for the session's previous run, already ending, to free the session.</summary>
     private static readonly TimeSpan EndingRunWait = TimeSpan.FromSeconds(2);
@@ -42,66 +45,101 @@ public sealed class TurnStarter(
         }
 
         var sessionId = parsed.Value;
-        var maxMessages = limits.Value.MaxMessagesPerSession;
-        var turn = new BeginTurn(
-            userId,
-            ChatMessage.FromUser(sessionId, text, SessionRules.ToStoragePrecision(clock.GetUtcNow())),
-            maxMessages,
-            Guid.CreateVersion7(), // the claim's id is the run's id
-            TimeSpan.FromSeconds(runs.Value.ClaimSeconds),
-            SessionRules.TitleFromFirstMessage(text),
-            threadId is null || (Guid.TryParse(threadId, out var thread) && thread == sessionId),
-            prompt.Value.HistoryMaxMessages)
+        var open = new OpenTurn(userId, sessionId, budgets.Value.ToBudgets()) { NewSession = newSession, MaxSessionsPerUser = limits.Value.MaxSessionsPerUser };
+        var request = new AdmissionRequest(
+            threadId is null || (Guid.TryParse(threadId, out var thread) && thread == sessionId), IsRetry: false, limits.Value.MaxMessagesPerSession, open.Budgets);
+        var (tx, outcome) = await AdmitAsync(open, request, ct).ConfigureAwait(false);
+        if (outcome != BeginTurnOutcome.Started)
         {
-            Background = background,
-            Budgets = budgets.Value.ToBudgets(),
-            NewSession = newSession,
-            MaxSessionsPerUser = limits.Value.MaxSessionsPerUser,
-        };
-        EarlyModelCall? firstCall = null;
-        turn = turn with { Checked = history => firstCall = runner.StartFirstCall(history, turn.UserMessage, CancellationToken.None) };
-
-        // One transaction answers every check after validation, in the contract's order, and commits the message.
-        BeginTurnResult begun;
-        try
-        {
-            begun = await store.BeginTurnAsync(turn, ct).ConfigureAwait(false);
-
-            // Sent again right after a hang-up: the run cut short is still storing its reply. Wait for it, then ask again.
-            if (begun.Outcome == BeginTurnOutcome.RunInProgress
-                && await host.WaitForEndingRunAsync(sessionId, EndingRunWait, ct).ConfigureAwait(false))
-            {
-                begun = await store.BeginTurnAsync(turn, ct).ConfigureAwait(false);
-            }
-        }
-        catch
-        {
-            if (firstCall is not null)
-            {
-                await firstCall.DisposeAsync().ConfigureAwait(false); // the message was not stored: nobody asked
-            }
-
-            throw;
+            return Refusal(outcome, rawSessionId, threadId, null);
         }
 
-        return begun.Outcome switch
+        await using (tx.ConfigureAwait(false))
         {
-            BeginTurnOutcome.Started => Run(
-                new StartedRun(begun.Session!, begun.UserMessage!, turn.ClaimId, begun.TitleChanged, begun.History)
-                {
-                    FirstCall = firstCall,
-                    Background = background,
-                },
-                newSession is null ? null : new ThreadCreatedEvent(new ThreadInfo(newSession.Id, null, newSession.CreatedAt, ThreadStatus.Active))),
-            BeginTurnOutcome.Forbidden => Errors.Forbidden,
-            BeginTurnOutcome.ThreadNotFound => Errors.ThreadNotFound(threadId!),
-            BeginTurnOutcome.MessageLimit => Errors.MessageLimit(maxMessages),
-            BeginTurnOutcome.RunInProgress => Errors.RunInProgress,
-            BeginTurnOutcome.SessionLimit => Errors.SessionLimit(limits.Value.MaxSessionsPerUser),
-            BeginTurnOutcome.TokenBudgetExceeded or BeginTurnOutcome.DailyCostLimit => OverBudget(begun.Outcome),
-            _ => Errors.SessionNotFound(rawSessionId),
-        };
+            var history = await tx.ReadHistoryAsync(prompt.Value.HistoryMaxMessages, ct).ConfigureAwait(false);
+
+            // Timed under the lock: a send admitted after another turn's reply is stored after it, whatever its request's age.
+            var message = ChatMessage.FromUser(sessionId, text, SessionRules.StoredAfter(SessionRules.ToStoragePrecision(clock.GetUtcNow()), history));
+
+            // The first model call starts now, while the message commits: time to first token is the longer of the two,
+            // not their sum. If the commit fails the call is cancelled and never seen.
+            var firstCall = runner.StartFirstCall(history, message, CancellationToken.None);
+            var title = TurnAdmission.NewTitle(tx.Facts, SessionRules.TitleFromFirstMessage(text));
+            var claimId = Guid.CreateVersion7(); // the claim's id is the run's id
+            ChatSession session;
+            try
+            {
+                session = await tx.CommitAsync(
+                    new CommitTurn(message, title, claimId, ClaimLength, background, TurnAdmission.Reservation(open.Budgets, history, message)), ct)
+                    .ConfigureAwait(false);
+            }
+            catch
+            {
+                await firstCall.DisposeAsync().ConfigureAwait(false);
+                throw;
+            }
+
+            return Run(
+                new StartedRun(session, message, claimId, title is not null && title != tx.Facts.Title, history) { FirstCall = firstCall, Background = background },
+                newSession is null ? null : new ThreadCreatedEvent(new ThreadInfo(newSession.Id, null, newSession.CreatedAt, ThreadStatus.Active)));
+        }
     }
+
+    private TimeSpan ClaimLength => TimeSpan.FromSeconds(runs.Value.ClaimSeconds);
+
+    /// <summary>
+    /// Opens the start transaction and decides. Sent again right after a hang-up, the run cut short may still be storing
+    /// its reply: then it waits for that run and asks once more. Refused, the transaction is already rolled back.
+    /// </summary>
+    private async Task<(ITurnTransaction Tx, BeginTurnOutcome Outcome)> AdmitAsync(OpenTurn open, AdmissionRequest request, CancellationToken ct)
+    {
+        for (var attempt = 0; ; attempt++)
+        {
+            var tx = await store.OpenAsync(open, ct).ConfigureAwait(false);
+            var outcome = TurnAdmission.Decide(tx.Facts, request);
+            WarnNearCostLimit(tx.Facts, open.Budgets);
+            if (outcome == BeginTurnOutcome.Started)
+            {
+                return (tx, outcome);
+            }
+
+            await tx.DisposeAsync().ConfigureAwait(false);
+            if (outcome != BeginTurnOutcome.RunInProgress || attempt > 0
+                || !await host.WaitForEndingRunAsync(open.SessionId, EndingRunWait, ct).ConfigureAwait(false))
+            {
+                return (tx, outcome);
+            }
+        }
+    }
+
+    /// <summary>Once a UTC day per instance, a warning when 80 % of the daily cost limit is spent.</summary>
+    private void WarnNearCostLimit(TurnFacts facts, Budgets budgets)
+    {
+        var day = clock.GetUtcNow().UtcDateTime.Date.Ticks / TimeSpan.TicksPerDay;
+        if (budgets.MaxCostPerDayUsd > 0 && facts.CostToday >= budgets.MaxCostPerDayUsd * 0.8m && Interlocked.Exchange(ref _warnedDay, day) != day)
+        {
+            LogCostWarning(logger, facts.CostToday, budgets.MaxCostPerDayUsd);
+        }
+    }
+
+    // The UTC day for which this instance already warned that 80 % of the daily cost limit is spent.
+    private long _warnedDay = -1;
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "80 % of the daily cost limit is spent: {CostUsd} of {LimitUsd} USD today")]
+    private static partial void LogCostWarning(ILogger logger, decimal costUsd, decimal limitUsd);
+
+    /// <summary>The error of a refused start, in the contract's words.</summary>
+    private Error Refusal(BeginTurnOutcome outcome, string rawSessionId, string? threadId, string? rawItemId) => outcome switch
+    {
+        BeginTurnOutcome.Forbidden => Errors.Forbidden,
+        BeginTurnOutcome.ThreadNotFound => Errors.ThreadNotFound(threadId!),
+        BeginTurnOutcome.MessageLimit => Errors.MessageLimit(limits.Value.MaxMessagesPerSession),
+        BeginTurnOutcome.RunInProgress => Errors.RunInProgress,
+        BeginTurnOutcome.ItemNotFound => Errors.ItemNotFound(rawItemId!),
+        BeginTurnOutcome.SessionLimit => Errors.SessionLimit(limits.Value.MaxSessionsPerUser),
+        BeginTurnOutcome.TokenBudgetExceeded or BeginTurnOutcome.DailyCostLimit => OverBudget(outcome),
+        _ => Errors.SessionNotFound(rawSessionId),
+    };
 
     private Error OverBudget(BeginTurnOutcome outcome)
     {
@@ -129,21 +167,24 @@ public sealed class TurnStarter(
             return itemId.Error!;
         }
 
-        var retry = new RetryTurn(
-            userId, sessionId.Value, itemId.Value, Guid.CreateVersion7(), TimeSpan.FromSeconds(runs.Value.ClaimSeconds), prompt.Value.HistoryMaxMessages)
+        var open = new OpenTurn(userId, sessionId.Value, budgets.Value.ToBudgets(), itemId.Value);
+        var (tx, outcome) = await AdmitAsync(open, new AdmissionRequest(true, IsRetry: true, limits.Value.MaxMessagesPerSession, open.Budgets), ct)
+            .ConfigureAwait(false);
+        if (outcome != BeginTurnOutcome.Started)
         {
-            Budgets = budgets.Value.ToBudgets(),
-        };
-        var begun = await store.BeginRetryAsync(retry, ct).ConfigureAwait(false);
-        return begun.Outcome switch
+            return Refusal(outcome, rawSessionId, null, rawItemId);
+        }
+
+        await using (tx.ConfigureAwait(false))
         {
-            BeginTurnOutcome.Started => Run(new StartedRun(begun.Session!, begun.History[^1], retry.ClaimId, false, begun.History) { IsRetry = true }),
-            BeginTurnOutcome.Forbidden => Errors.Forbidden,
-            BeginTurnOutcome.RunInProgress => Errors.RunInProgress,
-            BeginTurnOutcome.ItemNotFound => Errors.ItemNotFound(rawItemId),
-            BeginTurnOutcome.TokenBudgetExceeded or BeginTurnOutcome.DailyCostLimit => OverBudget(begun.Outcome),
-            _ => Errors.SessionNotFound(rawSessionId),
-        };
+            var item = tx.Facts.RetryItem!;
+            var history = await tx.ReadHistoryAsync(prompt.Value.HistoryMaxMessages, ct).ConfigureAwait(false);
+            var claimId = Guid.CreateVersion7();
+            var session = await tx.CommitAsync(
+                new CommitTurn(null, null, claimId, ClaimLength, false, TurnAdmission.Reservation(open.Budgets, history, item)) { RetryItem = item }, ct)
+                .ConfigureAwait(false);
+            return Run(new StartedRun(session, item, claimId, false, [.. history, item]) { IsRetry = true });
+        }
     }
 
     /// <summary>Hands the started turn to the run host; its events open with <paramref name="first"/> when there is one.</summary>

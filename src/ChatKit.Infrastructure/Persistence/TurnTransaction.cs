@@ -1,0 +1,92 @@
+using ChatKit.Application.Abstractions;
+using ChatKit.Domain.Sessions;
+using Dapper;
+using Npgsql;
+
+namespace ChatKit.Infrastructure.Persistence;
+
+/// <summary>
+/// A turn's start transaction, open on its own connection with the session row locked; rolled back when disposed
+/// without a commit.
+/// </summary>
+internal sealed class TurnTransaction(NpgsqlConnection conn, NpgsqlTransaction tx, TurnFacts facts, OpenTurn open)
+    : ITurnTransaction
+{
+    public TurnFacts Facts { get; } = facts;
+
+    public async Task<IReadOnlyList<ChatMessage>> ReadHistoryAsync(int count, CancellationToken ct)
+    {
+        if (count <= 0)
+        {
+            return [];
+        }
+
+        var before = Facts.RetryItem;
+        var rows = await conn.QueryAsync<Rows.MessageRow>(new CommandDefinition(
+            $"""
+            SELECT * FROM (
+                SELECT {Rows.MessageColumns} FROM messages m
+                WHERE m.session_id = @SessionId {(before is null ? string.Empty : "AND (m.created_at, m.id) < (@At, @ItemId)")}
+                ORDER BY m.created_at DESC, m.id DESC
+                LIMIT @Take) recent
+            ORDER BY created_at, id
+            """,
+            new { open.SessionId, Take = count, At = before?.CreatedAt, ItemId = before?.Id }, tx, cancellationToken: ct)).ConfigureAwait(false);
+        return rows.Select(r => r.ToMessage()).ToList();
+    }
+
+    public async Task<ChatSession> CommitAsync(CommitTurn commit, CancellationToken ct)
+    {
+        // A start inserts its message; a retry deletes what followed its item (tool results and notes are not counted).
+        string counted;
+        if (commit.UserMessage is { } message)
+        {
+            await Rows.InsertMessageAsync(conn, tx, message, ct).ConfigureAwait(false);
+            counted = "message_count + 1";
+        }
+        else
+        {
+            counted = "message_count - (SELECT count(*) FROM later WHERE role IN ('user', 'assistant'))";
+        }
+
+        var item = commit.RetryItem;
+        var updated = await conn.QuerySingleAsync<Rows.SessionRow>(new CommandDefinition(
+            $"""
+            {(item is null ? string.Empty : "WITH later AS (DELETE FROM messages WHERE session_id = @Id AND (created_at, id) > (@ItemAt, @ItemId) RETURNING role)")}
+            UPDATE sessions
+            SET message_count = {counted},
+                {(commit.UserMessage is null ? string.Empty : "updated_at = GREATEST(updated_at, @Now),")}
+                title = COALESCE(@Title, title),
+                auto_title = auto_title AND @Title IS NULL,
+                run_claim_id = @ClaimId,
+                run_claimed_until = clock_timestamp() + @ClaimLength,
+                run_started_at = clock_timestamp(),
+                run_background = @Background,
+                run_reserved_tokens = @Reserved
+            WHERE id = @Id
+            RETURNING {Rows.SessionColumns}
+            """,
+            new
+            {
+                Id = open.SessionId,
+                Now = commit.UserMessage?.CreatedAt,
+                Title = commit.NewTitle,
+                ItemAt = item?.CreatedAt,
+                ItemId = item?.Id,
+                commit.ClaimId,
+                commit.ClaimLength,
+                commit.Background,
+                Reserved = commit.ReservedTokens,
+            },
+            tx,
+            cancellationToken: ct)).ConfigureAwait(false);
+        await tx.CommitAsync(ct).ConfigureAwait(false);
+        return updated.ToSession();
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        await tx.DisposeAsync().ConfigureAwait(false);
+        await conn.DisposeAsync().ConfigureAwait(false);
+    }
+}
