@@ -1,10 +1,10 @@
 using System.Diagnostics;
 using System.Globalization;
 using System.Net.Http.Headers;
-using System.Text;
 using System.Text.Json;
+using System.Text;
 using ChatKit.Api.Auth;
-using ChatKit.Api.Hosting;
+using ChatKit.Api.Options;
 using Dapper;
 using Npgsql;
 

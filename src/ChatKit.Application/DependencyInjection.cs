@@ -1,8 +1,8 @@
+using ChatKit.Application.Options;
 using ChatKit.Application.Runs.Engine;
 using ChatKit.Application.Runs.StartRun;
 using ChatKit.Application.Tasks;
 using ChatKit.Application.Tools;
-using ChatKit.Application.Abstractions;
 using FluentValidation;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Options;
@@ -22,7 +22,7 @@ public static class DependencyInjection
         Bind<RunOptions>(services);
         Bind<TaskOptions>(services);
         Bind<BudgetOptions>(services);
-        Bind<Runs.Execution.RunEventOptions>(services);
+        Bind<RunEventOptions>(services);
         services.AddSingleton(TimeProvider.System);
         services.AddSingleton<PromptBuilder>();
         services.AddSingleton<RunMetrics>();

@@ -1,6 +1,7 @@
 using ChatKit.Application.Abstractions;
-using ChatKit.Infrastructure.Llm;
 using ChatKit.Application.Runs.Execution;
+using ChatKit.Infrastructure.Llm;
+using ChatKit.Infrastructure.Options;
 using ChatKit.Infrastructure.Persistence;
 using ChatKit.Infrastructure.Redis;
 using ChatKit.Infrastructure.Runs;

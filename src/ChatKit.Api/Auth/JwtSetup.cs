@@ -1,6 +1,6 @@
 using System.Security.Claims;
 using ChatKit.Api.ErrorHandling;
-using ChatKit.Api.Hosting;
+using ChatKit.Api.Options;
 using ChatKit.Domain.Sessions;
 using Microsoft.AspNetCore.Authentication.JwtBearer;
 using Microsoft.Extensions.Options;

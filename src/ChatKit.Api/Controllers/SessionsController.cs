@@ -1,6 +1,5 @@
 using ChatKit.Api.Auth;
 using ChatKit.Api.ErrorHandling;
-using ChatKit.Api.Hosting;
 using ChatKit.Api.Streaming;
 using ChatKit.Application.Runs.Execution;
 using ChatKit.Application.Runs.StartRun;

@@ -1,4 +1,6 @@
 using ChatKit.Api.Auth;
+using ChatKit.Api.Options;
+using ChatKit.Infrastructure.Options;
 using ChatKit.Infrastructure.Persistence;
 using Microsoft.Extensions.Options;
 

@@ -8,7 +8,6 @@ using ChatKit.Infrastructure;
 using ChatKit.Infrastructure.Persistence;
 using Mediator;
 using Microsoft.AspNetCore.Diagnostics.HealthChecks;
-using Microsoft.AspNetCore.Mvc;
 using Microsoft.AspNetCore.RateLimiting;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
 using Microsoft.Extensions.Options;

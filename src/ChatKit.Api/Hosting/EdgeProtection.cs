@@ -2,12 +2,12 @@ using System.Net;
 using System.Threading.RateLimiting;
 using ChatKit.Api.Auth;
 using ChatKit.Api.ErrorHandling;
-using ChatKit.Infrastructure;
+using ChatKit.Infrastructure.Options;
 using ChatKit.Infrastructure.RateLimiting;
+using ChatKit.Infrastructure;
 using Microsoft.AspNetCore.Cors.Infrastructure;
 using Microsoft.AspNetCore.HttpOverrides;
 using Microsoft.AspNetCore.RateLimiting;
-using Microsoft.Extensions.Options;
 
 namespace ChatKit.Api.Hosting;
 
@@ -22,12 +22,7 @@ public static class EdgeProtection
 
     public static void AddChatKitEdge(this IServiceCollection services)
     {
-        services.AddOptions<RateLimitOptions>()
-            .Configure<IConfiguration>((o, c) =>
-            {
-                o.PermitsPerMinute = Settings.Int(c, "RATE_LIMIT_PER_MINUTE", o.PermitsPerMinute, 0, 1_000_000);
-            })
-            .ValidateOnStart();
+        Settings.Bind<RateLimitOptions>(services);
         services.AddSingleton<SharedWindowLimiter>();
         services.AddRateLimiter(_ => { });
         services.AddOptions<RateLimiterOptions>().Configure<SharedWindowLimiter>((o, limiter) =>

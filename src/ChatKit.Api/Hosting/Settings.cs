@@ -1,78 +1,46 @@
 using System.Globalization;
-using System.Text;
 using System.Text.Json;
+using ChatKit.Api.Options;
 using ChatKit.Infrastructure;
 using Microsoft.Extensions.Options;
 
 namespace ChatKit.Api.Hosting;
 
-/// <summary>JWT settings from <c>JWT_SECRET</c> (alias <c>SECRET_KEY</c>), <c>JWT_ISSUER</c>, <c>JWT_AUDIENCE</c>.</summary>
-public sealed class JwtSettings
-{
-    /// <summary>Used only in Development when no secret is given, so the README's token command works with no set-up.</summary>
-    public const string DevelopmentSecret = "chatkit-development-only-secret-do-not-deploy-0001";
-
-    public string Secret { get; set; } = string.Empty;
-
-    public string? Issuer { get; set; }
-
-    public string? Audience { get; set; }
-
-    public byte[] KeyBytes => Encoding.UTF8.GetBytes(Secret);
-}
-
-/// <summary>Server-Sent Events: how often a comment keeps a quiet stream open through proxies (<c>SSE_PING_SECONDS</c>).</summary>
-public sealed class StreamingSettings
-{
-    public double PingSeconds { get; set; } = 15;
-}
-
 /// <summary>
-/// Stopping (<c>RUN_DRAIN_SECONDS</c>): how long runs get to finish by themselves before the rest are ended with their
-/// replies so far stored. The host's shutdown timeout is set 15 s longer, for the turn writer to store what they leave.
-/// </summary>
-public sealed class ShutdownSettings
-{
-    public const double ExtraForWrites = 15;
-
-    public double DrainSeconds { get; set; } = 20;
-}
-
-/// <summary>
-/// The host's own settings (JWT, the SSE ping) and the parsing helpers of its edge settings; Application and
-/// Infrastructure bind their options where they register them. A value that does not parse stops start-up with a message
-/// that names the variable.
+/// The host's own options (JWT, shutdown, the SSE ping), and the readers of the switches the host needs before its
+/// container exists (port, flags, lists); Application and Infrastructure bind their options the same way where they
+/// register them. A value that does not parse stops start-up with a message that names the variable.
 /// </summary>
 public static class Settings
 {
     public static void AddChatKitSettings(this IServiceCollection services, IHostEnvironment environment)
     {
-        services.AddOptions<JwtSettings>()
-            .Configure<IConfiguration>((o, c) =>
+        Bind<JwtSettings>(services)
+            .PostConfigure<IConfiguration>((o, c) =>
             {
-                o.Secret = c["JWT_SECRET"] ?? c["SECRET_KEY"] ?? (environment.IsDevelopment() ? JwtSettings.DevelopmentSecret : string.Empty);
-                o.Issuer = NullIfBlank(c["JWT_ISSUER"]);
-                o.Audience = NullIfBlank(c["JWT_AUDIENCE"]);
+                // SECRET_KEY is the Python original's name; Development signs with a fixed secret so the README's token works.
+                o.Secret = NullIfBlank(o.Secret) ?? NullIfBlank(c["SECRET_KEY"]) ?? (environment.IsDevelopment() ? JwtSettings.DevelopmentSecret : string.Empty);
+                o.Issuer = NullIfBlank(o.Issuer);
+                o.Audience = NullIfBlank(o.Audience);
             })
-            .Validate(o => o.KeyBytes.Length >= 32, "JWT_SECRET must be set to at least 32 bytes (it signs and checks HS256 tokens).")
-            .ValidateOnStart();
-
-        services.AddOptions<ShutdownSettings>()
-            .Configure<IConfiguration>((o, c) => o.DrainSeconds = Double(c, "RUN_DRAIN_SECONDS", o.DrainSeconds, 0, 3600))
-            .ValidateOnStart();
+            .Validate(o => o.KeyBytes.Length >= 32, "JWT_SECRET must be set to at least 32 bytes (it signs and checks HS256 tokens).");
+        Bind<ShutdownSettings>(services);
         services.AddOptions<HostOptions>().Configure<IOptions<ShutdownSettings>>((o, shutdown) =>
             o.ShutdownTimeout = TimeSpan.FromSeconds(shutdown.Value.DrainSeconds + ShutdownSettings.ExtraForWrites));
-
-        services.AddOptions<StreamingSettings>()
-            .Configure<IConfiguration>((o, c) => o.PingSeconds = Double(c, "SSE_PING_SECONDS", o.PingSeconds, 0.05, 3600))
-            .ValidateOnStart();
+        Bind<StreamingSettings>(services);
     }
+
+    /// <summary>
+    /// The one way options are bound, in every layer: from the environment variables named on their properties
+    /// (<c>[ConfigurationKeyName]</c>), checked by their attributes at start, so a bad value stops start-up naming the
+    /// variable.
+    /// </summary>
+    public static OptionsBuilder<T> Bind<T>(IServiceCollection services)
+        where T : class =>
+        services.AddOptions<T>().BindConfiguration(string.Empty).ValidateDataAnnotations().ValidateOnStart();
 
     public static int Int(IConfiguration c, string name, int fallback, int min, int max) =>
         Parse(name, c[name], v => int.Parse(v, NumberStyles.Integer, CultureInfo.InvariantCulture), fallback, min, max);
-
-    public static double Double(IConfiguration c, string name, double fallback, double min, double max) =>
-        Parse(name, c[name], v => double.Parse(v, NumberStyles.Float, CultureInfo.InvariantCulture), fallback, min, max);
 
     /// <summary>An on/off switch: <c>true</c> or <c>false</c> (any case); anything else stops start-up naming the variable.</summary>
     public static bool Flag(IConfiguration c, string name, bool fallback) => Parse(name, c[name], bool.Parse, fallback);

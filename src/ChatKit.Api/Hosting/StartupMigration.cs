@@ -1,4 +1,4 @@
-using ChatKit.Infrastructure.Llm;
+using ChatKit.Infrastructure.Options;
 using ChatKit.Infrastructure.Persistence;
 using Microsoft.Extensions.Options;
 

@@ -1,6 +1,7 @@
 using ChatKit.Api.Auth;
 using ChatKit.Api.ErrorHandling;
 using ChatKit.Api.Hosting;
+using ChatKit.Api.Options;
 using ChatKit.Application.Common;
 using Microsoft.Extensions.Options;
 

@@ -1,4 +1,4 @@
-using ChatKit.Api.Hosting;
+using ChatKit.Api.Options;
 using ChatKit.Application.Runs.Execution;
 using Microsoft.Extensions.Options;
 

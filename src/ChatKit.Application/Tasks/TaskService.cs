@@ -1,5 +1,6 @@
 using ChatKit.Application.Abstractions;
 using ChatKit.Application.Common;
+using ChatKit.Application.Options;
 using ChatKit.Domain.Sessions;
 using ChatKit.Domain.Tasks;
 using Microsoft.Extensions.Options;
@@ -12,14 +13,6 @@ public sealed record TaskDraft(string? Title, string? Description = null, string
 /// <summary>What to change on a task; null leaves a field as it is.</summary>
 public sealed record TaskChanges(
     string? Title = null, string? Description = null, string? Priority = null, bool? Completed = null, IReadOnlyList<string?>? Tags = null);
-
-public sealed class TaskOptions
-{
-    /// <summary><c>MAX_TASKS_PER_USER</c>; 0 = unlimited.</summary>
-    [Microsoft.Extensions.Configuration.ConfigurationKeyName("MAX_TASKS_PER_USER")]
-    [System.ComponentModel.DataAnnotations.Range(0, 1_000_000, ErrorMessage = "MAX_TASKS_PER_USER must be between {1} and {2}.")]
-    public int MaxTasksPerUser { get; set; } = 500;
-}
 
 /// <summary>
 /// Every change to a user's tasks, used by the REST endpoints and the assistant's tools alike, so both obey the

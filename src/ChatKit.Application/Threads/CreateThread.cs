@@ -1,5 +1,5 @@
-using ChatKit.Application.Abstractions;
 using ChatKit.Application.Common;
+using ChatKit.Application.Options;
 using ChatKit.Application.Runs.StartRun;
 using ChatKit.Domain.Sessions;
 using FluentValidation;

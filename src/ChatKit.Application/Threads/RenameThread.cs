@@ -1,10 +1,11 @@
-using Microsoft.Extensions.Options;
 using ChatKit.Application.Abstractions;
 using ChatKit.Application.Common;
+using ChatKit.Application.Options;
 using ChatKit.Application.Runs.ThreadStream;
 using ChatKit.Application.Sessions.RenameSession;
 using FluentValidation;
 using Mediator;
+using Microsoft.Extensions.Options;
 
 namespace ChatKit.Application.Threads;
 

@@ -1,6 +1,7 @@
 using System.Globalization;
 using ChatKit.Application.Abstractions;
 using ChatKit.Application.Common;
+using ChatKit.Application.Options;
 using FluentValidation;
 using Mediator;
 using Microsoft.Extensions.Options;

@@ -1,10 +1,10 @@
 using System.Runtime.CompilerServices;
 using ChatKit.Application.Abstractions;
 using ChatKit.Application.Common;
+using ChatKit.Application.Options;
 using ChatKit.Application.Runs.Execution;
 using ChatKit.Application.Runs.StartRun;
 using ChatKit.Application.Runs.ThreadStream;
-using ChatKit.Domain.Sessions;
 using Mediator;
 using Microsoft.Extensions.Options;
 

@@ -1,6 +1,5 @@
 using ChatKit.Application.Abstractions;
 using ChatKit.Application.Common;
-using ChatKit.Application.Runs.ThreadStream;
 using ChatKit.Application.Sessions;
 using ChatKit.Application.Tasks;
 using ChatKit.Application.Tools;

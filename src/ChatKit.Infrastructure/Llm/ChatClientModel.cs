@@ -1,16 +1,17 @@
-using System.ClientModel;
 using System.ClientModel.Primitives;
+using System.ClientModel;
 using System.Runtime.CompilerServices;
-using System.Text;
 using System.Text.Json;
+using System.Text;
+using AiChatMessage = Microsoft.Extensions.AI.ChatMessage;
 using ChatKit.Application.Abstractions;
 using ChatKit.Domain.Sessions;
+using ChatKit.Infrastructure.Options;
 using Microsoft.Extensions.AI;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
-using OpenAI;
 using OpenAI.Chat;
-using AiChatMessage = Microsoft.Extensions.AI.ChatMessage;
+using OpenAI;
 
 namespace ChatKit.Infrastructure.Llm;
 

@@ -1,7 +1,5 @@
 using System.Data;
-using System.Text.Json;
 using ChatKit.Application.Abstractions;
-using ChatKit.Application.Common;
 using ChatKit.Domain.Sessions;
 using Dapper;
 using Npgsql;

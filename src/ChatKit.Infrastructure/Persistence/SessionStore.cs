@@ -1,5 +1,4 @@
 using System.Data;
-using System.Text.Json;
 using ChatKit.Application.Abstractions;
 using ChatKit.Application.Common;
 using ChatKit.Domain.Sessions;

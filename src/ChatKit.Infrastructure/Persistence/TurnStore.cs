@@ -1,6 +1,4 @@
-using System.Data;
 using ChatKit.Application.Abstractions;
-using ChatKit.Application.Common;
 using ChatKit.Domain.Sessions;
 using Dapper;
 using Npgsql;

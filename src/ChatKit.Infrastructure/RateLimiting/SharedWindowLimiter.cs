@@ -1,7 +1,8 @@
 using System.Threading.RateLimiting;
+using ChatKit.Infrastructure.Options;
+using ChatKit.Infrastructure.Redis;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
-using ChatKit.Infrastructure.Redis;
 using StackExchange.Redis;
 
 namespace ChatKit.Infrastructure.RateLimiting;

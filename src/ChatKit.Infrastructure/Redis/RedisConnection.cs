@@ -1,14 +1,8 @@
+using ChatKit.Infrastructure.Options;
 using Microsoft.Extensions.Options;
 using StackExchange.Redis;
 
 namespace ChatKit.Infrastructure.Redis;
-
-/// <summary><c>REDIS_URL</c>: shared rate limits, run events and cancel signals across instances.</summary>
-public sealed class RedisOptions
-{
-    [Microsoft.Extensions.Configuration.ConfigurationKeyName("REDIS_URL")]
-    public string? Url { get; set; }
-}
 
 /// <summary>
 /// The one <see cref="IConnectionMultiplexer"/> of the process, for the rate limiter, the run event log and the cancel

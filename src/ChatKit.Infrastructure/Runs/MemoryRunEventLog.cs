@@ -1,5 +1,6 @@
 using System.Collections.Concurrent;
 using System.Runtime.CompilerServices;
+using ChatKit.Application.Options;
 using ChatKit.Application.Runs.Execution;
 using Microsoft.Extensions.Options;
 

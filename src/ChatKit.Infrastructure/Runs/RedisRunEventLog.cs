@@ -1,5 +1,6 @@
 using System.Globalization;
 using System.Runtime.CompilerServices;
+using ChatKit.Application.Options;
 using ChatKit.Application.Runs.Execution;
 using ChatKit.Infrastructure.Redis;
 using Microsoft.Extensions.Logging;

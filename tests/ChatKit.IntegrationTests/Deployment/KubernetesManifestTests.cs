@@ -76,7 +76,7 @@ public sealed class KubernetesManifestTests
         Assert.That(config.Data["MIGRATE_ON_STARTUP"], Is.EqualTo("false"));
         Assert.That(
             pod.TerminationGracePeriodSeconds,
-            Is.GreaterThan(double.Parse(config.Data["RUN_DRAIN_SECONDS"], System.Globalization.CultureInfo.InvariantCulture) + ChatKit.Api.Hosting.ShutdownSettings.ExtraForWrites),
+            Is.GreaterThan(double.Parse(config.Data["RUN_DRAIN_SECONDS"], System.Globalization.CultureInfo.InvariantCulture) + ChatKit.Api.Options.ShutdownSettings.ExtraForWrites),
             "the pod outlives the drain and the turn writer's time");
         Assert.That(config.Data.Keys.Where(k => k != "ASPNETCORE_ENVIRONMENT"), Is.SubsetOf(ConfigurationVariables.ReadByTheService), "a misspelt key would be ignored");
         Assert.That(config.Data.Keys, Has.None.AnyOf("DATABASE_URL", "JWT_SECRET", "OPENROUTER_API_KEY", "REDIS_URL"));

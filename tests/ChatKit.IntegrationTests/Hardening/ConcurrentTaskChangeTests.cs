@@ -1,5 +1,4 @@
 using System.Text;
-using System.Text.Json.Nodes;
 using ModelContextProtocol.Client;
 
 namespace ChatKit.IntegrationTests.Hardening;

@@ -1,6 +1,6 @@
 using System.Net.Http.Headers;
 using ChatKit.Api.Auth;
-using ChatKit.Api.Hosting;
+using ChatKit.Api.Options;
 using Microsoft.Extensions.DependencyInjection;
 using Serilog.Core;
 using Serilog.Events;

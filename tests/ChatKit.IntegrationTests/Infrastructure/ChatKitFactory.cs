@@ -1,11 +1,11 @@
 using System.Net.Http.Headers;
 using ChatKit.Api.Auth;
-using ChatKit.Api.Hosting;
-using Microsoft.AspNetCore.Hosting;
-using Microsoft.AspNetCore.Hosting.Server;
+using ChatKit.Api.Options;
 using Microsoft.AspNetCore.Hosting.Server.Features;
-using Microsoft.Extensions.DependencyInjection;
+using Microsoft.AspNetCore.Hosting.Server;
+using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Mvc.Testing;
+using Microsoft.Extensions.DependencyInjection;
 
 namespace ChatKit.IntegrationTests.Infrastructure;
 

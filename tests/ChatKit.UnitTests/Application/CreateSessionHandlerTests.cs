@@ -1,4 +1,5 @@
 using ChatKit.Application.Abstractions;
+using ChatKit.Application.Options;
 using ChatKit.Application.Sessions.CreateSession;
 using ChatKit.Domain.Sessions;
 using Microsoft.Extensions.Options;

@@ -1,4 +1,4 @@
-using ChatKit.Application.Abstractions;
+using ChatKit.Application.Options;
 using ChatKit.Application.Runs.Engine;
 using ChatKit.Domain.Sessions;
 

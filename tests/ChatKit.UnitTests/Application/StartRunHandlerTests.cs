@@ -1,4 +1,5 @@
 using ChatKit.Application.Abstractions;
+using ChatKit.Application.Options;
 using ChatKit.Application.Runs.Execution;
 using ChatKit.Application.Runs.StartRun;
 using ChatKit.Domain.Sessions;

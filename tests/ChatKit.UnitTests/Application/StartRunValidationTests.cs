@@ -1,9 +1,8 @@
 using ChatKit.Api.Controllers;
-using ChatKit.Application.Abstractions;
 using ChatKit.Application.Behaviors;
 using ChatKit.Application.Common;
+using ChatKit.Application.Options;
 using ChatKit.Application.Runs.StartRun;
-using Mediator;
 using Microsoft.Extensions.Options;
 
 namespace ChatKit.UnitTests.Application;

@@ -1,6 +1,7 @@
 using System.Text.Json.Nodes;
 using ChatKit.Application.Abstractions;
 using ChatKit.Application.Common;
+using ChatKit.Application.Options;
 using ChatKit.Application.Tasks;
 using ChatKit.Application.Tools;
 using ChatKit.Domain.Sessions;

@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using System.Runtime.CompilerServices;
 using ChatKit.Application.Abstractions;
+using ChatKit.Application.Options;
 using ChatKit.Application.Runs.StartRun;
 using ChatKit.Application.Runs.ThreadStream;
 using ChatKit.Application.Tools;

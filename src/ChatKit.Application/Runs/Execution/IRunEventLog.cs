@@ -62,17 +62,3 @@ public interface IRunSignals
 {
     Task RequestCancelAsync(Guid runId);
 }
-
-/// <summary>Bounds of the event log.</summary>
-public sealed class RunEventOptions
-{
-    /// <summary><c>RUN_EVENTS_MAX</c>: events kept per run; past it the oldest go, and a resume from before them is 410.</summary>
-    [Microsoft.Extensions.Configuration.ConfigurationKeyName("RUN_EVENTS_MAX")]
-    [System.ComponentModel.DataAnnotations.Range(100, 1_000_000, ErrorMessage = "RUN_EVENTS_MAX must be between {1} and {2}.")]
-    public int MaxEventsPerRun { get; set; } = 20_000;
-
-    /// <summary><c>RUN_EVENTS_TTL_SECONDS</c>: how long a finished run stays replayable.</summary>
-    [Microsoft.Extensions.Configuration.ConfigurationKeyName("RUN_EVENTS_TTL_SECONDS")]
-    [System.ComponentModel.DataAnnotations.Range(10, 7 * 24 * 3600, ErrorMessage = "RUN_EVENTS_TTL_SECONDS must be between {1} and {2}.")]
-    public int TtlSeconds { get; set; } = 600;
-}

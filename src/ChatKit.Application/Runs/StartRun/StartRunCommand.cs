@@ -1,5 +1,5 @@
-using ChatKit.Application.Abstractions;
 using ChatKit.Application.Common;
+using ChatKit.Application.Options;
 using ChatKit.Application.Runs.Engine;
 using ChatKit.Application.Runs.ThreadStream;
 using ChatKit.Domain.Sessions;

@@ -1,9 +1,9 @@
 using ChatKit.Application.Abstractions;
 using ChatKit.Application.Common;
+using ChatKit.Application.Options;
 using ChatKit.Application.Runs.Engine;
 using ChatKit.Application.Runs.Execution;
 using ChatKit.Application.Runs.ThreadStream;
-using ChatKit.Application.Threads;
 using ChatKit.Domain.Sessions;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;

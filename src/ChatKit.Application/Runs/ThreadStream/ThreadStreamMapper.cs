@@ -1,6 +1,5 @@
 using System.Runtime.CompilerServices;
 using ChatKit.Application.Runs.Engine;
-using ChatKit.Domain.Sessions;
 
 namespace ChatKit.Application.Runs.ThreadStream;
 

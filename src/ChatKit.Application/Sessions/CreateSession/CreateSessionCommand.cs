@@ -1,5 +1,6 @@
 using ChatKit.Application.Abstractions;
 using ChatKit.Application.Common;
+using ChatKit.Application.Options;
 using ChatKit.Domain.Sessions;
 using ChatKit.Domain.Text;
 using FluentValidation;

@@ -1,7 +1,7 @@
 using System.ComponentModel.DataAnnotations;
 using Microsoft.Extensions.Configuration;
 
-namespace ChatKit.Infrastructure.Llm;
+namespace ChatKit.Infrastructure.Options;
 
 /// <summary>The upstream model, from <c>OPENROUTER_*</c> and <c>LLM_TIMEOUT_SECONDS</c>.</summary>
 public sealed class LlmOptions

@@ -1,6 +1,6 @@
 using Microsoft.Extensions.Configuration;
 
-namespace ChatKit.Infrastructure.Persistence;
+namespace ChatKit.Infrastructure.Options;
 
 public sealed class DatabaseOptions
 {

@@ -1,7 +1,9 @@
 using System.ComponentModel.DataAnnotations;
 using Microsoft.Extensions.Configuration;
 
-namespace ChatKit.Application.Abstractions;
+using ChatKit.Application.Abstractions;
+
+namespace ChatKit.Application.Options;
 
 /// <summary>Daily budgets, checked in a turn's start transaction (0 = unlimited).</summary>
 public sealed class BudgetOptions
