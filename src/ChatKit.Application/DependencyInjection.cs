@@ -32,7 +32,7 @@ public static class DependencyInjection
         services.AddSingleton<Runs.Execution.IRunHost>(sp => sp.GetRequiredService<Runs.Execution.RunHost>());
         services.AddSingleton<Threads.ThreadItems>();
         services.AddSingleton<TaskService>();
-        services.AddScoped<Widgets.WidgetActions>(); // sends the task commands through the (scoped) mediator
+        services.AddSingleton<Widgets.WidgetActions>();
         foreach (var tool in typeof(IAgentTool).Assembly.GetTypes().Where(t => t is { IsClass: true, IsAbstract: false } && t.IsAssignableTo(typeof(IAgentTool))))
         {
             services.AddSingleton(typeof(IAgentTool), tool);

@@ -45,7 +45,7 @@ public static class Composition
         services.AddInfrastructure();
         services.AddMediator((MediatorOptions o) =>
         {
-            o.ServiceLifetime = ServiceLifetime.Scoped;
+            o.ServiceLifetime = ServiceLifetime.Singleton; // the tools (singletons) send task commands too
             o.Assemblies = [typeof(CreateSessionCommand)];
             o.PipelineBehaviors = [typeof(ValidationBehavior<,>)];
         });

@@ -1,9 +1,25 @@
 using ChatKit.Application.Common;
+using ChatKit.Domain.Tasks;
+using FluentValidation;
 using Mediator;
 
 namespace ChatKit.Application.Tasks;
 
 public sealed record CreateTaskCommand(string UserId, TaskDraft Draft) : ICommand<Result<TaskDto>>;
+
+/// <summary>The task's fields by the one rule set (the first broken rule, naming its field).</summary>
+public sealed class CreateTaskValidator : AbstractValidator<CreateTaskCommand>
+{
+    public CreateTaskValidator() =>
+        RuleFor(c => c.Draft).Custom((draft, context) =>
+        {
+            if ((TaskRules.Title(draft.Title, out _) ?? TaskRules.Description(draft.Description, out _)
+                 ?? TaskRules.Priority(draft.Priority, out _) ?? TaskRules.Tags(draft.Tags, out _)) is { } error)
+            {
+                context.AddFailure(new FluentValidation.Results.ValidationFailure(error.Field, error.Message) { ErrorCode = Errors.ValidationCode });
+            }
+        });
+}
 
 public sealed class CreateTaskHandler(TaskService tasks) : ICommandHandler<CreateTaskCommand, Result<TaskDto>>
 {

@@ -15,8 +15,9 @@ public sealed record TaskChanges(
     string? Title = null, string? Description = null, string? Priority = null, bool? Completed = null, IReadOnlyList<string?>? Tags = null);
 
 /// <summary>
-/// Every change to a user's tasks, used by the REST endpoints and the assistant's tools alike, so both obey the
-/// same rules. A task id that is not a UUID, does not exist or is someone else's is the same 404.
+/// Every change to a user's tasks, behind the task commands that the REST endpoints, the assistant's tools and the
+/// widget actions all send (validated in the pipeline by the same rules this applies). A task id that is not a UUID,
+/// does not exist or is someone else's is the same 404.
 /// </summary>
 public sealed class TaskService(ITaskStore store, TimeProvider clock, IOptions<TaskOptions> options)
 {
@@ -44,6 +45,14 @@ public sealed class TaskService(ITaskStore store, TimeProvider clock, IOptions<T
 
     public Task<Result<TaskItem>> UpdateAsync(string userId, string rawId, TaskChanges changes, CancellationToken ct) =>
         ChangeAsync(userId, rawId, task => Apply(changes, ref task) is { } error ? Errors.Invalid(error.Field, error.Message) : task, ct);
+
+    /// <summary>The first broken rule of the changes, as the pipeline checks them before anything is read.</summary>
+    public static TaskFieldError? Check(TaskChanges changes)
+    {
+        ArgumentNullException.ThrowIfNull(changes);
+        var probe = new TaskItem(Guid.Empty, string.Empty, string.Empty, string.Empty, false, TaskPriority.Medium, [], default, default);
+        return Apply(changes, ref probe);
+    }
 
     public Task<Result<TaskItem>> AddTagsAsync(string userId, string rawId, IReadOnlyList<string?> added, CancellationToken ct) =>
         ChangeAsync(

@@ -1,10 +1,12 @@
 using System.Text.Json.Nodes;
 using ChatKit.Application.Abstractions;
 using ChatKit.Application.Tasks;
+using Mediator;
 
 namespace ChatKit.Application.Tools;
 
-public sealed class AddTaskTool(TaskService tasks) : IAgentTool
+/// <remarks>Sends its task command through the mediator, as the REST API and the widget actions do.</remarks>
+public sealed class AddTaskTool(ISender sender) : IAgentTool
 {
     public ToolDefinition Definition { get; } = new(
         "add_task",
@@ -30,7 +32,7 @@ public sealed class AddTaskTool(TaskService tasks) : IAgentTool
     {
         var draft = new TaskDraft(args.RequiredString("title"), args.String("description"), args.String("priority"), args.Strings("tags"));
         return TaskToolResults.Of(
-            await tasks.AddAsync(userId, draft, ct).ConfigureAwait(false),
+            await sender.Send(new CreateTaskCommand(userId, draft), ct).ConfigureAwait(false),
             t => new() { ["task_id"] = t.Id.ToString(), ["title"] = t.Title });
     }
 }

@@ -1,11 +1,13 @@
 using System.Text.Json.Nodes;
 using ChatKit.Application.Abstractions;
 using ChatKit.Application.Tasks;
+using Mediator;
 
 namespace ChatKit.Application.Tools;
 
 /// <summary>Sets <c>completed</c> as asked (the original toggled it, so a repeated call undid itself).</summary>
-public sealed class CompleteTaskTool(TaskService tasks) : IAgentTool
+/// <remarks>Sends its task command through the mediator, as the REST API and the widget actions do.</remarks>
+public sealed class CompleteTaskTool(ISender sender) : IAgentTool
 {
     public ToolDefinition Definition { get; } = new(
         "complete_task",
@@ -29,7 +31,7 @@ public sealed class CompleteTaskTool(TaskService tasks) : IAgentTool
     {
         var completed = args.Bool("completed") ?? true;
         return TaskToolResults.Of(
-            await tasks.UpdateAsync(userId, args.RequiredString("task_id"), new TaskChanges(Completed: completed), ct).ConfigureAwait(false),
+            await sender.Send(new UpdateTaskCommand(userId, args.RequiredString("task_id"), new TaskChanges(Completed: completed)), ct).ConfigureAwait(false),
             t => new() { ["task_id"] = t.Id.ToString(), ["completed"] = t.Completed });
     }
 }

@@ -1,10 +1,12 @@
 using System.Text.Json.Nodes;
 using ChatKit.Application.Abstractions;
 using ChatKit.Application.Tasks;
+using Mediator;
 
 namespace ChatKit.Application.Tools;
 
-public sealed class DeleteTaskTool(TaskService tasks) : IAgentTool
+/// <remarks>Sends its task command through the mediator, as the REST API and the widget actions do.</remarks>
+public sealed class DeleteTaskTool(ISender sender) : IAgentTool
 {
     public ToolDefinition Definition { get; } = new(
         "delete_task",
@@ -23,6 +25,6 @@ public sealed class DeleteTaskTool(TaskService tasks) : IAgentTool
 
     public async Task<ToolOutcome> InvokeAsync(string userId, ToolArguments args, CancellationToken ct) =>
         TaskToolResults.Of(
-            await tasks.DeleteAsync(userId, args.RequiredString("task_id"), ct).ConfigureAwait(false),
-            id => new() { ["task_id"] = id.ToString() });
+            await sender.Send(new DeleteTaskCommand(userId, args.RequiredString("task_id")), ct).ConfigureAwait(false),
+            deleted => new() { ["task_id"] = deleted.TaskId.ToString() });
 }

@@ -1,10 +1,12 @@
 using System.Text.Json.Nodes;
 using ChatKit.Application.Abstractions;
 using ChatKit.Application.Tasks;
+using Mediator;
 
 namespace ChatKit.Application.Tools;
 
-public sealed class RemoveTagsTool(TaskService tasks) : IAgentTool
+/// <remarks>Sends its task command through the mediator, as the REST API and the widget actions do.</remarks>
+public sealed class RemoveTagsTool(ISender sender) : IAgentTool
 {
     public ToolDefinition Definition { get; } = new(
         "remove_tags",
@@ -26,6 +28,6 @@ public sealed class RemoveTagsTool(TaskService tasks) : IAgentTool
 
     public async Task<ToolOutcome> InvokeAsync(string userId, ToolArguments args, CancellationToken ct) =>
         TaskToolResults.Of(
-            await tasks.RemoveTagsAsync(userId, args.RequiredString("task_id"), args.RequiredStrings("tags"), ct).ConfigureAwait(false),
+            await sender.Send(new RemoveTagsCommand(userId, args.RequiredString("task_id"), args.RequiredStrings("tags")), ct).ConfigureAwait(false),
             t => new() { ["task_id"] = t.Id.ToString(), ["tags"] = TaskToolResults.Tags(t.Tags) });
 }

@@ -1,11 +1,13 @@
 using System.Text.Json.Nodes;
 using ChatKit.Application.Abstractions;
 using ChatKit.Application.Tasks;
+using Mediator;
 using ChatKit.Domain.Tasks;
 
 namespace ChatKit.Application.Tools;
 
-public sealed class UpdatePriorityTool(TaskService tasks) : IAgentTool
+/// <remarks>Sends its task command through the mediator, as the REST API and the widget actions do.</remarks>
+public sealed class UpdatePriorityTool(ISender sender) : IAgentTool
 {
     public ToolDefinition Definition { get; } = new(
         "update_priority",
@@ -29,7 +31,7 @@ public sealed class UpdatePriorityTool(TaskService tasks) : IAgentTool
     {
         var changes = new TaskChanges(Priority: args.RequiredString("priority"));
         return TaskToolResults.Of(
-            await tasks.UpdateAsync(userId, args.RequiredString("task_id"), changes, ct).ConfigureAwait(false),
-            t => new() { ["task_id"] = t.Id.ToString(), ["priority"] = TaskRules.Name(t.Priority) });
+            await sender.Send(new UpdateTaskCommand(userId, args.RequiredString("task_id"), changes), ct).ConfigureAwait(false),
+            t => new() { ["task_id"] = t.Id.ToString(), ["priority"] = t.Priority });
     }
 }

@@ -1,10 +1,12 @@
 using System.Text.Json.Nodes;
 using ChatKit.Application.Abstractions;
 using ChatKit.Application.Tasks;
+using Mediator;
 
 namespace ChatKit.Application.Tools;
 
-public sealed class UpdateTaskTool(TaskService tasks) : IAgentTool
+/// <remarks>Sends its task command through the mediator, as the REST API and the widget actions do.</remarks>
+public sealed class UpdateTaskTool(ISender sender) : IAgentTool
 {
     public ToolDefinition Definition { get; } = new(
         "update_task",
@@ -31,7 +33,7 @@ public sealed class UpdateTaskTool(TaskService tasks) : IAgentTool
     {
         var changes = new TaskChanges(args.String("title"), args.String("description"), args.String("priority"));
         return TaskToolResults.Of(
-            await tasks.UpdateAsync(userId, args.RequiredString("task_id"), changes, ct).ConfigureAwait(false),
+            await sender.Send(new UpdateTaskCommand(userId, args.RequiredString("task_id"), changes), ct).ConfigureAwait(false),
             t => new() { ["task_id"] = t.Id.ToString(), ["title"] = t.Title });
     }
 }

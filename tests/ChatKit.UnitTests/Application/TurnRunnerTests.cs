@@ -33,7 +33,7 @@ public sealed class TurnRunnerTests
     internal static TurnRunner Runner(IChatModel model, ITurnStore turns, ITurnWriter writer, ITaskStore tasks, int maxSteps = 5)
     {
         var service = new TaskService(tasks, TimeProvider.System, Options.Create(new TaskOptions()));
-        IAgentTool[] tools = [new AddTaskTool(service), new ListTasksTool(service)];
+        IAgentTool[] tools = [new AddTaskTool(Tools.TaskCommandSender.For(service)), new ListTasksTool(service)];
         using var provider = new ServiceCollection().AddMetrics().BuildServiceProvider();
         return new TurnRunner(
             model, new Toolbox(tools, NullLogger<Toolbox>.Instance), turns, writer,

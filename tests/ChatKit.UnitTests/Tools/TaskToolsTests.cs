@@ -22,11 +22,12 @@ public sealed class TaskToolsTests
     public TaskToolsTests()
     {
         var service = new TaskService(_store, TimeProvider.System, Options.Create(new TaskOptions { MaxTasksPerUser = 3 }));
+        var sender = TaskCommandSender.For(service);
         IAgentTool[] tools =
         [
-            new AddTaskTool(service), new ListTasksTool(service), new CompleteTaskTool(service), new UpdateTaskTool(service),
-            new DeleteTaskTool(service), new SearchTasksTool(service), new UpdatePriorityTool(service), new AddTagsTool(service),
-            new RemoveTagsTool(service), new ListTagsTool(service),
+            new AddTaskTool(sender), new ListTasksTool(service), new CompleteTaskTool(sender), new UpdateTaskTool(sender),
+            new DeleteTaskTool(sender), new SearchTasksTool(service), new UpdatePriorityTool(sender), new AddTagsTool(sender),
+            new RemoveTagsTool(sender), new ListTagsTool(service),
         ];
         _toolbox = new Toolbox(tools, NullLogger<Toolbox>.Instance);
         _store.GetAsync(_task.Id, "alice", Arg.Any<CancellationToken>()).Returns(_task);
