@@ -21,7 +21,7 @@ public sealed class Bench(Harness api, FakeLlmServer upstream, string pgBin, str
         (string Name, Func<Task> Measure)[] sections =
         [
             ("relay", RelayOverheadAsync), ("reads", ReadThroughputAsync), ("streams", OpenStreamsAsync),
-            ("tools", ToolStepsAsync), ("runs", RunsAsync), ("growth", GrowthAsync),
+            ("tools", ToolStepsAsync), ("runs", RunsAsync), ("growth", GrowthAsync), ("widgets", WidgetActionsAsync),
         ];
         foreach (var (name, measure) in sections)
         {
@@ -599,6 +599,83 @@ public sealed class Bench(Harness api, FakeLlmServer upstream, string pgBin, str
         _results["growth"] = rows;
     }
 
+    // 7. A click on the tasks widget (threads.sync_custom_action: the task changed, the widget stored and answered) beside
+    // a plain GET of the same task, and the same click while a reply holds the thread.
+    private async Task WidgetActionsAsync()
+    {
+        const int times = 300;
+        const string user = "widgeteer";
+        Line($"\n7. Widget actions ({times} clicks each; a click alternates tasks.complete and tasks.reopen on one task)");
+        Line("   request                                        |  p50 / p99 ms");
+        using (var create = Harness.Authorized(HttpMethod.Post, "/api/v1/tasks", user, "{\"title\":\"Bench task\"}"))
+        using (var created = await api.Client.SendAsync(create))
+        {
+            var task = JsonNode.Parse(await created.Content.ReadAsStringAsync())!["data"]!["id"]!.GetValue<string>();
+            var (thread, widget) = await ListedThreadAsync(user);
+            if (widget is null)
+            {
+                Line("   (no tasks widget: this build has no widget actions)");
+                return;
+            }
+
+            var get = await TimeAsync(times, () => GetAsync(user, $"/api/v1/tasks/{task}"));
+            var click = 0;
+            Task Click() => SyncActionAsync(user, thread, widget, click++ % 2 == 0 ? "tasks.complete" : "tasks.reopen", task);
+            var idle = await TimeAsync(times, Click);
+
+            // A reply that holds the thread (the upstream stalls) while the user clicks: the click takes no run claim.
+            using var streaming = Harness.Authorized(HttpMethod.Post, "/api/v1/chatkit", user, JsonSerializer.Serialize(new
+            {
+                type = "threads.add_user_message",
+                @params = new { thread_id = thread, input = new { content = new[] { new { type = "input_text", text = "hold #stall" } }, attachments = Array.Empty<object>(), inference_options = new { } } },
+            }));
+            using var held = await api.Client.SendAsync(streaming, HttpCompletionOption.ResponseHeadersRead);
+            var busy = await TimeAsync(times, Click);
+            held.Dispose();
+            foreach (var (name, (p50, p99)) in new[] { ("GET /api/v1/tasks/{id}", get), ("threads.sync_custom_action", idle), ("threads.sync_custom_action, a reply streaming", busy) })
+            {
+                Line(string.Create(CultureInfo.InvariantCulture, $"   {name,-46} | {p50,6:0.00} / {p99,6:0.00}"));
+            }
+
+            _results["widgets"] = new JsonObject
+            {
+                ["get_task_p50_ms"] = get.P50, ["get_task_p99_ms"] = get.P99,
+                ["sync_action_p50_ms"] = idle.P50, ["sync_action_p99_ms"] = idle.P99,
+                ["sync_action_streaming_p50_ms"] = busy.P50, ["sync_action_streaming_p99_ms"] = busy.P99,
+            };
+        }
+    }
+
+    /// <summary>A new thread whose turn listed the caller's tasks: its id and its widget's id (null when the build shows none).</summary>
+    private async Task<(string Thread, string? Widget)> ListedThreadAsync(string user)
+    {
+        var body = JsonSerializer.Serialize(new
+        {
+            type = "threads.create",
+            @params = new { input = new { content = new[] { new { type = "input_text", text = $"#tool=list_tasks {Guid.NewGuid():N}" } }, attachments = Array.Empty<object>(), inference_options = new { } } },
+        });
+        using var request = Harness.Authorized(HttpMethod.Post, "/api/v1/chatkit", user, body);
+        using var response = await api.Client.SendAsync(request);
+        string? thread = null, widget = null;
+        foreach (var line in (await response.Content.ReadAsStringAsync()).Split('\n').Where(l => l.StartsWith("data: ", StringComparison.Ordinal)))
+        {
+            var e = JsonNode.Parse(line[6..])!;
+            thread ??= e["thread"]?["id"]?.GetValue<string>();
+            widget ??= e["item"]?["type"]?.GetValue<string>() == "widget" ? e["item"]!["id"]!.GetValue<string>() : null;
+        }
+
+        return (thread ?? throw new InvalidOperationException("threads.create answered no thread"), widget);
+    }
+
+    private async Task SyncActionAsync(string user, string thread, string widget, string type, string task)
+    {
+        var body = JsonSerializer.Serialize(new { type = "threads.sync_custom_action", @params = new { thread_id = thread, item_id = widget, action = new { type, payload = new { task_id = task } } } });
+        using var request = Harness.Authorized(HttpMethod.Post, "/api/v1/chatkit", user, body);
+        using var response = await api.Client.SendAsync(request);
+        await response.Content.ReadAsByteArrayAsync();
+        response.EnsureSuccessStatusCode();
+    }
+
     private async Task<string> MiddleCursorAsync(string user, Guid sid, int size)
     {
         // Walk to the middle with big pages; the cursor of that page is what a client deep in history holds.
@@ -676,6 +753,6 @@ public sealed record BenchOptions(
     int[] SessionCounts,
     int ToolTurns)
 {
-    /// <summary><c>--sections relay,reads,streams,tools,runs,growth</c>: only these (null: all), for working on one figure.</summary>
+    /// <summary><c>--sections relay,reads,streams,tools,runs,growth,widgets</c>: only these (null: all), for working on one figure.</summary>
     public IReadOnlySet<string>? Sections { get; init; }
 }
