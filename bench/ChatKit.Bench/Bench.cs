@@ -639,9 +639,12 @@ public sealed class Bench(Harness api, FakeLlmServer upstream, string pgBin, str
 
             _results["widgets"] = new JsonObject
             {
-                ["get_task_p50_ms"] = get.P50, ["get_task_p99_ms"] = get.P99,
-                ["sync_action_p50_ms"] = idle.P50, ["sync_action_p99_ms"] = idle.P99,
-                ["sync_action_streaming_p50_ms"] = busy.P50, ["sync_action_streaming_p99_ms"] = busy.P99,
+                ["get_task_p50_ms"] = get.P50,
+                ["get_task_p99_ms"] = get.P99,
+                ["sync_action_p50_ms"] = idle.P50,
+                ["sync_action_p99_ms"] = idle.P99,
+                ["sync_action_streaming_p50_ms"] = busy.P50,
+                ["sync_action_streaming_p99_ms"] = busy.P99,
             };
         }
     }
