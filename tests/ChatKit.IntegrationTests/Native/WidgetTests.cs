@@ -1,7 +1,7 @@
 using System.Net.Http.Json;
 using System.Text;
-using System.Text.Json;
 using System.Text.Json.Nodes;
+using static ChatKit.IntegrationTests.Infrastructure.NativeApi;
 
 namespace ChatKit.IntegrationTests.Native;
 
@@ -11,35 +11,11 @@ namespace ChatKit.IntegrationTests.Native;
 /// </summary>
 public sealed class WidgetTests
 {
-    private const string Endpoint = "/api/v1/chatkit";
+    private const string Endpoint = NativeApi.Endpoint;
 
     private static ChatKitFactory App => AssemblySetup.App;
 
     private static FakeLlmServer Upstream => AssemblySetup.Upstream;
-
-    private static string Marker() => "#script-" + Guid.NewGuid().ToString("N");
-
-    private static string Body(string type, object parameters) => JsonSerializer.Serialize(new { type, @params = parameters });
-
-    private static object Input(string text) => new { content = new[] { new { type = "input_text", text } }, attachments = Array.Empty<string>(), inference_options = new { } };
-
-    private static async Task<SseStream> StreamAsync(HttpClient client, string type, object parameters)
-    {
-        using var response = await client.SendAsync(
-            new HttpRequestMessage(HttpMethod.Post, Endpoint) { Content = new StringContent(Body(type, parameters), Encoding.UTF8, "application/json") },
-            HttpCompletionOption.ResponseHeadersRead);
-        var stream = await ChatApi.ReadStreamAsync(response);
-        Assert.That(stream.Status, Is.EqualTo(HttpStatusCode.OK), string.Join('\n', stream.Data));
-        return stream;
-    }
-
-    private static async Task<JsonNode> CallAsync(HttpClient client, string type, object parameters)
-    {
-        using var response = await client.PostJsonAsync(Endpoint, Body(type, parameters));
-        var text = await response.Content.ReadAsStringAsync();
-        Assert.That(response.StatusCode, Is.EqualTo(HttpStatusCode.OK), text);
-        return JsonNode.Parse(text)!;
-    }
 
     private static async Task<string> AddTaskAsync(HttpClient client, string title, string priority = "medium", bool completed = false)
     {

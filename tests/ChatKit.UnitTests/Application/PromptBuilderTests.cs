@@ -1,3 +1,4 @@
+using ChatKit.Application.Abstractions;
 using ChatKit.Application.Options;
 using ChatKit.Application.Runs.Engine;
 using ChatKit.Domain.Sessions;
@@ -43,5 +44,38 @@ public sealed class PromptBuilderTests
         var prompt = PromptBuilder.Compose(new PromptOptions(), history, newMessage);
 
         Assert.That(prompt.Messages.Select(m => (m.Role, m.Text)), Is.EqualTo(new[] { (MessageRole.User, "q"), (MessageRole.User, "again") }));
+    }
+
+    [Test]
+    public void Compose_ANoteStoredAmongAStepsResults_FollowsThem_SoNoCallIsSeparatedFromItsResult()
+    {
+        var call = new ToolCall("c1", "function", new ToolCallFunction("list_tasks", "{}"));
+        var step = Msg(MessageRole.Assistant, string.Empty) with { ToolCalls = [call] };
+        var result = Msg(MessageRole.Tool, "{\"success\":true}") with { ToolCallId = "c1" };
+        var note = Msg(MessageRole.Note, "Through the tasks widget, the user marked the task “Milk” done.");
+        var history = new[] { Msg(MessageRole.User, "list"), step, note, result, Msg(MessageRole.Assistant, "Here.") };
+        var newMessage = Msg(MessageRole.User, "and now?");
+
+        var prompt = PromptBuilder.Compose(new PromptOptions(), history, newMessage);
+
+        Assert.That(prompt.Messages.Select(m => m.Role), Is.EqualTo(new[]
+        {
+            MessageRole.User, MessageRole.Assistant, MessageRole.Tool, MessageRole.Note, MessageRole.Assistant, MessageRole.User,
+        }));
+        Assert.That(prompt.Messages[3].Text, Is.EqualTo(note.Text));
+    }
+
+    [Test]
+    public void Compose_AfterAReplyTheUserStopped_SaysSoBeforeTheNewMessage_AndOnlyThen()
+    {
+        var stopped = Msg(MessageRole.Assistant, "Once upon a") with { Status = MessageStatus.Incomplete, Stopped = true };
+        var newMessage = Msg(MessageRole.User, "shorter please");
+
+        var prompt = PromptBuilder.Compose(new PromptOptions(), [Msg(MessageRole.User, "a story"), stopped], newMessage);
+        var later = PromptBuilder.Compose(new PromptOptions(), [Msg(MessageRole.User, "a story"), stopped, Msg(MessageRole.User, "x"), Msg(MessageRole.Assistant, "y")], newMessage);
+
+        Assert.That(prompt.Messages[^2], Is.EqualTo(new PromptMessage(MessageRole.Note, PromptBuilder.StoppedNote)));
+        Assert.That(prompt.Messages[^1].Text, Is.EqualTo("shorter please"));
+        Assert.That(later.Messages.Select(m => m.Text), Has.None.EqualTo(PromptBuilder.StoppedNote), "only the reply just before the new message counts");
     }
 }

@@ -85,9 +85,10 @@ public sealed partial class TurnRunner(
                 }
             }
 
-            // The last write stores the reply and releases the claim; it is waited for.
-            var end = End(run, turn);
+            // The last write stores the reply and releases the claim; it is waited for. (The lease stops first: from End on,
+            // the ending is the writer's to store, whatever happens here.)
             await lease.DisposeAsync().ConfigureAwait(false);
+            var end = End(run, turn);
             var failure = await SaveAsync(turn, end.Write).ConfigureAwait(false);
             turn.Stored();
             if ((turn.Failure ?? failure) is { } failed)
