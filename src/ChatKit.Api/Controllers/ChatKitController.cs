@@ -53,9 +53,9 @@ public sealed class ChatKitController(IMediator mediator, RunStreams streams) : 
             var request = ChatKitRequest.Parse(body);
             return request.Type switch
             {
-                "threads.create" => Stream(await mediator.Send(new CreateThreadCommand(UserId, request.InputText()), ct)),
+                "threads.create" => Stream(await mediator.Send(new CreateThreadCommand(UserId, request.Input()), ct)),
                 "threads.add_user_message" => Stream(await mediator.Send(
-                    new StartRunCommand(UserId, request.RequiredString("thread_id"), null, request.InputText()), ct)),
+                    new StartRunCommand(UserId, request.RequiredString("thread_id"), null, request.Input()), ct)),
                 "threads.retry_after_item" => Stream(await mediator.Send(
                     new RetryAfterItemCommand(UserId, request.RequiredString("thread_id"), request.RequiredString("item_id")), ct)),
                 "threads.list" => Object(await mediator.Send(

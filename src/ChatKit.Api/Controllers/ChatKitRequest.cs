@@ -1,5 +1,6 @@
 using System.Text.Json;
 using ChatKit.Application.Common;
+using ChatKit.Domain.Sessions;
 
 namespace ChatKit.Api.Controllers;
 
@@ -88,10 +89,10 @@ public sealed class ChatKitRequest
     }
 
     /// <summary>
-    /// The text of <c>params.input</c> (a <c>UserMessageInput</c>): its <c>input_text</c> parts (and the text of
-    /// <c>input_tag</c> mentions) joined with a newline and trimmed, as the REST API joins content parts.
+    /// <c>params.input</c> (a <c>UserMessageInput</c>) as sent: its <c>input_text</c> and <c>input_tag</c> parts in order,
+    /// <c>quoted_text</c>, and <c>inference_options</c> (<c>model</c>, <c>tool_choice.id</c>). A wrong shape names its field.
     /// </summary>
-    public string InputText()
+    public UserInput Input()
     {
         var input = Get("input") is { ValueKind: JsonValueKind.Object } i
             ? i
@@ -106,22 +107,76 @@ public sealed class ChatKitRequest
             throw new RequestShapeException("params.input.attachments", "attachments are not offered by this service");
         }
 
-        var parts = new List<string>();
-        foreach (var part in content.EnumerateArray())
+        var parts = content.EnumerateArray().Select(Part).ToList();
+        var quoted = OptionalString(input, "quoted_text", "params.input.quoted_text");
+        string? model = null, tool = null;
+        if (input.TryGetProperty("inference_options", out var options) && options.ValueKind != JsonValueKind.Null)
         {
-            var type = part.ValueKind == JsonValueKind.Object && part.TryGetProperty("type", out var pt) && pt.ValueKind == JsonValueKind.String
-                ? pt.GetString()
-                : null;
-            if (type is not ("input_text" or "input_tag") || !part.TryGetProperty("text", out var text) || text.ValueKind != JsonValueKind.String)
+            if (options.ValueKind != JsonValueKind.Object)
             {
-                throw new RequestShapeException("params.input.content", "each part must be {\"type\":\"input_text\",\"text\":…}");
+                throw new RequestShapeException("params.input.inference_options", "inference_options must be an object");
             }
 
-            parts.Add(text.GetString()!);
+            model = OptionalString(options, "model", "params.input.inference_options.model");
+            if (options.TryGetProperty("tool_choice", out var choice) && choice.ValueKind != JsonValueKind.Null)
+            {
+                tool = choice.ValueKind == JsonValueKind.Object
+                    ? OptionalString(choice, "id", "params.input.inference_options.tool_choice.id")
+                    : throw new RequestShapeException("params.input.inference_options.tool_choice", "tool_choice must be {\"id\": …}");
+            }
         }
 
-        return string.Join('\n', parts).Trim();
+        return UserInput.Of(parts, quoted, model, tool);
     }
+
+    /// <summary>One content part: <c>{"type":"input_text","text"}</c> or <c>{"type":"input_tag","id","text","data",…}</c>.</summary>
+    private static ContentPart Part(JsonElement part)
+    {
+        const string Field = "params.input.content";
+        var type = part.ValueKind == JsonValueKind.Object && part.TryGetProperty("type", out var pt) && pt.ValueKind == JsonValueKind.String
+            ? pt.GetString()
+            : null;
+        if (type is not (ContentPart.InputText or ContentPart.InputTag) || !part.TryGetProperty("text", out var text) || text.ValueKind != JsonValueKind.String)
+        {
+            throw new RequestShapeException(Field, "each part must be {\"type\":\"input_text\",\"text\":…} or an input_tag");
+        }
+
+        if (type == ContentPart.InputText)
+        {
+            return new ContentPart(type, text.GetString()!);
+        }
+
+        var id = OptionalString(part, "id", Field + ".id");
+        if (string.IsNullOrEmpty(id))
+        {
+            throw new RequestShapeException(Field + ".id", "an input_tag needs its id");
+        }
+
+        var data = part.TryGetProperty("data", out var d) && d.ValueKind != JsonValueKind.Null ? d : default;
+        if (data.ValueKind is not (JsonValueKind.Undefined or JsonValueKind.Object))
+        {
+            throw new RequestShapeException(Field + ".data", "an input_tag's data must be an object");
+        }
+
+        bool? interactive = part.TryGetProperty("interactive", out var flag) ? flag.ValueKind switch
+        {
+            JsonValueKind.True => true,
+            JsonValueKind.False or JsonValueKind.Null => false,
+            _ => throw new RequestShapeException(Field + ".interactive", "interactive must be true or false"),
+        } : false;
+        return new ContentPart(type, text.GetString()!)
+        {
+            Id = id,
+            Data = data.ValueKind == JsonValueKind.Object ? data.Clone() : JsonDocument.Parse("{}").RootElement.Clone(),
+            Group = OptionalString(part, "group", Field + ".group"),
+            Interactive = interactive,
+        };
+    }
+
+    private static string? OptionalString(JsonElement owner, string name, string field) =>
+        !owner.TryGetProperty(name, out var value) || value.ValueKind == JsonValueKind.Null ? null
+        : value.ValueKind == JsonValueKind.String ? value.GetString()
+        : throw new RequestShapeException(field, $"{name} must be a string");
 
     private JsonElement? Get(string name) =>
         _params.ValueKind == JsonValueKind.Object && _params.TryGetProperty(name, out var value) && value.ValueKind != JsonValueKind.Null

@@ -9,8 +9,8 @@ public sealed record RunContentInput(string? Type, string? Text);
 
 public sealed record RunMessageInput(string? Role, IReadOnlyList<RunContentInput?>? Content)
 {
-    /// <summary>The message text: the <c>input_text</c> parts joined with a newline, trimmed.</summary>
-    public string Text => string.Join('\n', (Content ?? []).Select(c => c?.Text ?? string.Empty)).Trim();
+    /// <summary>The message as sent: its <c>input_text</c> parts, joined with a newline and trimmed.</summary>
+    public UserInput Input => UserInput.Of((Content ?? []).Select(c => new ContentPart(ContentPart.InputText, c?.Text ?? string.Empty)));
 }
 
 /// <summary>

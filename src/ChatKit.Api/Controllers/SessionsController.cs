@@ -101,7 +101,7 @@ public sealed class SessionsController(IMediator mediator, RunStreams streams) :
             return ApiErrors.ToActionResult(shape);
         }
 
-        var started = await mediator.Send(new StartRunCommand(UserId, sessionId, threadId, body.Message!.Text, body.Background ?? false), ct);
+        var started = await mediator.Send(new StartRunCommand(UserId, sessionId, threadId, body.Message!.Input, body.Background ?? false), ct);
         return started.IsSuccess ? streams.AttachStarter(started.Value, ServerSentEventsResult.Framing.Rest) : ApiErrors.ToActionResult(started.Error!);
     }
 

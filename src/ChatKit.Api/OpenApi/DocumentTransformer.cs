@@ -36,8 +36,16 @@ internal sealed class DocumentTransformer : IOpenApiDocumentTransformer
             new() { Name = "Health", Description = "Probes for load balancers and Kubernetes; no token, no rate limit" },
             new() { Name = "Development", Description = "Only in the Development environment: the playground's token button" },
         };
-        // The native endpoint binds its body as a JsonElement; EnvelopeOperationTransformer describes it as a ChatKitRequest.
-        document.Components?.Schemas?.Remove(nameof(System.Text.Json.JsonElement));
+        // The native endpoint binds its body as a JsonElement, which EnvelopeOperationTransformer describes as a ChatKitRequest;
+        // what is left of JsonElement is an @-mention's data, which the client shapes as it likes.
+        if (document.Components?.Schemas is { } schemas && schemas.ContainsKey(nameof(System.Text.Json.JsonElement)))
+        {
+            schemas[nameof(System.Text.Json.JsonElement)] = new OpenApiSchema
+            {
+                Type = JsonSchemaType.Object,
+                Description = "An @-mention's data: the JSON object the client attached to the tag, kept as sent.",
+            };
+        }
 
         document.Paths ??= [];
         var healthy = Object(Required("status", Const("healthy")));

@@ -8,7 +8,24 @@ public sealed record SessionDto(Guid Id, string UserId, string Title, DateTime C
     public static SessionDto From(ChatSession s) => new(s.Id, s.UserId, s.Title, s.CreatedAt, s.UpdatedAt, s.MessageCount);
 }
 
-public sealed record ContentPartDto(string Type, string Text);
+/// <summary>A message's content part; an @-mention (<c>input_tag</c>) also carries its id, data, group and interactive flag.</summary>
+public sealed record ContentPartDto(string Type, string Text)
+{
+    [System.Text.Json.Serialization.JsonIgnore(Condition = System.Text.Json.Serialization.JsonIgnoreCondition.WhenWritingNull)]
+    public string? Id { get; init; }
+
+    [System.Text.Json.Serialization.JsonIgnore(Condition = System.Text.Json.Serialization.JsonIgnoreCondition.WhenWritingNull)]
+    public System.Text.Json.JsonElement? Data { get; init; }
+
+    [System.Text.Json.Serialization.JsonIgnore(Condition = System.Text.Json.Serialization.JsonIgnoreCondition.WhenWritingNull)]
+    public string? Group { get; init; }
+
+    [System.Text.Json.Serialization.JsonIgnore(Condition = System.Text.Json.Serialization.JsonIgnoreCondition.WhenWritingNull)]
+    public bool? Interactive { get; init; }
+
+    public static ContentPartDto From(ContentPart c) =>
+        new(c.Type, c.Text) { Id = c.Id, Data = c.Data, Group = c.Group, Interactive = c.Interactive };
+}
 
 public sealed record MessageDto(
     Guid Id,
@@ -23,7 +40,7 @@ public sealed record MessageDto(
     public static MessageDto From(ChatMessage m) => new(
         m.Id,
         m.Role.ToString().ToLowerInvariant(),
-        m.Content.Select(c => new ContentPartDto(c.Type, c.Text)).ToList(),
+        m.Content.Select(ContentPartDto.From).ToList(),
         m.ToolCalls is { Count: > 0 } ? m.ToolCalls : null,
         m.CreatedAt,
         m.Status.ToString().ToLowerInvariant(),

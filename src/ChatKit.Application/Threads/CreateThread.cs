@@ -10,7 +10,7 @@ namespace ChatKit.Application.Threads;
 
 /// <summary><c>threads.create</c>: a new session and its first turn in one request; the run's events open with <c>thread.created</c>.
 /// Answers the run's id.</summary>
-public sealed record CreateThreadCommand(string UserId, string Text) : ICommand<Result<Guid>>;
+public sealed record CreateThreadCommand(string UserId, UserInput Input) : ICommand<Result<Guid>>;
 
 public sealed class CreateThreadValidator : AbstractValidator<CreateThreadCommand>
 {
@@ -18,7 +18,7 @@ public sealed class CreateThreadValidator : AbstractValidator<CreateThreadComman
     {
         ClassLevelCascadeMode = CascadeMode.Stop;
         RuleLevelCascadeMode = CascadeMode.Stop;
-        this.MessageTextRules(c => c.Text, limits.Value.MaxMessageLength);
+        this.MessageTextRules(c => c.Input.Text, limits.Value.MaxMessageLength);
     }
 }
 
@@ -30,7 +30,7 @@ public sealed class CreateThreadHandler(TurnStarter turns, TimeProvider clock) :
         var session = new ChatSession(Guid.CreateVersion7(), command.UserId, SessionRules.DefaultTitle, now, now, 0);
 
         // The session is created in the turn's own transaction: a refused turn (budget, cost cap) leaves none behind.
-        return await turns.StartAsync(command.UserId, session.Id.ToString(), null, command.Text, cancellationToken, newSession: session)
+        return await turns.StartAsync(command.UserId, session.Id.ToString(), null, command.Input, cancellationToken, newSession: session)
             .ConfigureAwait(false);
     }
 }

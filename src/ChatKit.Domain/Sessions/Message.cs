@@ -1,3 +1,6 @@
+using System.Text.Json;
+using System.Text.Json.Serialization;
+
 namespace ChatKit.Domain.Sessions;
 
 public enum MessageRole
@@ -26,10 +29,32 @@ public enum MessageFeedback
     Negative,
 }
 
-/// <summary>One content part of a message: <c>input_text</c> for users, <c>output_text</c> for the assistant, <c>tool_result</c> for tools, <c>note</c> for notes.</summary>
+/// <summary>
+/// One content part of a message: <c>input_text</c> (and <c>input_tag</c>, an @-mention) for users, <c>output_text</c> for
+/// the assistant, <c>tool_result</c> for tools, <c>note</c> for notes. A tag keeps what the client sent: its id, its data
+/// (a JSON object), its group and whether it is interactive.
+/// </summary>
 public sealed record ContentPart(string Type, string Text)
 {
     public const string InputText = "input_text";
+    public const string InputTag = "input_tag";
+
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public string? Id { get; init; }
+
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public JsonElement? Data { get; init; }
+
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public string? Group { get; init; }
+
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public bool? Interactive { get; init; }
+
+    public bool IsTag => Type == InputTag;
+
+    /// <summary>How the model reads the part: a tag with both its text and its id, so a tool can act on it without a search.</summary>
+    public string PromptText => IsTag ? $"{Text} ({(Group is "Tasks" ? "task" : Group ?? "tag")} {Id})" : Text;
     public const string OutputText = "output_text";
     public const string ToolResult = "tool_result";
     public const string Note = "note";
@@ -70,12 +95,43 @@ public sealed record ChatMessage(
     /// <summary>An assistant reply the user stopped (a hang-up or a cancel) before it finished.</summary>
     public bool Stopped { get; init; }
 
-    /// <summary>The message's text: its parts joined with a newline, as the contract defines it.</summary>
-    public string Text => Content.Count == 1 ? Content[0].Text : string.Join('\n', Content.Select(c => c.Text));
+    /// <summary>
+    /// The message's text: its parts in order (a user's text parts were joined with a newline when it was sent, and a tag
+    /// adds its text where it stands: <c>Move </c> + <c>Buy milk</c> + <c> to high</c>).
+    /// </summary>
+    public string Text => Content.Count == 1 ? Content[0].Text : string.Concat(Content.Select(c => c.Text));
+
+    /// <summary>What the user quoted when replying (ChatKit's reply-to).</summary>
+    public string? QuotedText { get; init; }
+
+    /// <summary>The tool the user chose in the composer for the turn's first model call (a user message only).</summary>
+    public string? ToolChoice { get; init; }
+
+    /// <summary>How the model reads the message: what it quotes first, then its parts with each tag's id.</summary>
+    public string PromptText
+    {
+        get
+        {
+            var text = Content.Count == 1 ? Content[0].PromptText : string.Concat(Content.Select(c => c.PromptText));
+            return QuotedText is { Length: > 0 } quoted
+                ? string.Join('\n', quoted.Split('\n').Select(line => "> " + line)) + "\n\n" + text
+                : text;
+        }
+    }
 
     public static ChatMessage FromUser(Guid sessionId, string text, DateTime createdAt) =>
-        new(Guid.CreateVersion7(), sessionId, MessageRole.User, [new ContentPart(ContentPart.InputText, text)],
-            null, MessageStatus.Completed, createdAt);
+        FromUser(sessionId, UserInput.FromText(text), createdAt);
+
+    /// <summary>A user's message as sent: its parts, what it quotes, and the model and tool the composer chose.</summary>
+    public static ChatMessage FromUser(Guid sessionId, UserInput input, DateTime createdAt)
+    {
+        ArgumentNullException.ThrowIfNull(input);
+        return new(Guid.CreateVersion7(), sessionId, MessageRole.User, input.Parts, null, MessageStatus.Completed, createdAt, input.Model)
+        {
+            QuotedText = input.QuotedText,
+            ToolChoice = input.ToolChoice,
+        };
+    }
 
     public static ChatMessage FromNote(Guid sessionId, string text, DateTime createdAt) =>
         new(Guid.CreateVersion7(), sessionId, MessageRole.Note, [new ContentPart(ContentPart.Note, text)], null, MessageStatus.Completed, createdAt);

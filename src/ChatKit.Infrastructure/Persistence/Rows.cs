@@ -18,7 +18,7 @@ internal static class Rows
 
     public const string MessageColumns =
         "m.id, m.session_id, m.role, m.content::text AS content, m.tool_calls::text AS tool_calls, m.status, m.created_at, " +
-        "m.model, m.prompt_tokens, m.completion_tokens, m.total_tokens, m.tool_call_id, m.feedback, m.stopped";
+        "m.model, m.prompt_tokens, m.completion_tokens, m.total_tokens, m.tool_call_id, m.feedback, m.stopped, m.quoted_text, m.tool_choice";
 
     private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web)
     {
@@ -65,9 +65,9 @@ internal static class Rows
         conn.ExecuteAsync(new CommandDefinition(
             """
             INSERT INTO messages (id, session_id, role, content, tool_calls, status, created_at,
-                                  model, prompt_tokens, completion_tokens, total_tokens, tool_call_id, stopped)
+                                  model, prompt_tokens, completion_tokens, total_tokens, tool_call_id, stopped, quoted_text, tool_choice)
             VALUES (@Id, @SessionId, @Role, @Content::jsonb, @ToolCalls::jsonb, @Status, @CreatedAt,
-                    @Model, @PromptTokens, @CompletionTokens, @TotalTokens, @ToolCallId, @Stopped)
+                    @Model, @PromptTokens, @CompletionTokens, @TotalTokens, @ToolCallId, @Stopped, @QuotedText, @ToolChoice)
             """,
             new
             {
@@ -84,6 +84,8 @@ internal static class Rows
                 m.Usage?.TotalTokens,
                 m.ToolCallId,
                 m.Stopped,
+                m.QuotedText,
+                m.ToolChoice,
             },
             tx,
             cancellationToken: ct));
@@ -192,6 +194,10 @@ internal static class Rows
 
         public bool Stopped { get; init; }
 
+        public string? QuotedText { get; init; }
+
+        public string? ToolChoice { get; init; }
+
         public ChatMessage ToMessage() => new(
             Id,
             SessionId,
@@ -217,6 +223,8 @@ internal static class Rows
             })
         {
             Stopped = Stopped,
+            QuotedText = QuotedText,
+            ToolChoice = ToolChoice,
         };
     }
 

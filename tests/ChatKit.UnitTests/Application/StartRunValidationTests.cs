@@ -19,7 +19,7 @@ public sealed class StartRunValidationTests
             return shape;
         }
 
-        var result = Validator.Validate(new StartRunCommand("u", Guid.NewGuid().ToString(), "t", message!.Text));
+        var result = Validator.Validate(new StartRunCommand("u", Guid.NewGuid().ToString(), "t", message!.Input));
         return result.IsValid ? null : ValidationErrors.ToError(result.Errors);
     }
 

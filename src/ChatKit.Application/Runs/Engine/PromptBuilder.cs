@@ -47,7 +47,7 @@ public sealed class PromptBuilder(IOptions<PromptOptions> options)
             messages.Add(new PromptMessage(MessageRole.Note, StoppedNote));
         }
 
-        messages.Add(new PromptMessage(MessageRole.User, newMessage.Text));
+        messages.Add(new PromptMessage(MessageRole.User, newMessage.PromptText));
         return new ChatPrompt(o.SystemPrompt, messages, []);
     }
 
@@ -95,7 +95,7 @@ public sealed class PromptBuilder(IOptions<PromptOptions> options)
 
             if (m.Text.Length > 0)
             {
-                units.Add([new PromptMessage(m.Role, m.Text)]);
+                units.Add([new PromptMessage(m.Role, m.Role == MessageRole.User ? m.PromptText : m.Text)]);
             }
         }
 

@@ -14,11 +14,18 @@ namespace ChatKit.Application.Runs.StartRun;
 /// A turn, start to stream: check everything, commit the user message and claim the session (still able to
 /// answer an error), then hand back the turn's events for a protocol to write.
 /// </summary>
-/// <param name="Text">The user's message text as the protocol delivered it (each door checks its own wire shape).</param>
+/// <param name="Input">The user's message as the protocol delivered it (each door checks its own wire shape).</param>
 /// <param name="ThreadId">The thread id the request named, if its protocol names one apart from the session.</param>
 /// <param name="Background">The run goes on without a client (it is not cancelled when the client hangs up).</param>
-public sealed record StartRunCommand(string UserId, string SessionId, string? ThreadId, string Text, bool Background = false)
-    : ICommand<Result<Guid>>;
+public sealed record StartRunCommand(string UserId, string SessionId, string? ThreadId, UserInput Input, bool Background = false)
+    : ICommand<Result<Guid>>
+{
+    /// <summary>A message of text alone.</summary>
+    public StartRunCommand(string userId, string sessionId, string? threadId, string text, bool background = false)
+        : this(userId, sessionId, threadId, UserInput.FromText(text), background)
+    {
+    }
+}
 
 /// <summary>
 /// A started turn and its ChatKit events, for the run host: enumerating them runs the turn. The run id is the turn's claim
@@ -53,7 +60,7 @@ public sealed class StartRunValidator : AbstractValidator<StartRunCommand>
     {
         ClassLevelCascadeMode = CascadeMode.Stop;
         RuleLevelCascadeMode = CascadeMode.Stop;
-        this.MessageTextRules(c => c.Text, limits.Value.MaxMessageLength);
+        this.MessageTextRules(c => c.Input.Text, limits.Value.MaxMessageLength);
     }
 }
 
@@ -78,5 +85,5 @@ public static class MessageTextValidation
 public sealed class StartRunHandler(TurnStarter turns) : ICommandHandler<StartRunCommand, Result<Guid>>
 {
     public async ValueTask<Result<Guid>> Handle(StartRunCommand command, CancellationToken cancellationToken) =>
-        await turns.StartAsync(command.UserId, command.SessionId, command.ThreadId, command.Text, cancellationToken, command.Background).ConfigureAwait(false);
+        await turns.StartAsync(command.UserId, command.SessionId, command.ThreadId, command.Input, cancellationToken, command.Background).ConfigureAwait(false);
 }

@@ -36,7 +36,7 @@ public sealed partial class TurnStarter(
     /// events then open with <c>thread.created</c>.</param>
     /// <returns>The run's id.</returns>
     public async Task<Result<Guid>> StartAsync(
-        string userId, string rawSessionId, string? threadId, string text, CancellationToken ct, bool background = false, ChatSession? newSession = null)
+        string userId, string rawSessionId, string? threadId, UserInput input, CancellationToken ct, bool background = false, ChatSession? newSession = null)
     {
         var parsed = PathId.Parse(rawSessionId, Errors.SessionNotFound);
         if (!parsed.IsSuccess)
@@ -59,12 +59,12 @@ public sealed partial class TurnStarter(
             var history = await tx.ReadHistoryAsync(prompt.Value.HistoryMaxMessages, ct).ConfigureAwait(false);
 
             // Timed under the lock: a send admitted after another turn's reply is stored after it, whatever its request's age.
-            var message = ChatMessage.FromUser(sessionId, text, SessionRules.StoredAfter(SessionRules.ToStoragePrecision(clock.GetUtcNow()), history));
+            var message = ChatMessage.FromUser(sessionId, input, SessionRules.StoredAfter(SessionRules.ToStoragePrecision(clock.GetUtcNow()), history));
 
             // The first model call starts now, while the message commits: time to first token is the longer of the two,
             // not their sum. If the commit fails the call is cancelled and never seen.
             var firstCall = runner.StartFirstCall(history, message, CancellationToken.None);
-            var title = TurnAdmission.NewTitle(tx.Facts, SessionRules.TitleFromFirstMessage(text));
+            var title = TurnAdmission.NewTitle(tx.Facts, SessionRules.TitleFromFirstMessage(input.Text));
             var claimId = Guid.CreateVersion7(); // the claim's id is the run's id
             ChatSession session;
             try

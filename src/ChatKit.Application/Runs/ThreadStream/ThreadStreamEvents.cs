@@ -55,8 +55,24 @@ public sealed record OutputText(string Text)
     public IReadOnlyList<object> Annotations { get; } = [];
 }
 
+/// <summary>An @-mention as the user's item carries it back (the reference's <c>UserMessageTagContent</c>).</summary>
+public sealed record InputTag(string Id, string Text, System.Text.Json.JsonElement Data, string? Group, bool Interactive)
+{
+    [JsonPropertyOrder(-1)]
+    public string Type { get; } = ContentPart.InputTag;
+}
+
+/// <summary>The composer's choices for the turn, echoed on the user's item; empty when none was made.</summary>
+public sealed record InferenceOptions(ToolChoice? ToolChoice, string? Model)
+{
+    public static readonly InferenceOptions None = new(null, null);
+}
+
+public sealed record ToolChoice(string Id);
+
+/// <summary>A user's message as sent: its text and tag parts in order, what it quotes, the composer's choices.</summary>
 public sealed record UserMessageItem(
-    Guid Id, Guid ThreadId, DateTime CreatedAt, [property: JsonPropertyOrder(1)] IReadOnlyList<InputText> Content)
+    Guid Id, Guid ThreadId, DateTime CreatedAt, [property: JsonPropertyOrder(1)] IReadOnlyList<object> Content)
 {
     public string Type { get; } = "user_message";
 
@@ -64,10 +80,23 @@ public sealed record UserMessageItem(
     public IReadOnlyList<object> Attachments { get; } = [];
 
     [JsonPropertyOrder(3)]
-    public IReadOnlyDictionary<string, object> InferenceOptions { get; } = new Dictionary<string, object>();
+    public string? QuotedText { get; init; }
+
+    [JsonPropertyOrder(4)]
+    public InferenceOptions InferenceOptions { get; init; } = InferenceOptions.None;
 
     public static UserMessageItem From(ChatMessage m) =>
-        new(m.Id, m.SessionId, m.CreatedAt, m.Content.Select(c => new InputText(c.Text)).ToList());
+        new(m.Id, m.SessionId, m.CreatedAt, m.Content.Select(Part).ToList())
+        {
+            QuotedText = m.QuotedText,
+            InferenceOptions = new InferenceOptions(m.ToolChoice is { } tool ? new ToolChoice(tool) : null, m.Model),
+        };
+
+    private static object Part(ContentPart c) => c.IsTag
+        ? new InputTag(c.Id ?? string.Empty, c.Text, c.Data ?? EmptyData, c.Group, c.Interactive ?? false)
+        : new InputText(c.Text);
+
+    private static readonly System.Text.Json.JsonElement EmptyData = System.Text.Json.JsonDocument.Parse("{}").RootElement.Clone();
 }
 
 public sealed record AssistantMessageItem(
