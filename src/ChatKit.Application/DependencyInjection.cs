@@ -21,6 +21,7 @@ public static class DependencyInjection
             : o.SystemPrompt.Trim());
         Bind<RunOptions>(services);
         Bind<TaskOptions>(services);
+        Bind<ComposerOptions>(services);
         Bind<BudgetOptions>(services);
         Bind<RunEventOptions>(services);
         services.AddSingleton(TimeProvider.System);
@@ -39,6 +40,7 @@ public static class DependencyInjection
         }
 
         services.AddSingleton<Toolbox>();
+        services.AddSingleton<Composer.ComposerChoices>();
         return services;
     }
 

@@ -1,4 +1,5 @@
 import { ChatKit, useChatKit } from "@openai/chatkit-react";
+import type { ChatKitIcon, Entity } from "@openai/chatkit-react";
 import { useCallback, useEffect, useState } from "react";
 
 // The service's native ChatKit endpoint. Relative: `npm run dev` proxies /api to the service (vite.config.ts), so the
@@ -10,11 +11,20 @@ const DOMAIN_KEY = import.meta.env.VITE_CHATKIT_DOMAIN_KEY ?? "local-dev";
 
 // The REST tasks API beside the chat, on the same origin (the dev server proxies /api).
 const TASKS_URL = import.meta.env.VITE_CHATKIT_TASKS_URL ?? "/api/v1/tasks";
+const COMPOSER_URL = `${API_URL}/composer`;
 
 type Task = { id: string; title: string; completed: boolean; priority: string };
 
+// What the service offers the composer (GET /api/v1/chatkit/composer): its MODELS and the assistant's tools.
+type Composer = {
+  models: { id: string; label: string; default: boolean }[];
+  tools: { id: string; label: string; icon: ChatKitIcon }[];
+};
+
 export function Assistant({ token, onSignOut }: { token: string; onSignOut: () => void }) {
   const [tasks, setTasks] = useState<Task[]>([]);
+  const [composer, setComposer] = useState<Composer>({ models: [], tools: [] });
+  const authorized = useCallback((input: string) => fetch(input, { headers: { Authorization: `Bearer ${token}` } }), [token]);
 
   // The page's own task list: loaded once, then refreshed whenever the assistant or a widget click changes a task.
   const refreshTasks = useCallback(async () => {
@@ -27,7 +37,21 @@ export function Assistant({ token, onSignOut }: { token: string; onSignOut: () =
 
   useEffect(() => {
     void refreshTasks();
-  }, [refreshTasks]);
+    void authorized(COMPOSER_URL).then(async (response) => {
+      if (response.ok) setComposer((await response.json()) as Composer);
+    });
+  }, [refreshTasks, authorized]);
+
+  // @-mentions of the user's tasks: the REST search, each task a tag whose id reaches the model.
+  const searchTasks = useCallback(
+    async (query: string): Promise<Entity[]> => {
+      const response = await authorized(`${TASKS_URL}?q=${encodeURIComponent(query)}&limit=10`);
+      if (!response.ok) return [];
+      const body = (await response.json()) as { data: Task[] };
+      return body.data.map((t) => ({ id: t.id, title: t.title, group: "Tasks", interactive: true, data: { task_id: t.id } }));
+    },
+    [authorized],
+  );
 
   const { control } = useChatKit({
     api: {
@@ -47,6 +71,8 @@ export function Assistant({ token, onSignOut }: { token: string; onSignOut: () =
         { label: "What's open?", prompt: "List my open tasks" },
       ],
     },
+    composer: { models: composer.models, tools: composer.tools },
+    entities: { onTagSearch: searchTasks },
     // tasks.changed {task_id, change} follows every tool call and every widget click that changed a task.
     onEffect: ({ name }) => {
       if (name === "tasks.changed") void refreshTasks();

@@ -4,6 +4,7 @@ using ChatKit.Api.ErrorHandling;
 using ChatKit.Api.Hosting;
 using ChatKit.Api.Streaming;
 using ChatKit.Application.Common;
+using ChatKit.Application.Composer;
 using ChatKit.Application.Runs.StartRun;
 using ChatKit.Application.Runs.ThreadStream;
 using ChatKit.Application.Sessions.DeleteSession;
@@ -55,7 +56,7 @@ public sealed class ChatKitController(IMediator mediator, RunStreams streams) : 
             {
                 "threads.create" => Stream(await mediator.Send(new CreateThreadCommand(UserId, request.Input()), ct)),
                 "threads.add_user_message" => Stream(await mediator.Send(
-                    new StartRunCommand(UserId, request.RequiredString("thread_id"), null, request.Input()), ct)),
+                    new StartRunCommand(UserId, request.RequiredString("thread_id"), null, request.Input()) { InputField = "params.input" }, ct)),
                 "threads.retry_after_item" => Stream(await mediator.Send(
                     new RetryAfterItemCommand(UserId, request.RequiredString("thread_id"), request.RequiredString("item_id")), ct)),
                 "threads.list" => Object(await mediator.Send(
@@ -80,6 +81,12 @@ public sealed class ChatKitController(IMediator mediator, RunStreams streams) : 
             return ApiErrors.ToActionResult(ex.ToError());
         }
     }
+
+    [HttpGet("composer")]
+    [Produces("application/json")]
+    [EndpointSummary("The models and tools for ChatKit's composer (composer.models, composer.tools)")]
+    [ProducesResponseType<ComposerDto>(StatusCodes.Status200OK)]
+    public async Task<IActionResult> Composer(CancellationToken ct) => Object(await mediator.Send(new GetComposerQuery(), ct));
 
     private CustomActionCommand CustomAction(ChatKitRequest request)
     {

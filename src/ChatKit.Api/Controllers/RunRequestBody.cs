@@ -7,14 +7,21 @@ namespace ChatKit.Api.Controllers;
 
 public sealed record RunContentInput(string? Type, string? Text);
 
-public sealed record RunMessageInput(string? Role, IReadOnlyList<RunContentInput?>? Content)
+public sealed record RunToolChoice(string? Id);
+
+/// <summary>The composer's choices for the turn, as ChatKit's <c>inference_options</c>: a model of <c>MODELS</c>, a tool to call first.</summary>
+public sealed record RunInferenceOptions(string? Model, RunToolChoice? ToolChoice);
+
+public sealed record RunMessageInput(string? Role, IReadOnlyList<RunContentInput?>? Content, RunInferenceOptions? InferenceOptions = null)
 {
-    /// <summary>The message as sent: its <c>input_text</c> parts, joined with a newline and trimmed.</summary>
-    public UserInput Input => UserInput.Of((Content ?? []).Select(c => new ContentPart(ContentPart.InputText, c?.Text ?? string.Empty)));
+    /// <summary>The message as sent: its <c>input_text</c> parts, joined with a newline and trimmed, and the composer's choices.</summary>
+    public UserInput Input => UserInput.Of(
+        (Content ?? []).Select(c => new ContentPart(ContentPart.InputText, c?.Text ?? string.Empty)), null, InferenceOptions?.Model, InferenceOptions?.ToolChoice?.Id);
 }
 
 /// <summary>
-/// The REST run body: <c>{"message": {"role"?: "user", "content": [{"type"?: "input_text", "text"}]}, "background"?: bool}</c>.
+/// The REST run body: <c>{"message": {"role"?: "user", "content": [{"type"?: "input_text", "text"}], "inference_options"?:
+/// {"model"?, "tool_choice"?: {"id"}}}, "background"?: bool}</c>.
 /// </summary>
 public sealed record RunRequestBody(RunMessageInput? Message, bool? Background = null);
 

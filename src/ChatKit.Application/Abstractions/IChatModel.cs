@@ -10,7 +10,14 @@ public sealed record PromptMessage(MessageRole Role, string Text, IReadOnlyList<
 public sealed record ToolDefinition(string Name, string Description, JsonElement Parameters);
 
 /// <param name="Tools">What the model may call in this request; empty for a request that must answer in words.</param>
-public sealed record ChatPrompt(string SystemPrompt, IReadOnlyList<PromptMessage> Messages, IReadOnlyList<ToolDefinition> Tools);
+public sealed record ChatPrompt(string SystemPrompt, IReadOnlyList<PromptMessage> Messages, IReadOnlyList<ToolDefinition> Tools)
+{
+    /// <summary>The upstream model of this request (one of <c>MODELS</c>); null: the adapter's default.</summary>
+    public string? Model { get; init; }
+
+    /// <summary>A tool the request must call (the composer's choice, on a turn's first call only); null: the model chooses.</summary>
+    public string? ToolChoice { get; init; }
+}
 
 /// <summary>Why the model stopped, as the upstream's <c>finish_reason</c> said.</summary>
 public enum ModelFinish

@@ -27,6 +27,7 @@ public sealed record ContentPartDto(string Type, string Text)
         new(c.Type, c.Text) { Id = c.Id, Data = c.Data, Group = c.Group, Interactive = c.Interactive };
 }
 
+/// <param name="Model">For an assistant message, the model that wrote it; for a user message, the model picked in the composer (null: the default).</param>
 public sealed record MessageDto(
     Guid Id,
     string Role,
@@ -35,7 +36,8 @@ public sealed record MessageDto(
     DateTime CreatedAt,
     string Status,
     string? ToolCallId,
-    string? Feedback)
+    string? Feedback,
+    string? Model)
 {
     public static MessageDto From(ChatMessage m) => new(
         m.Id,
@@ -45,7 +47,8 @@ public sealed record MessageDto(
         m.CreatedAt,
         m.Status.ToString().ToLowerInvariant(),
         m.ToolCallId,
-        m.Feedback?.ToString().ToLowerInvariant());
+        m.Feedback?.ToString().ToLowerInvariant(),
+        m.Model);
 }
 
 public sealed record SessionDetailDto(

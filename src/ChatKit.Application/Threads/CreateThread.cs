@@ -1,4 +1,5 @@
 using ChatKit.Application.Common;
+using ChatKit.Application.Composer;
 using ChatKit.Application.Options;
 using ChatKit.Application.Runs.StartRun;
 using ChatKit.Domain.Sessions;
@@ -10,15 +11,20 @@ namespace ChatKit.Application.Threads;
 
 /// <summary><c>threads.create</c>: a new session and its first turn in one request; the run's events open with <c>thread.created</c>.
 /// Answers the run's id.</summary>
-public sealed record CreateThreadCommand(string UserId, UserInput Input) : ICommand<Result<Guid>>;
+public sealed record CreateThreadCommand(string UserId, UserInput Input) : ICommand<Result<Guid>>
+{
+    /// <summary>Where the message is in the request, for naming a refused field.</summary>
+    public string InputField { get; init; } = "params.input";
+}
 
 public sealed class CreateThreadValidator : AbstractValidator<CreateThreadCommand>
 {
-    public CreateThreadValidator(IOptions<LimitsOptions> limits)
+    public CreateThreadValidator(IOptions<LimitsOptions> limits, ComposerChoices composer)
     {
         ClassLevelCascadeMode = CascadeMode.Stop;
         RuleLevelCascadeMode = CascadeMode.Stop;
         this.MessageTextRules(c => c.Input.Text, limits.Value.MaxMessageLength);
+        this.ComposerRules(c => c.Input, c => c.InputField, composer);
     }
 }
 

@@ -102,7 +102,10 @@ public sealed partial class Toolbox
     }
 
     /// <summary>The icon of the progress line while the call runs.</summary>
-    public string IconOf(ToolCall call) => _tools.TryGetValue(call.Function.Name, out var tool) ? tool.Icon : "bolt";
+    public string IconOf(ToolCall call) => IconOf(call.Function.Name) ?? "bolt";
+
+    /// <summary>A tool's icon; null when there is no such tool.</summary>
+    public string? IconOf(string name) => _tools.TryGetValue(name, out var tool) ? tool.Icon : null;
 
     /// <summary>How the call changed a task, when it did (a failed call changed nothing).</summary>
     public TaskChange? ChangeOf(ToolCall call, ToolOutcome outcome) =>

@@ -59,7 +59,8 @@ internal sealed partial class ChatClientModel(IHttpClientFactory httpClients, IO
         Microsoft.Extensions.AI.ChatFinishReason? reason = null;
         UsageDetails? usage = null;
         string? error = null;
-        var record = telemetry.Start(o.Model, o.BaseUrl);
+        var requested = prompt.Model ?? o.Model;
+        var record = telemetry.Start(requested, o.BaseUrl);
         try
         {
             while (true)
@@ -131,7 +132,7 @@ internal sealed partial class ChatClientModel(IHttpClientFactory httpClients, IO
                 error ?? (reason is null ? (ct.IsCancellationRequested ? typeof(OperationCanceledException).FullName : "cut_off") : null));
             if (cost.Dropped is { } dropped)
             {
-                LogUsageDropped(logger, dropped, o.Model);
+                LogUsageDropped(logger, dropped, requested);
             }
         }
 
@@ -166,7 +167,7 @@ internal sealed partial class ChatClientModel(IHttpClientFactory httpClients, IO
     {
         if (prompt.Tools.Count == 0)
         {
-            return null;
+            return prompt.Model is null ? null : new ChatOptions { ModelId = prompt.Model };
         }
 
         var declared = _declared;
@@ -177,11 +178,13 @@ internal sealed partial class ChatClientModel(IHttpClientFactory httpClients, IO
                 [.. prompt.Tools.Select(t => ChatTool.CreateFunctionTool(t.Name, t.Description, BinaryData.FromString(t.Parameters.GetRawText())))]);
         }
 
+        var choice = prompt.ToolChoice is { } forced ? ChatToolChoice.CreateFunctionChoice(forced) : ChatToolChoice.CreateAutoChoice();
         return new ChatOptions
         {
+            ModelId = prompt.Model,
             RawRepresentationFactory = _ =>
             {
-                var raw = new ChatCompletionOptions { ToolChoice = ChatToolChoice.CreateAutoChoice() };
+                var raw = new ChatCompletionOptions { ToolChoice = choice };
                 foreach (var tool in declared.Tools)
                 {
                     raw.Tools.Add(tool);

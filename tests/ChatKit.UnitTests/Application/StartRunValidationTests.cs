@@ -1,6 +1,7 @@
 using ChatKit.Api.Controllers;
 using ChatKit.Application.Behaviors;
 using ChatKit.Application.Common;
+using ChatKit.Application.Composer;
 using ChatKit.Application.Options;
 using ChatKit.Application.Runs.StartRun;
 using Microsoft.Extensions.Options;
@@ -9,7 +10,12 @@ namespace ChatKit.UnitTests.Application;
 
 public sealed class StartRunValidationTests
 {
-    private static readonly StartRunValidator Validator = new(Options.Create(new LimitsOptions { MaxMessageLength = 5 }));
+    private static readonly StartRunValidator Validator = new(
+        Options.Create(new LimitsOptions { MaxMessageLength = 5 }),
+        new ComposerChoices(
+            Options.Create(new ComposerOptions()),
+            NSubstitute.Substitute.For<ChatKit.Application.Abstractions.IChatModel>(),
+            new ChatKit.Application.Tools.Toolbox([], Microsoft.Extensions.Logging.Abstractions.NullLogger<ChatKit.Application.Tools.Toolbox>.Instance)));
 
     // The REST door checks its wire shape first, then the command's rules apply (the contract's order).
     private static Error? Validate(RunMessageInput? message)

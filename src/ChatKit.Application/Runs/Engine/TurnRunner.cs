@@ -41,8 +41,19 @@ public sealed partial class TurnRunner(
     public EarlyModelCall StartFirstCall(IReadOnlyList<ChatMessage> history, ChatMessage userMessage, CancellationToken ct) =>
         EarlyModelCall.Start(model, FirstPrompt(history, userMessage), ct);
 
-    private ChatPrompt FirstPrompt(IReadOnlyList<ChatMessage> history, ChatMessage userMessage) =>
-        prompts.Build(history, userMessage) with { Tools = options.Value.MaxSteps > 1 ? toolbox.Definitions : [] };
+    private ChatPrompt FirstPrompt(IReadOnlyList<ChatMessage> history, ChatMessage userMessage)
+    {
+        var tools = options.Value.MaxSteps > 1 ? toolbox.Definitions : [];
+        return prompts.Build(history, userMessage) with
+        {
+            Tools = tools,
+            Model = userMessage.Model,
+            ToolChoice = tools.Count > 0 ? userMessage.ToolChoice : null,
+        };
+    }
+
+    /// <summary>The model every call of the turn uses: the one the user chose in the composer, else the default.</summary>
+    private string ModelOf(StartedRun run) => run.UserMessage.Model ?? model.Name;
 
     /// <summary>
     /// The turn: model steps and tool steps in turn until the model answers in words (or the steps or the session run out,
@@ -60,7 +71,7 @@ public sealed partial class TurnRunner(
         {
             while (turn.Outcome == RunOutcome.Running)
             {
-                var step = turn.BeginStep(model.Name);
+                var step = turn.BeginStep(ModelOf(run));
 
                 // A tool step stores a message and the turn's reply one more: offer tools only while both fit the session.
                 var offerTools = turn.Steps < o.MaxSteps && turn.Steps < run.MessagesLeft;
@@ -143,7 +154,12 @@ public sealed partial class TurnRunner(
             early = null;
         }
 
-        var prompt = early?.Prompt ?? conversation with { Tools = offerTools ? toolbox.Definitions : [] };
+        // The composer's tool choice forces the turn's first call only; later calls choose for themselves.
+        var prompt = early?.Prompt ?? conversation with
+        {
+            Tools = offerTools ? toolbox.Definitions : [],
+            ToolChoice = offerTools && turn.Steps == 1 ? conversation.ToolChoice : null,
+        };
         step.Prompt = prompt;
         var updates = early is not null ? early.TakeOver(ct) : model.StreamAsync(prompt, ct).GetAsyncEnumerator(ct);
         try
@@ -246,7 +262,7 @@ public sealed partial class TurnRunner(
     private TurnEnd End(StartedRun run, TurnState turn)
     {
         turn.Finished = true;
-        var step = turn.Current ?? turn.BeginStep(model.Name);
+        var step = turn.Current ?? turn.BeginStep(ModelOf(run));
         var cancelled = turn.Outcome == RunOutcome.ClientCancelled;
         var ending = cancelled ? TurnEnding.Cancelled : turn.Ending;
         ChatMessage reply;

@@ -1,4 +1,5 @@
 using ChatKit.Application.Common;
+using ChatKit.Application.Composer;
 using ChatKit.Application.Options;
 using ChatKit.Application.Runs.Engine;
 using ChatKit.Application.Runs.ThreadStream;
@@ -25,6 +26,9 @@ public sealed record StartRunCommand(string UserId, string SessionId, string? Th
         : this(userId, sessionId, threadId, UserInput.FromText(text), background)
     {
     }
+
+    /// <summary>Where the message is in the door's request, for naming a refused field (<c>message</c> in REST).</summary>
+    public string InputField { get; init; } = "message";
 }
 
 /// <summary>
@@ -56,17 +60,40 @@ public sealed record StartedRun(
 
 public sealed class StartRunValidator : AbstractValidator<StartRunCommand>
 {
-    public StartRunValidator(IOptions<LimitsOptions> limits)
+    public StartRunValidator(IOptions<LimitsOptions> limits, ComposerChoices composer)
     {
         ClassLevelCascadeMode = CascadeMode.Stop;
         RuleLevelCascadeMode = CascadeMode.Stop;
         this.MessageTextRules(c => c.Input.Text, limits.Value.MaxMessageLength);
+        this.ComposerRules(c => c.Input, c => c.InputField, composer);
     }
 }
 
-/// <summary>The rules of a user's message text, whichever door it came through, in the contract's order.</summary>
+/// <summary>The rules of a user's message, whichever door it came through, in the contract's order.</summary>
 public static class MessageTextValidation
 {
+    /// <summary>The composer's choices: a model of <c>MODELS</c> and a tool the agent has, each refused naming its field.</summary>
+    public static void ComposerRules<T>(this AbstractValidator<T> validator, Func<T, UserInput> input, Func<T, string> field, ComposerChoices composer)
+    {
+        ArgumentNullException.ThrowIfNull(validator);
+        validator.RuleFor(c => c).Custom((command, context) =>
+        {
+            var sent = input(command);
+            if (sent.Model is { } model && !composer.AllowsModel(model))
+            {
+                context.AddFailure(new FluentValidation.Results.ValidationFailure(
+                    field(command) + ".inference_options.model", $"model must be one of {string.Join(", ", composer.Models)}")
+                { ErrorCode = Errors.ValidationCode });
+            }
+            else if (sent.ToolChoice is { } tool && !composer.AllowsTool(tool))
+            {
+                context.AddFailure(new FluentValidation.Results.ValidationFailure(
+                    field(command) + ".inference_options.tool_choice.id", $"tool_choice.id must be one of the assistant's tools ({tool} is not)")
+                { ErrorCode = Errors.ValidationCode });
+            }
+        });
+    }
+
     public static void MessageTextRules<T>(this AbstractValidator<T> validator, System.Linq.Expressions.Expression<Func<T, string>> text, int max)
     {
         ArgumentNullException.ThrowIfNull(validator);

@@ -1,0 +1,26 @@
+using ChatKit.Application.Abstractions;
+using ChatKit.Application.Options;
+using ChatKit.Application.Tools;
+using Microsoft.Extensions.Options;
+
+namespace ChatKit.Application.Composer;
+
+/// <summary>
+/// What the composer may offer and what a message may ask for: the models of <c>MODELS</c> (the first the default; without
+/// it, the configured model alone) and the agent's tools.
+/// </summary>
+public sealed class ComposerChoices(IOptions<ComposerOptions> options, IChatModel model, Toolbox toolbox)
+{
+    public IReadOnlyList<string> Models { get; } = options.Value.ModelList is { Count: > 0 } list ? list : [model.Name];
+
+    public string DefaultModel => Models[0];
+
+    public IReadOnlyList<ToolDefinition> Tools => toolbox.Definitions;
+
+    public bool AllowsModel(string id) => Models.Contains(id, StringComparer.Ordinal);
+
+    public bool AllowsTool(string id) => toolbox.Definitions.Any(d => d.Name == id);
+
+    /// <summary>The tool's icon in the composer (a ChatKit icon name, or <c>lucide:…</c>, which ChatKit also takes).</summary>
+    public string IconOf(string tool) => toolbox.IconOf(tool) ?? "bolt";
+}
