@@ -22,6 +22,7 @@ public static class DependencyInjection
         Bind<RunOptions>(services);
         Bind<TaskOptions>(services);
         Bind<ComposerOptions>(services);
+        Bind<ClientToolOptions>(services);
         Bind<BudgetOptions>(services);
         Bind<RunEventOptions>(services);
         services.AddSingleton(TimeProvider.System);
@@ -40,6 +41,7 @@ public static class DependencyInjection
         }
 
         services.AddSingleton<Toolbox>();
+        services.AddSingleton<AgentTools>();
         services.AddSingleton<Composer.ComposerChoices>();
         return services;
     }

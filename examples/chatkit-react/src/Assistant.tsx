@@ -1,6 +1,6 @@
 import { ChatKit, useChatKit } from "@openai/chatkit-react";
 import type { ChatKitIcon, Entity } from "@openai/chatkit-react";
-import { useCallback, useEffect, useState } from "react";
+import { useCallback, useEffect, useRef, useState } from "react";
 
 // The service's native ChatKit endpoint. Relative: `npm run dev` proxies /api to the service (vite.config.ts), so the
 // widget and the API share an origin and no CORS set-up is needed. From another origin, list it in CORS_ORIGINS.
@@ -23,6 +23,10 @@ type Composer = {
 
 export function Assistant({ token, onSignOut }: { token: string; onSignOut: () => void }) {
   const [tasks, setTasks] = useState<Task[]>([]);
+  const [selected, setSelected] = useState<ReadonlySet<string>>(new Set());
+  // Read when the model asks: ChatKit keeps its options stable between renders, so the handler reads the latest through a ref.
+  const selectedRef = useRef(selected);
+  selectedRef.current = selected;
   const [composer, setComposer] = useState<Composer>({ models: [], tools: [] });
   const authorized = useCallback((input: string) => fetch(input, { headers: { Authorization: `Bearer ${token}` } }), [token]);
 
@@ -72,6 +76,11 @@ export function Assistant({ token, onSignOut }: { token: string; onSignOut: () =
       ],
     },
     composer: { models: composer.models, tools: composer.tools },
+    // The service's client tool (CLIENT_TOOLS=get_selected_tasks): the tasks ticked in the host page's list.
+    onClientTool: ({ name }) => {
+      if (name === "get_selected_tasks") return { task_ids: [...selectedRef.current] };
+      throw new Error(`unknown client tool ${name}`);
+    },
     entities: { onTagSearch: searchTasks },
     // tasks.changed {task_id, change} follows every tool call and every widget click that changed a task.
     onEffect: ({ name }) => {
@@ -94,7 +103,19 @@ export function Assistant({ token, onSignOut }: { token: string; onSignOut: () =
         <ul aria-label="Your tasks" style={{ width: 240, listStyle: "none", padding: 0 }}>
           {tasks.map((t) => (
             <li key={t.id} style={{ textDecoration: t.completed ? "line-through" : "none" }}>
-              {t.title} <small>({t.priority})</small>
+              <label>
+                <input
+                  type="checkbox"
+                  checked={selected.has(t.id)}
+                  onChange={(e) => {
+                    const next = new Set(selected);
+                    if (e.target.checked) next.add(t.id);
+                    else next.delete(t.id);
+                    setSelected(next);
+                  }}
+                />{" "}
+                {t.title} <small>({t.priority})</small>
+              </label>
             </li>
           ))}
         </ul>

@@ -31,7 +31,7 @@ public sealed class ChatKitController(IMediator mediator, RunStreams streams) : 
 {
     private static readonly HashSet<string> Unsupported = new(StringComparer.Ordinal)
     {
-        "attachments.create", "attachments.delete", "input.transcribe", "threads.add_client_tool_output", "threads.add_structured_input",
+        "attachments.create", "attachments.delete", "input.transcribe", "threads.add_structured_input",
     };
 
     private string UserId => JwtSetup.UserId(User)!;
@@ -44,7 +44,7 @@ public sealed class ChatKitController(IMediator mediator, RunStreams streams) : 
     [ErrorResponse(StatusCodes.Status400BadRequest, Errors.EmptyMessageCode, Errors.MessageTooLongCode, Errors.UnsupportedRequestCode)]
     [ErrorResponse(StatusCodes.Status403Forbidden, Errors.ForbiddenCode)]
     [ErrorResponse(StatusCodes.Status404NotFound, Errors.SessionNotFoundCode, Errors.ItemNotFoundCode, Errors.TaskNotFoundCode)]
-    [ErrorResponse(StatusCodes.Status409Conflict, Errors.RunInProgressCode)]
+    [ErrorResponse(StatusCodes.Status409Conflict, Errors.RunInProgressCode, Errors.NoPendingToolCallCode)]
     [ErrorResponse(StatusCodes.Status429TooManyRequests, Errors.SessionLimitCode, Errors.MessageLimitCode, Errors.TokenBudgetExceededCode)]
     [ErrorResponse(StatusCodes.Status503ServiceUnavailable, Errors.DailyCostLimitCode)]
     public async Task<IActionResult> Handle([FromBody] JsonElement body, CancellationToken ct)
@@ -69,6 +69,8 @@ public sealed class ChatKitController(IMediator mediator, RunStreams streams) : 
                 "threads.delete" => EmptyObject(await mediator.Send(new DeleteSessionCommand(UserId, request.RequiredString("thread_id")), ct)),
                 "items.feedback" => EmptyObject(await mediator.Send(
                     new FeedbackCommand(UserId, request.RequiredString("thread_id"), request.RequiredStrings("item_ids"), Kind(request)), ct)),
+                "threads.add_client_tool_output" => Stream(await mediator.Send(
+                    new AddClientToolOutputCommand(UserId, request.RequiredString("thread_id"), request.RequiredJson("result")), ct)),
                 "threads.custom_action" => Stream(await mediator.Send(CustomAction(request), ct)),
                 "threads.sync_custom_action" => Object(
                     (await mediator.Send(SyncCustomAction(request), ct)).Map(item => new SyncCustomActionResponse(item))),

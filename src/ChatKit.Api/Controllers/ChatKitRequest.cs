@@ -50,6 +50,10 @@ public sealed class ChatKitRequest
         _ => throw new RequestShapeException("params." + name, $"{name} must be a string"),
     };
 
+    /// <summary>A param of any JSON value, as its text; absent or null is refused naming it.</summary>
+    public string RequiredJson(string name) =>
+        Get(name) is { } value ? value.GetRawText() : throw new RequestShapeException("params." + name, $"{name} is required");
+
     public int? Int(string name) => Get(name) switch
     {
         null => null,

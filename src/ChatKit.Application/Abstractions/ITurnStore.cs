@@ -49,8 +49,9 @@ public sealed record TurnFacts(
     decimal CostToday = 0,
     long TokensSpent = 0);
 
-/// <summary>A start's last write: the user message (none for a retry), the title, the claim, the reservation.</summary>
-/// <param name="UserMessage">The message to store; null for a retry, which deletes every message after its item instead.</param>
+/// <summary>A start's last write: the user message (none for a retry or a continuation), the title, the claim, the reservation.</summary>
+/// <param name="UserMessage">The message to store; null for a retry, which deletes every message after its item instead, and
+/// for a continuation, which stores only its tool result.</param>
 /// <param name="NewTitle">The title the first message gives the session, if it does.</param>
 /// <param name="ClaimId">Identifies this run's claim on the session, so only it can renew or release the claim.</param>
 /// <param name="ClaimLength">How long the claim lasts if it is not renewed (a crashed instance frees the session then).</param>
@@ -59,6 +60,9 @@ public sealed record CommitTurn(ChatMessage? UserMessage, string? NewTitle, Guid
 {
     /// <summary>For a retry: the user message whose later messages are deleted.</summary>
     public ChatMessage? RetryItem { get; init; }
+
+    /// <summary>Client tool results stored first: the answer a continuation brings, or the calls a new message closes.</summary>
+    public IReadOnlyList<ChatMessage> ToolResults { get; init; } = [];
 }
 
 /// <summary>

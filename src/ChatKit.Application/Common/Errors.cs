@@ -11,6 +11,7 @@ public static class Errors
     public const string SessionLimitCode = "SESSION_LIMIT";
     public const string MessageLimitCode = "MESSAGE_LIMIT";
     public const string RunInProgressCode = "RUN_IN_PROGRESS";
+    public const string NoPendingToolCallCode = "NO_PENDING_TOOL_CALL";
     public const string TaskNotFoundCode = "TASK_NOT_FOUND";
     public const string TaskLimitCode = "TASK_LIMIT";
     public const string ItemNotFoundCode = "ITEM_NOT_FOUND";
@@ -41,6 +42,9 @@ public static class Errors
 
     public static readonly Error RunInProgress =
         new(RunInProgressCode, "Another reply is still streaming in this session. Wait for it to finish.", ErrorKind.Conflict);
+
+    public static readonly Error NoPendingToolCall =
+        new(NoPendingToolCallCode, "No client tool call is waiting for an answer in this thread.", ErrorKind.Conflict);
 
     public static Error TaskNotFound(string taskId) =>
         new(TaskNotFoundCode, $"Task {taskId} not found", ErrorKind.NotFound);

@@ -69,7 +69,7 @@ public sealed class ThreadItems(IMessageStore messages, IWidgetStore widgets, To
             return (null, false);
         }
 
-        if (TaskListWidget.TryParseMessageId(after, out var stepId))
+        if (TaskListWidget.TryParseMessageId(after, out var stepId) || ClientToolCallItem.TryParseMessageId(after, out stepId))
         {
             return (stepId, true);
         }
@@ -96,16 +96,29 @@ public sealed class ThreadItems(IMessageStore messages, IWidgetStore widgets, To
                 if (m.ToolCalls is { Count: > 0 } calls)
                 {
                     var results = await messages.ReadToolResultsAsync(sessionId, userId, calls.Select(c => c.Id).ToList(), ct).ConfigureAwait(false);
-                    var tasks = calls.Select(c => new CustomTask(
-                        toolbox.TitleOf(c),
-                        results.FirstOrDefault(r => r.ToolCallId == c.Id) is { } result ? toolbox.Summarize(c, result.Text) : null,
-                        "complete")).ToList();
-                    var id = WorkflowItem.IdOf(m.Id);
-                    var end = results.Count > 0 ? results.Max(r => r.CreatedAt) : m.CreatedAt;
-                    items.Add((id, new WorkflowItem(id, sessionId, m.CreatedAt, new Workflow(tasks, DurationSummary.Between(m.CreatedAt, end)))));
-                    foreach (var widget in await widgets.ReadForMessagesAsync(sessionId, [m.Id], ct).ConfigureAwait(false))
+                    var server = calls.Where(c => !AgentTools.IsClient(c)).ToList();
+                    if (server.Count > 0)
                     {
-                        items.Add((widget.Id, widget.ToItem()));
+                        var tasks = server.Select(c => new CustomTask(
+                            toolbox.TitleOf(c),
+                            results.FirstOrDefault(r => r.ToolCallId == c.Id) is { } result ? toolbox.Summarize(c, result.Text) : null,
+                            "complete")).ToList();
+                        var id = WorkflowItem.IdOf(m.Id);
+                        var end = results.Count > 0 ? results.Max(r => r.CreatedAt) : m.CreatedAt;
+                        items.Add((id, new WorkflowItem(id, sessionId, m.CreatedAt, new Workflow(tasks, DurationSummary.Between(m.CreatedAt, end)))));
+                        foreach (var widget in await widgets.ReadForMessagesAsync(sessionId, [m.Id], ct).ConfigureAwait(false))
+                        {
+                            items.Add((widget.Id, widget.ToItem()));
+                        }
+                    }
+
+                    for (var i = 0; i < calls.Count; i++)
+                    {
+                        if (AgentTools.IsClient(calls[i]))
+                        {
+                            var item = ClientToolCallItem.Of(m.Id, sessionId, m.CreatedAt, i, calls[i], results.FirstOrDefault(r => r.ToolCallId == calls[i].Id)?.Text);
+                            items.Add((item.Id, item));
+                        }
                     }
                 }
 

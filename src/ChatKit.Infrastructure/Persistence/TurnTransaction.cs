@@ -37,7 +37,13 @@ internal sealed class TurnTransaction(NpgsqlConnection conn, NpgsqlTransaction t
 
     public async Task<ChatSession> CommitAsync(CommitTurn commit, CancellationToken ct)
     {
-        // A start inserts its message; a retry deletes what followed its item (tool results and notes are not counted).
+        // Tool results first (they are not counted); a start inserts its message; a retry deletes what followed its item.
+        foreach (var result in commit.ToolResults)
+        {
+            await Rows.InsertMessageAsync(conn, tx, result, ct).ConfigureAwait(false);
+        }
+
+        var item = commit.RetryItem;
         string counted;
         if (commit.UserMessage is { } message)
         {
@@ -46,10 +52,9 @@ internal sealed class TurnTransaction(NpgsqlConnection conn, NpgsqlTransaction t
         }
         else
         {
-            counted = "message_count - (SELECT count(*) FROM later WHERE role IN ('user', 'assistant'))";
+            counted = item is null ? "message_count" : "message_count - (SELECT count(*) FROM later WHERE role IN ('user', 'assistant'))";
         }
 
-        var item = commit.RetryItem;
         var updated = await conn.QuerySingleAsync<Rows.SessionRow>(new CommandDefinition(
             $"""
             {(item is null ? string.Empty : "WITH later AS (DELETE FROM messages WHERE session_id = @Id AND (created_at, id) > (@ItemAt, @ItemId) RETURNING role)")}

@@ -150,7 +150,6 @@ public sealed class NativeProtocolTests
     [TestCase("attachments.create")]
     [TestCase("input.transcribe")]
     [TestCase("threads.add_structured_input")]
-    [TestCase("threads.add_client_tool_output")]
     public async Task UnsupportedTypes_Answer400UnsupportedRequestNamingTheType(string type)
     {
         using var client = App.ClientFor();

@@ -35,8 +35,9 @@ public sealed class TurnRunnerTests
         var service = new TaskService(tasks, TimeProvider.System, Options.Create(new TaskOptions()));
         IAgentTool[] tools = [new AddTaskTool(Tools.TaskCommandSender.For(service)), new ListTasksTool(service)];
         using var provider = new ServiceCollection().AddMetrics().BuildServiceProvider();
+        var toolbox = new Toolbox(tools, NullLogger<Toolbox>.Instance);
         return new TurnRunner(
-            model, new Toolbox(tools, NullLogger<Toolbox>.Instance), turns, writer,
+            model, toolbox, new AgentTools(toolbox, Options.Create(new ClientToolOptions())), turns, writer,
             new PromptBuilder(Options.Create(new PromptOptions())), TimeProvider.System,
             Options.Create(new RunOptions { MaxSteps = maxSteps, SaveWait = TimeSpan.FromSeconds(2) }),
             Options.Create(new LimitsOptions()),

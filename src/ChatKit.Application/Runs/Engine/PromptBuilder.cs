@@ -21,9 +21,12 @@ public sealed class PromptBuilder(IOptions<PromptOptions> options)
     public ChatPrompt Build(IReadOnlyList<ChatMessage> earlierOldestFirst, ChatMessage newMessage) =>
         Compose(options.Value, earlierOldestFirst, newMessage);
 
-    internal static ChatPrompt Compose(PromptOptions o, IReadOnlyList<ChatMessage> earlierOldestFirst, ChatMessage newMessage)
+    /// <summary>The prompt of a turn that goes on from its last stored step (a client tool answered): the history as it is.</summary>
+    public ChatPrompt Continue(IReadOnlyList<ChatMessage> historyOldestFirst) => Compose(options.Value, historyOldestFirst, null);
+
+    internal static ChatPrompt Compose(PromptOptions o, IReadOnlyList<ChatMessage> earlierOldestFirst, ChatMessage? newMessage)
     {
-        var units = Units(earlierOldestFirst.Where(m => m.Id != newMessage.Id).ToList());
+        var units = Units(newMessage is null ? earlierOldestFirst : earlierOldestFirst.Where(m => m.Id != newMessage.Id).ToList());
         var kept = new List<IReadOnlyList<PromptMessage>>();
         var budget = o.HistoryMaxChars;
         var count = 0;
@@ -42,6 +45,11 @@ public sealed class PromptBuilder(IOptions<PromptOptions> options)
 
         kept.Reverse();
         var messages = kept.SelectMany(u => u).ToList();
+        if (newMessage is null)
+        {
+            return new ChatPrompt(o.SystemPrompt, messages, []);
+        }
+
         if (earlierOldestFirst.LastOrDefault(m => m.Role == MessageRole.Assistant && m.Id != newMessage.Id) is { Stopped: true })
         {
             messages.Add(new PromptMessage(MessageRole.Note, StoppedNote));

@@ -12,8 +12,9 @@ namespace ChatKit.Application.Runs.Engine;
 /// </summary>
 public abstract record TurnEvent;
 
-/// <summary>The user's message is stored (or, for a retry, was already); the turn begins.</summary>
-public sealed record TurnStarted(ChatMessage UserMessage, bool IsRetry) : TurnEvent;
+/// <summary>The user's message is stored (or, for a retry or a continuation, was already); the turn begins.</summary>
+/// <param name="Answered">A continuation's client tool call, now answered (its item is done).</param>
+public sealed record TurnStarted(ChatMessage UserMessage, bool IsRetry, ClientToolCallItem? Answered = null) : TurnEvent;
 
 /// <summary>A piece of the text of step <paramref name="MessageId"/> (the id its assistant message is stored under).</summary>
 public sealed record TextDelta(Guid MessageId, Guid SessionId, DateTime CreatedAt, string Delta) : TurnEvent;
@@ -33,6 +34,9 @@ public sealed record ToolCallFinished(Guid StepId, int Index, string Title, Tool
 /// </summary>
 public sealed record StepCompleted(ChatMessage Assistant, IReadOnlyList<ChatMessage> ToolResults, IReadOnlyList<TaskListWidget> Widgets) : TurnEvent;
 
+/// <summary>A client tool call of step <paramref name="StepId"/> waits for the browser's answer.</summary>
+public sealed record ClientToolCallPending(Guid StepId, Guid SessionId, DateTime CreatedAt, int Index, ToolCall Call) : TurnEvent;
+
 /// <summary>The turn failed; <paramref name="Message"/> is safe to show. What it produced is stored <c>incomplete</c>.</summary>
 public sealed record TurnFailed(string Message) : TurnEvent;
 
@@ -48,6 +52,9 @@ public enum TurnEnding
 
     /// <summary>The run was cancelled (its client hung up, or a cancel request); the reply is stored incomplete.</summary>
     Cancelled,
+
+    /// <summary>The model called a client tool: the step is stored, the turn waits for <c>threads.add_client_tool_output</c>.</summary>
+    Paused,
 }
 
 /// <param name="Thread">The thread, when the turn changed it: its first message named it, or it filled it (locked).</param>

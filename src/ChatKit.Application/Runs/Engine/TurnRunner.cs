@@ -23,6 +23,7 @@ namespace ChatKit.Application.Runs.Engine;
 public sealed partial class TurnRunner(
     IChatModel model,
     Toolbox toolbox,
+    AgentTools agentTools,
     ITurnStore turns,
     ITurnWriter writer,
     PromptBuilder prompts,
@@ -43,7 +44,7 @@ public sealed partial class TurnRunner(
 
     private ChatPrompt FirstPrompt(IReadOnlyList<ChatMessage> history, ChatMessage userMessage)
     {
-        var tools = options.Value.MaxSteps > 1 ? toolbox.Definitions : [];
+        var tools = options.Value.MaxSteps > 1 ? agentTools.Offered : [];
         return prompts.Build(history, userMessage) with
         {
             Tools = tools,
@@ -62,11 +63,12 @@ public sealed partial class TurnRunner(
     public async IAsyncEnumerable<TurnEvent> RunAsync(StartedRun run, [EnumeratorCancellation] CancellationToken ct)
     {
         var o = options.Value;
-        var turn = new TurnState(run, new TurnClock(clock, run.UserMessage.CreatedAt));
-        var conversation = run.FirstCall?.Prompt ?? FirstPrompt(run.History, run.UserMessage);
+        var turn = new TurnState(run, new TurnClock(clock, run.Continues?.CreatedAt ?? run.UserMessage.CreatedAt));
+        var conversation = run.FirstCall?.Prompt
+            ?? (run.Continues is null ? FirstPrompt(run.History, run.UserMessage) : prompts.Continue(run.History) with { Model = run.UserMessage.Model });
         var messages = conversation.Messages.ToList();
         var lease = new RunLease(turns, clock, logger, run.Session.Id, run.ClaimId, TimeSpan.FromSeconds(o.ClaimSeconds));
-        yield return new TurnStarted(run.UserMessage, run.IsRetry);
+        yield return new TurnStarted(run.UserMessage, run.IsRetry || run.Continues is not null, run.Answered);
         try
         {
             while (turn.Outcome == RunOutcome.Running)
@@ -88,6 +90,11 @@ public sealed partial class TurnRunner(
                 await foreach (var e in ToolStepAsync(run, turn, step, messages, ct).ConfigureAwait(false))
                 {
                     yield return e;
+                }
+
+                if (turn.Outcome == RunOutcome.Paused)
+                {
+                    break; // a client tool answers in the browser; threads.add_client_tool_output continues the turn
                 }
 
                 if (ct.IsCancellationRequested)
@@ -114,7 +121,11 @@ public sealed partial class TurnRunner(
                 turn.Outcome = end.Ending == TurnEnding.Completed ? RunOutcome.Completed : RunOutcome.Incomplete;
             }
 
-            yield return new StepCompleted(end.Reply, [], []);
+            if (end.Reply is { } reply)
+            {
+                yield return new StepCompleted(reply, [], []);
+            }
+
             yield return new TurnFinished(end.Ending, ThreadAfter(run, turn));
         }
         finally
@@ -157,7 +168,7 @@ public sealed partial class TurnRunner(
         // The composer's tool choice forces the turn's first call only; later calls choose for themselves.
         var prompt = early?.Prompt ?? conversation with
         {
-            Tools = offerTools ? toolbox.Definitions : [],
+            Tools = offerTools ? agentTools.Offered : [],
             ToolChoice = offerTools && turn.Steps == 1 ? conversation.ToolChoice : null,
         };
         step.Prompt = prompt;
@@ -212,12 +223,19 @@ public sealed partial class TurnRunner(
         StartedRun run, TurnState turn, StepDraft step, List<PromptMessage> messages, [EnumeratorCancellation] CancellationToken ct)
     {
         var widgets = new List<TaskListWidget>();
+        var pending = new List<int>();
         for (var i = 0; i < step.Calls.Count; i++)
         {
             var call = step.Calls[i];
             if (ct.IsCancellationRequested)
             {
                 step.Results.Add(NotRunResult(run, turn, call));
+                continue;
+            }
+
+            if (AgentTools.IsClient(call) && !step.Refusals.ContainsKey(call.Id))
+            {
+                pending.Add(i); // answered in the browser: stored without a result, which the prompt never sends without
                 continue;
             }
 
@@ -246,12 +264,23 @@ public sealed partial class TurnRunner(
         }));
         turn.Stored();
         yield return new StepCompleted(stored, step.Results, widgets);
+        if (pending.Count > 0 && !ct.IsCancellationRequested)
+        {
+            foreach (var i in pending)
+            {
+                yield return new ClientToolCallPending(step.Id, run.Session.Id, step.CreatedAt, i, step.Calls[i]);
+            }
+
+            turn.Outcome = RunOutcome.Paused;
+            yield break;
+        }
+
         messages.Add(new PromptMessage(MessageRole.Assistant, stored.Text, step.Calls));
         messages.AddRange(step.Results.Select(r => new PromptMessage(MessageRole.Tool, r.Text, ToolCallId: r.ToolCallId)));
     }
 
-    /// <summary>What a turn's ending stores, whichever way it ended.</summary>
-    private sealed record TurnEnd(TurnEnding Ending, ChatMessage Reply, TurnWrite Write);
+    /// <summary>What a turn's ending stores, whichever way it ended (a paused turn stores no reply).</summary>
+    private sealed record TurnEnd(TurnEnding Ending, ChatMessage? Reply, TurnWrite Write);
 
     /// <summary>
     /// The one ending of a turn — finished, cut at its length limit or by a filter, cancelled, failed: its last write
@@ -262,6 +291,12 @@ public sealed partial class TurnRunner(
     private TurnEnd End(StartedRun run, TurnState turn)
     {
         turn.Finished = true;
+        if (turn.Outcome == RunOutcome.Paused)
+        {
+            // The step that called the client tool is stored; the claim goes, so the session is free while the browser answers.
+            return new TurnEnd(TurnEnding.Paused, null, new TurnWrite(run.Session.Id, [], run.ClaimId));
+        }
+
         var step = turn.Current ?? turn.BeginStep(ModelOf(run));
         var cancelled = turn.Outcome == RunOutcome.ClientCancelled;
         var ending = cancelled ? TurnEnding.Cancelled : turn.Ending;
@@ -270,7 +305,7 @@ public sealed partial class TurnRunner(
         if (step.Results.Count > 0)
         {
             reply = step.ToMessage(MessageStatus.Incomplete) with { Stopped = cancelled };
-            messages = [reply, .. step.Results, .. step.Calls.Skip(step.Results.Count).Select(c => NotRunResult(run, turn, c))];
+            messages = [reply, .. step.Results, .. step.Calls.Where(c => step.Results.All(r => r.ToolCallId != c.Id)).Select(c => NotRunResult(run, turn, c))];
         }
         else
         {

@@ -15,6 +15,9 @@ public enum RunOutcome
     UpstreamError,
     Failed,
     ClientCancelled,
+
+    /// <summary>Waiting for a client tool's answer (the step is stored, the claim released).</summary>
+    Paused,
 }
 
 /// <summary>The mutable facts of one running turn: its steps so far, usage, outcome and timings.</summary>

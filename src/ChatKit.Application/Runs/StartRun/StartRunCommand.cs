@@ -52,6 +52,15 @@ public sealed record StartedRun(
     public bool Background { get; init; }
 
     /// <summary>
+    /// A continuation: the turn goes on from its stored step after the browser answered its client tool call (this result,
+    /// already in <see cref="History"/>); no user message is sent again.
+    /// </summary>
+    public ChatMessage? Continues { get; init; }
+
+    /// <summary>The answered call's item, done again at the start of a continuation's stream.</summary>
+    public ClientToolCallItem? Answered { get; init; }
+
+    /// <summary>
     /// How many more messages the session takes (<c>MAX_MESSAGES_PER_SESSION</c> less what it holds, this turn's user message
     /// included): a tool step is offered only while it leaves room for the reply that ends the turn.
     /// </summary>

@@ -7,7 +7,11 @@ namespace ChatKit.Application.Runs.StartRun;
 /// <summary>What a start asks of the session besides its facts.</summary>
 /// <param name="ThreadMatches">Whether the path's thread id is the session's (checked after ownership, as the contract orders).</param>
 /// <param name="IsRetry">A retry runs again from a stored message: no message cap, but its item must exist.</param>
-public sealed record AdmissionRequest(bool ThreadMatches, bool IsRetry, int MaxMessagesPerSession, Budgets Budgets);
+public sealed record AdmissionRequest(bool ThreadMatches, bool IsRetry, int MaxMessagesPerSession, Budgets Budgets)
+{
+    /// <summary>A retry needs its item; a continuation (a client tool's answer) goes on from the thread's last step instead.</summary>
+    public bool NeedsItem { get; init; } = true;
+}
 
 /// <summary>
 /// Whether a turn may start, from the facts its start transaction read: the contract's one order of refusals, for a new
@@ -28,7 +32,7 @@ public static class TurnAdmission
             _ when !request.ThreadMatches => BeginTurnOutcome.ThreadNotFound,
             _ when !request.IsRetry && facts.MessageCount >= request.MaxMessagesPerSession => BeginTurnOutcome.MessageLimit,
             { Busy: true } => BeginTurnOutcome.RunInProgress,
-            { RetryItem: null } when request.IsRetry => BeginTurnOutcome.ItemNotFound,
+            { RetryItem: null } when request.IsRetry && request.NeedsItem => BeginTurnOutcome.ItemNotFound,
             _ when budgets.MaxCostPerDayUsd > 0 && facts.CostToday >= budgets.MaxCostPerDayUsd => BeginTurnOutcome.DailyCostLimit,
             _ when budgets.TokensPerUserPerDay > 0 && facts.TokensSpent >= budgets.TokensPerUserPerDay => BeginTurnOutcome.TokenBudgetExceeded,
             _ => BeginTurnOutcome.Started,

@@ -5,6 +5,7 @@ using ChatKit.Application.Runs.Engine;
 using ChatKit.Application.Runs.Execution;
 using ChatKit.Application.Runs.ThreadStream;
 using ChatKit.Domain.Sessions;
+using ChatKit.Domain.Text;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 
@@ -59,7 +60,12 @@ public sealed partial class TurnStarter(
             var history = await tx.ReadHistoryAsync(prompt.Value.HistoryMaxMessages, ct).ConfigureAwait(false);
 
             // Timed under the lock: a send admitted after another turn's reply is stored after it, whatever its request's age.
-            var message = ChatMessage.FromUser(sessionId, input, SessionRules.StoredAfter(SessionRules.ToStoragePrecision(clock.GetUtcNow()), history));
+            var at = SessionRules.StoredAfter(SessionRules.ToStoragePrecision(clock.GetUtcNow()), history);
+
+            // A client tool call still waiting is closed as skipped (before the message), so it never goes upstream alone.
+            var closed = ClientToolCalls.Pending(history).Calls.Select(c => ChatMessage.FromTool(sessionId, c.Id, ClientToolCalls.Skipped, at)).ToList();
+            history = [.. history, .. closed];
+            var message = ChatMessage.FromUser(sessionId, input, closed.Count > 0 ? at.AddTicks(10) : at);
 
             // The first model call starts now, while the message commits: time to first token is the longer of the two,
             // not their sum. If the commit fails the call is cancelled and never seen.
@@ -70,7 +76,7 @@ public sealed partial class TurnStarter(
             try
             {
                 session = await tx.CommitAsync(
-                    new CommitTurn(message, title, claimId, ClaimLength, background, TurnAdmission.Reservation(open.Budgets, history, message)), ct)
+                    new CommitTurn(message, title, claimId, ClaimLength, background, TurnAdmission.Reservation(open.Budgets, history, message)) { ToolResults = closed }, ct)
                     .ConfigureAwait(false);
             }
             catch
@@ -184,6 +190,49 @@ public sealed partial class TurnStarter(
                 new CommitTurn(null, null, claimId, ClaimLength, false, TurnAdmission.Reservation(open.Budgets, history, item)) { RetryItem = item }, ct)
                 .ConfigureAwait(false);
             return Run(new StartedRun(session, item, claimId, false, [.. history, item]) { IsRetry = true });
+        }
+    }
+
+    /// <summary>
+    /// Goes on with the turn whose step waits for a client tool (<c>threads.add_client_tool_output</c>): the result is stored
+    /// under the call's id in the start transaction, which claims the session, and the turn continues from that step.
+    /// </summary>
+    /// <returns>The run's id.</returns>
+    public async Task<Result<Guid>> ContinueAsync(string userId, string rawThreadId, string resultJson, CancellationToken ct)
+    {
+        var sessionId = PathId.Parse(rawThreadId, Errors.SessionNotFound);
+        if (!sessionId.IsSuccess)
+        {
+            return sessionId.Error!;
+        }
+
+        var open = new OpenTurn(userId, sessionId.Value, budgets.Value.ToBudgets());
+        var (tx, outcome) = await AdmitAsync(open, new AdmissionRequest(true, IsRetry: true, limits.Value.MaxMessagesPerSession, open.Budgets) { NeedsItem = false }, ct)
+            .ConfigureAwait(false);
+        if (outcome != BeginTurnOutcome.Started)
+        {
+            return Refusal(outcome, rawThreadId, null, null);
+        }
+
+        await using (tx.ConfigureAwait(false))
+        {
+            var history = await tx.ReadHistoryAsync(prompt.Value.HistoryMaxMessages, ct).ConfigureAwait(false);
+            var (step, calls) = ClientToolCalls.Pending(history);
+            var user = history.LastOrDefault(m => m.Role == MessageRole.User);
+            if (step is null || user is null)
+            {
+                return Errors.NoPendingToolCall;
+            }
+
+            var call = calls[0];
+            var result = ChatMessage.FromTool(
+                sessionId.Value, call.Id, StorableText.Repair(resultJson), SessionRules.StoredAfter(SessionRules.ToStoragePrecision(clock.GetUtcNow()), history));
+            var claimId = Guid.CreateVersion7();
+            var session = await tx.CommitAsync(
+                new CommitTurn(null, null, claimId, ClaimLength, false, TurnAdmission.Reservation(open.Budgets, history, result)) { ToolResults = [result] }, ct)
+                .ConfigureAwait(false);
+            var answered = ClientToolCallItem.Of(step.Id, session.Id, step.CreatedAt, step.ToolCalls!.ToList().IndexOf(call), call, result.Text);
+            return Run(new StartedRun(session, user, claimId, false, [.. history, result]) { Continues = result, Answered = answered });
         }
     }
 

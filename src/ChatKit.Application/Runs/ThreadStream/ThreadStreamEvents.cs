@@ -148,6 +148,50 @@ public sealed record DurationSummary(int Duration)
         new((int)Math.Ceiling(Math.Max(0, (end - start).TotalSeconds)));
 }
 
+/// <summary>A call of a tool that runs in the browser: pending until <c>threads.add_client_tool_output</c>, then completed with its output.</summary>
+public sealed record ClientToolCallItem(
+    string Id, Guid ThreadId, DateTime CreatedAt, [property: JsonPropertyOrder(1)] string Status, [property: JsonPropertyOrder(2)] string CallId,
+    [property: JsonPropertyOrder(3)] string Name, [property: JsonPropertyOrder(4)] System.Text.Json.JsonElement Arguments)
+{
+    public string Type { get; } = "client_tool_call";
+
+    [JsonPropertyOrder(5)]
+    public System.Text.Json.JsonElement? Output { get; init; }
+
+    /// <summary>The item id of call <paramref name="index"/> of a step: it names the step's message.</summary>
+    public static string IdOf(Guid stepId, int index) => string.Create(System.Globalization.CultureInfo.InvariantCulture, $"ctc_{stepId}_{index}");
+
+    public static bool TryParseMessageId(string id, out Guid messageId)
+    {
+        messageId = Guid.Empty;
+        return id.StartsWith("ctc_", StringComparison.Ordinal) && id.Length > 40 && id[40] == '_' && Guid.TryParse(id.AsSpan(4, 36), out messageId);
+    }
+
+    /// <summary>The item of a stored call: completed with <paramref name="resultJson"/> when it has its result, else pending.</summary>
+    public static ClientToolCallItem Of(Guid stepId, Guid sessionId, DateTime createdAt, int index, ToolCall call, string? resultJson)
+    {
+        System.Text.Json.JsonElement arguments;
+        try
+        {
+            arguments = System.Text.Json.JsonDocument.Parse(string.IsNullOrWhiteSpace(call.Function.Arguments) ? "{}" : call.Function.Arguments).RootElement.Clone();
+        }
+        catch (System.Text.Json.JsonException)
+        {
+            arguments = System.Text.Json.JsonDocument.Parse("{}").RootElement.Clone();
+        }
+
+        if (arguments.ValueKind != System.Text.Json.JsonValueKind.Object)
+        {
+            arguments = System.Text.Json.JsonDocument.Parse("{}").RootElement.Clone();
+        }
+
+        return new(IdOf(stepId, index), sessionId, createdAt, resultJson is null ? "pending" : "completed", call.Id, call.Function.Name, arguments)
+        {
+            Output = resultJson is null ? null : System.Text.Json.JsonDocument.Parse(resultJson).RootElement.Clone(),
+        };
+    }
+}
+
 /// <summary>What <c>threads.sync_custom_action</c> answers: the item after the action.</summary>
 public sealed record SyncCustomActionResponse(object UpdatedItem);
 

@@ -31,12 +31,14 @@ public static class ThreadStreamMapper
 
         public IEnumerable<RunEvent> Map(TurnEvent e) => e switch
         {
+            TurnStarted { IsRetry: true, Answered: { } answered } => [new StreamOptionsEvent(new StreamOptions(AllowCancel: true)), new ItemDoneEvent(answered)],
             TurnStarted { IsRetry: true } => [new StreamOptionsEvent(new StreamOptions(AllowCancel: true))],
             TurnStarted s => [new ItemDoneEvent(UserMessageItem.From(s.UserMessage)), new StreamOptionsEvent(new StreamOptions(AllowCancel: true))],
             TextDelta d => Delta(d),
             ToolCallStarted c => CallStarted(c),
             ToolCallFinished f => CallFinished(f),
             StepCompleted s => StepDone(s),
+            ClientToolCallPending p => [new ItemDoneEvent(ClientToolCallItem.Of(p.StepId, p.SessionId, p.CreatedAt, p.Index, p.Call, null))],
             TurnFailed f => [.. CloseAll(null), new StreamErrorEvent(f.Message)],
             TurnFinished f => Finished(f),
             _ => [],
