@@ -5,7 +5,20 @@ using FluentValidation;
 
 namespace ChatKit.Api.Controllers;
 
-public sealed record RunContentInput(string? Type, string? Text);
+/// <summary>A content part: <c>input_text</c>, or an @-mention <c>input_tag</c> with its id (and data, group, interactive as ChatKit sends them).</summary>
+public sealed record RunContentInput(
+    string? Type, string? Text, string? Id = null, System.Text.Json.JsonElement? Data = null, string? Group = null, bool? Interactive = null)
+{
+    public ContentPart ToPart() => Type == ContentPart.InputTag
+        ? new ContentPart(ContentPart.InputTag, Text ?? string.Empty)
+        {
+            Id = Id,
+            Data = Data is { ValueKind: System.Text.Json.JsonValueKind.Object } data ? data : System.Text.Json.JsonDocument.Parse("{}").RootElement.Clone(),
+            Group = Group,
+            Interactive = Interactive ?? false,
+        }
+        : new ContentPart(ContentPart.InputText, Text ?? string.Empty);
+}
 
 public sealed record RunToolChoice(string? Id);
 
@@ -16,7 +29,7 @@ public sealed record RunMessageInput(string? Role, IReadOnlyList<RunContentInput
 {
     /// <summary>The message as sent: its <c>input_text</c> parts, joined with a newline and trimmed, and the composer's choices.</summary>
     public UserInput Input => UserInput.Of(
-        (Content ?? []).Select(c => new ContentPart(ContentPart.InputText, c?.Text ?? string.Empty)), null, InferenceOptions?.Model, InferenceOptions?.ToolChoice?.Id);
+        (Content ?? []).Select(c => c?.ToPart() ?? new ContentPart(ContentPart.InputText, string.Empty)), null, InferenceOptions?.Model, InferenceOptions?.ToolChoice?.Id);
 }
 
 /// <summary>
@@ -41,8 +54,11 @@ public sealed class RunRequestBodyValidator : AbstractValidator<RunRequestBody>
         RuleFor(b => b.Message!.Role).Must(r => r is null or "user").WithMessage("role must be \"user\"");
         RuleFor(b => b.Message!.Content).NotEmpty().WithMessage("content must hold at least one part");
         RuleForEach(b => b.Message!.Content).NotNull().WithMessage("a content part must be an object")
-            .Must(p => p!.Type is null or ContentPart.InputText).WithMessage("type must be \"input_text\"")
-            .Must(p => p!.Text is not null).WithMessage("text is required");
+            .Must(p => p!.Type is null or ContentPart.InputText or ContentPart.InputTag).WithMessage("type must be \"input_text\" or \"input_tag\"")
+            .Must(p => p!.Text is not null).WithMessage("text is required")
+            .Must(p => p!.Type != ContentPart.InputTag || !string.IsNullOrEmpty(p.Id)).WithMessage("an input_tag needs its id")
+            .Must(p => p!.Data is null or { ValueKind: System.Text.Json.JsonValueKind.Object or System.Text.Json.JsonValueKind.Null })
+            .WithMessage("an input_tag's data must be an object");
     }
 
     /// <summary>The shape error to answer, or null when the body is well formed.</summary>

@@ -140,6 +140,60 @@ public sealed class PlaygroundBrowserTests
         Assert.That(pageErrors, Is.Empty);
     }
 
+    /// <summary>
+    /// The composer in the page: the model picked from GET /composer, a task @-mentioned as a chip (its id reaches the
+    /// model), and the get_selected_tasks client tool answered from the task list's checkboxes.
+    /// </summary>
+    [Test]
+    public async Task TheComposer_PicksAModel_MentionsATask_AndAnswersTheClientToolFromTheCheckboxes()
+    {
+        var upstream = AssemblySetup.Upstream;
+        const string turn = "Which of the ticked ones are urgent? Compare with the mentioned one.";
+        upstream.Script(
+            turn,
+            ScriptStep.ToolCalls(new ScriptedCall("pg_cli_1", "get_selected_tasks", "{}")),
+            ScriptStep.Text("Both ticked tasks are urgent."));
+        await using var app = new ChatKitFactory(ChatKitFactory.Settings(
+            upstream, ("MODELS", "fake/model,other/model-2"), ("CLIENT_TOOLS", "get_selected_tasks")))
+        { EnvironmentName = "Development" };
+        app.UseKestrel(0);
+        app.StartServer();
+        var user = ChatKitFactory.NewUser();
+        using var api = app.SocketClientFor(user);
+        var ids = new Dictionary<string, string>();
+        foreach (var title in new[] { "Pay rent", "Call mum", "Renew passport" })
+        {
+            using var created = await api.PostAsync("/api/v1/tasks", JsonContent.Create(new { title }));
+            ids[title] = (await created.JsonAsync())["data"]!["id"]!.GetValue<string>();
+        }
+
+        using var playwright = await Microsoft.Playwright.Playwright.CreateAsync();
+        await using var browser = await Chromium.LaunchAsync(playwright);
+        var (page, pageErrors) = await OpenAsync(browser, app);
+        await SignInAndCreateASessionAsync(page, user);
+        await Expect(page.Locator("#model option")).ToHaveCountAsync(2);
+
+        await page.SelectOptionAsync("#model", "other/model-2");
+        await page.Locator("#tasks li", new() { HasText = "Renew passport" }).Locator("button.mention").ClickAsync();
+        await page.Locator("#tasks li", new() { HasText = "Pay rent" }).Locator("input.select").CheckAsync();
+        await page.Locator("#tasks li", new() { HasText = "Call mum" }).Locator("input.select").CheckAsync();
+        await Expect(page.Locator("#mentions .tag")).ToHaveTextAsync("@Renew passport");
+        await SendAsync(page, turn);
+
+        await Expect(page.Locator("#items li.assistant_message").Last).ToHaveTextAsync("Both ticked tasks are urgent.", new() { Timeout = 15_000 });
+        await Expect(page.Locator("#items li.user_message .tag")).ToHaveTextAsync("@Renew passport");
+        await Expect(page.Locator("#items li.client_tool_call")).ToContainTextAsync("answered get_selected_tasks");
+        await ShotAsync(page, "composer");
+
+        var requests = upstream.RequestsWith(turn);
+        Assert.That(requests, Has.Count.EqualTo(2));
+        Assert.That(requests.Select(r => r.Body["model"]!.GetValue<string>()), Is.All.EqualTo("other/model-2"), "the picked model, every call");
+        Assert.That(requests[0].LastUserText, Does.Contain($"Renew passport (task {ids["Renew passport"]})"), "the model reads the tag's id");
+        var answer = requests[1].Body["messages"]!.AsArray().Single(m => m!["tool_call_id"]?.GetValue<string>() == "pg_cli_1")!["content"]!.GetValue<string>();
+        Assert.That(JsonNode.Parse(answer)!["task_ids"]!.AsArray().Select(i => i!.GetValue<string>()), Is.EquivalentTo(new[] { ids["Pay rent"], ids["Call mum"] }));
+        Assert.That(pageErrors, Is.Empty);
+    }
+
     /// <summary>The README's path for a newcomer: no API key (the offline model), Development, "add task: Buy milk".</summary>
     [Test]
     public async Task TheReadmesFirstSteps_WithTheOfflineModel_AddATaskInAStreamedToolTurn()

@@ -14,6 +14,9 @@ const state = {
   follow: null, // AbortController of the stream this page reads
   items: new Map(), // item id → { el, type, text, tasks }
   toolTasks: new Map(), // tool_call_id → its task in a stored step
+  mentions: [], // tasks @-mentioned in the next message: { id, title }
+  selected: new Set(), // task ids ticked in the task list (the get_selected_tasks client tool answers with them)
+  pendingTool: null, // a client tool call the run that just ended waits on
 };
 
 class ApiError extends Error {
@@ -60,6 +63,7 @@ async function useToken(token) {
   try {
     await refreshSessions();
     await refreshTasks();
+    await loadComposer();
     for (const id of ["new-session", "refresh-tasks"]) $(id).disabled = false;
     status("Signed in. Create a session or pick one.");
     const wanted = location.hash.slice(1);
@@ -169,7 +173,7 @@ function renderStored(messages) {
   $("items").replaceChildren();
   for (const m of messages) {
     const text = m.content.map((c) => c.text).join("\n");
-    if (m.role === "user") upsert({ id: m.id, type: "user_message" }).setText(text);
+    if (m.role === "user") upsert({ id: m.id, type: "user_message" }).setParts(m.content);
     if (m.role === "assistant") {
       if (text) upsert({ id: m.id, type: "assistant_message" }, m.status).setText(text);
       if (m.tool_calls) {
@@ -280,6 +284,19 @@ function upsert(item, messageStatus, after) {
     entry = {
       el, text: "", tasks: [],
       setText(text) { this.text = text; this.el.textContent = text; scrollDown(); return this; },
+      // A user's message as sent: its text, and each @-mention as a chip (text only, never HTML).
+      setParts(parts) {
+        this.el.replaceChildren(...parts.map((p) => {
+          if (p.type !== "input_tag") return document.createTextNode(p.text);
+          const chip = document.createElement("span");
+          chip.className = "tag";
+          chip.dataset.id = p.id;
+          chip.textContent = `@${p.text}`;
+          return chip;
+        }));
+        scrollDown();
+        return this;
+      },
       renderWidget(widgetItem) { el.replaceChildren(widgetView(widgetItem)); scrollDown(); },
       render() {
         el.replaceChildren(...this.tasks.map((t) => {
@@ -327,6 +344,11 @@ function onEvent(e) {
         entry.render();
       } else if (e.item.type === "widget") {
         entry.renderWidget(e.item);
+      } else if (e.item.type === "user_message") {
+        entry.setParts(e.item.content);
+      } else if (e.item.type === "client_tool_call") {
+        entry.setText(e.item.status === "pending" ? `Asking this page: ${e.item.name}…` : `This page answered ${e.item.name}: ${JSON.stringify(e.item.output)}`);
+        if (e.item.status === "pending") state.pendingTool = e.item;
       } else {
         // "added" restarts the text (a replay sends every delta again); "done" carries the whole of it.
         entry.setText(e.item.content.map((c) => c.text).join("\n"));
@@ -374,7 +396,7 @@ async function send(text) {
     const res = await fetch(`${API}/sessions/${id}/threads/${id}/runs`, {
       method: "POST",
       headers: headers({ "Content-Type": "application/json" }),
-      body: JSON.stringify({ message: { role: "user", content: [{ type: "input_text", text }] }, background: true }),
+      body: JSON.stringify({ message: composeMessage(text), background: true }),
       signal: attach(),
     });
     if (!res.ok) {
@@ -382,6 +404,8 @@ async function send(text) {
       throw new ApiError(res.status, json?.error); // refused before the stream: nothing was stored
     }
     $("message").value = "";
+    state.mentions = [];
+    renderMentions();
     await follow(id, res, res.headers.get("X-Run-Id"), "Streaming");
   } catch (err) {
     if (err.name !== "AbortError") fail(err);
@@ -418,6 +442,53 @@ async function follow(sessionId, res, runId, verb) {
   await finished(sessionId, runId);
 }
 
+// The message as the REST run body takes it: the text, each mentioned task as an input_tag, and the picked model.
+function composeMessage(text) {
+  const content = [{ type: "input_text", text }];
+  for (const t of state.mentions) {
+    content.push({ type: "input_text", text: " " });
+    content.push({ type: "input_tag", id: t.id, text: t.title, data: { task_id: t.id }, group: "Tasks", interactive: true });
+  }
+  const model = $("model").value;
+  const picked = model && model !== $("model").dataset.default ? { inference_options: { model } } : {};
+  return { role: "user", content, ...picked };
+}
+
+function renderMentions() {
+  $("mentions").replaceChildren(...state.mentions.map((t) => {
+    const chip = document.createElement("span");
+    chip.className = "tag";
+    chip.textContent = `@${t.title}`;
+    return chip;
+  }));
+}
+
+// The composer's models (MODELS), for the picker.
+async function loadComposer() {
+  const res = await fetch(`${API}/composer`, { headers: headers() });
+  if (!res.ok) return;
+  const { models } = await res.json();
+  const select = $("model");
+  select.replaceChildren(...models.map((m) => new Option(m.label, m.id, m.default, m.default)));
+  select.dataset.default = models.find((m) => m.default)?.id ?? "";
+}
+
+// A run that ended waiting on get_selected_tasks: this page answers with the ticked tasks, and the turn goes on.
+async function answerClientTool(sessionId) {
+  const call = state.pendingTool;
+  state.pendingTool = null;
+  if (call?.name !== "get_selected_tasks") return;
+  const res = await fetch("/api/v1/chatkit", {
+    method: "POST",
+    headers: headers({ "Content-Type": "application/json" }),
+    body: JSON.stringify({ type: "threads.add_client_tool_output", params: { thread_id: sessionId, result: { task_ids: [...state.selected] } } }),
+  });
+  if (!res.ok) throw new ApiError(res.status, (await res.json().catch(() => null))?.error);
+  status(`Answered ${call.name} with ${state.selected.size} selected tasks…`);
+  await readEvents(res.body, (_, data) => onEvent(JSON.parse(data))); // the native stream ends when the body closes
+  await finished(sessionId, "continued");
+}
+
 async function finished(sessionId, runId) {
   const stopped = state.stopping;
   state.run = null;
@@ -431,6 +502,7 @@ async function finished(sessionId, runId) {
   for (const m of data.messages) state.items.get(m.id)?.el.classList.toggle("incomplete", m.status === "incomplete");
   await Promise.all([refreshSessions(), refreshTasks()]);
   status(stopped ? `Stopped run ${runId}; the partial reply is stored as incomplete.` : `Run ${runId} finished; the reply is stored.`);
+  if (state.pendingTool && !stopped) await answerClientTool(sessionId);
 }
 
 async function stop() {
@@ -493,10 +565,25 @@ async function refreshTasks() {
     const li = document.createElement("li");
     li.dataset.id = t.id;
     li.className = t.completed ? "done" : "";
-    li.textContent = t.title;
+    const tick = document.createElement("input");
+    tick.type = "checkbox";
+    tick.className = "select";
+    tick.title = "Selected (the assistant can ask for the selected tasks)";
+    tick.checked = state.selected.has(t.id);
+    tick.addEventListener("change", () => (tick.checked ? state.selected.add(t.id) : state.selected.delete(t.id)));
+    const mention = document.createElement("button");
+    mention.type = "button";
+    mention.className = "mention";
+    mention.textContent = "@";
+    mention.title = "Mention this task in the next message";
+    mention.addEventListener("click", () => {
+      if (!state.mentions.some((m) => m.id === t.id)) state.mentions.push({ id: t.id, title: t.title });
+      renderMentions();
+    });
+    li.append(tick, document.createTextNode(` ${t.title}`));
     const small = document.createElement("small");
     small.textContent = [t.priority.toLowerCase(), ...t.tags.map((tag) => `#${tag}`)].join(" ");
-    li.append(small);
+    li.append(small, mention);
     return li;
   }));
 }
