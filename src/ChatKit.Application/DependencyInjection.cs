@@ -22,7 +22,8 @@ public static class DependencyInjection
         Bind<RunOptions>(services);
         Bind<TaskOptions>(services);
         Bind<ComposerOptions>(services);
-        Bind<ClientToolOptions>(services);
+        Bind<ClientToolOptions>(services).Validate(
+            o => o.NameList.All(AgentTools.IsClient), $"CLIENT_TOOLS may only name {string.Join(", ", AgentTools.KnownNames)}.");
         Bind<BudgetOptions>(services);
         Bind<RunEventOptions>(services);
         services.AddSingleton(TimeProvider.System);

@@ -171,7 +171,7 @@ public sealed class ChatKitRequest
         return new ContentPart(type, text.GetString()!)
         {
             Id = id,
-            Data = data.ValueKind == JsonValueKind.Object ? data.Clone() : JsonDocument.Parse("{}").RootElement.Clone(),
+            Data = data.ValueKind == JsonValueKind.Object ? data.Clone() : ContentPart.EmptyData,
             Group = OptionalString(part, "group", Field + ".group"),
             Interactive = interactive,
         };

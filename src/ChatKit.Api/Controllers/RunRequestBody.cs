@@ -13,7 +13,7 @@ public sealed record RunContentInput(
         ? new ContentPart(ContentPart.InputTag, Text ?? string.Empty)
         {
             Id = Id,
-            Data = Data is { ValueKind: System.Text.Json.JsonValueKind.Object } data ? data : System.Text.Json.JsonDocument.Parse("{}").RootElement.Clone(),
+            Data = Data is { ValueKind: System.Text.Json.JsonValueKind.Object } data ? data : ContentPart.EmptyData,
             Group = Group,
             Interactive = Interactive ?? false,
         }

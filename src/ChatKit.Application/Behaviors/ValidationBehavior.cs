@@ -76,6 +76,16 @@ public static class ValidationErrors
     private static bool IsContractCode(string code) =>
         code.Length > 0 && code != Errors.ValidationCode && code.All(c => char.IsAsciiLetterUpper(c) || c == '_');
 
+    /// <summary>
+    /// Fails a custom rule on a field named as the request spells it (e.g. <c>params.input.inference_options.model</c>), with
+    /// the plain <c>VALIDATION_ERROR</c> code (a failure added without one would carry no code at all).
+    /// </summary>
+    public static void AddFieldFailure<T>(this ValidationContext<T> context, string field, string message)
+    {
+        ArgumentNullException.ThrowIfNull(context);
+        context.AddFailure(new ValidationFailure(field, message) { ErrorCode = Errors.ValidationCode });
+    }
+
     public static string ToSnakeCase(string propertyPath) =>
         string.Join('.', propertyPath.Split('.').Select(System.Text.Json.JsonNamingPolicy.SnakeCaseLower.ConvertName));
 }

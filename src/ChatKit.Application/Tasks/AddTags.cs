@@ -1,3 +1,4 @@
+using ChatKit.Application.Behaviors;
 using ChatKit.Application.Common;
 using ChatKit.Domain.Tasks;
 using FluentValidation;
@@ -16,7 +17,7 @@ public sealed class AddTagsValidator : AbstractValidator<AddTagsCommand>
         {
             if (TaskRules.Tags(tags, out _) is { } error)
             {
-                context.AddFailure(new FluentValidation.Results.ValidationFailure(error.Field, error.Message) { ErrorCode = Errors.ValidationCode });
+                context.AddFieldFailure(error.Field, error.Message);
             }
         });
 }

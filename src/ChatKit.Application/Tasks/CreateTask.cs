@@ -1,3 +1,4 @@
+using ChatKit.Application.Behaviors;
 using ChatKit.Application.Common;
 using ChatKit.Domain.Tasks;
 using FluentValidation;
@@ -16,7 +17,7 @@ public sealed class CreateTaskValidator : AbstractValidator<CreateTaskCommand>
             if ((TaskRules.Title(draft.Title, out _) ?? TaskRules.Description(draft.Description, out _)
                  ?? TaskRules.Priority(draft.Priority, out _) ?? TaskRules.Tags(draft.Tags, out _)) is { } error)
             {
-                context.AddFailure(new FluentValidation.Results.ValidationFailure(error.Field, error.Message) { ErrorCode = Errors.ValidationCode });
+                context.AddFieldFailure(error.Field, error.Message);
             }
         });
 }

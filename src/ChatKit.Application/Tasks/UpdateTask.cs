@@ -1,3 +1,4 @@
+using ChatKit.Application.Behaviors;
 using ChatKit.Application.Common;
 using FluentValidation;
 using Mediator;
@@ -14,7 +15,7 @@ public sealed class UpdateTaskValidator : AbstractValidator<UpdateTaskCommand>
         {
             if (TaskService.Check(changes) is { } error)
             {
-                context.AddFailure(new FluentValidation.Results.ValidationFailure(error.Field, error.Message) { ErrorCode = Errors.ValidationCode });
+                context.AddFieldFailure(error.Field, error.Message);
             }
         });
 }

@@ -69,7 +69,7 @@ public sealed class ThreadItems(IMessageStore messages, IWidgetStore widgets, To
             return (null, false);
         }
 
-        if (TaskListWidget.TryParseMessageId(after, out var stepId) || ClientToolCallItem.TryParseMessageId(after, out stepId))
+        if (StepItemId.TryParse(TaskListWidget.IdPrefix, after, out var stepId, out _) || StepItemId.TryParse(ClientToolCallItem.IdPrefix, after, out stepId, out _))
         {
             return (stepId, true);
         }
@@ -106,10 +106,11 @@ public sealed class ThreadItems(IMessageStore messages, IWidgetStore widgets, To
                         var id = WorkflowItem.IdOf(m.Id);
                         var end = results.Count > 0 ? results.Max(r => r.CreatedAt) : m.CreatedAt;
                         items.Add((id, new WorkflowItem(id, sessionId, m.CreatedAt, new Workflow(tasks, DurationSummary.Between(m.CreatedAt, end)))));
-                        foreach (var widget in await widgets.ReadForMessagesAsync(sessionId, [m.Id], ct).ConfigureAwait(false))
-                        {
-                            items.Add((widget.Id, widget.ToItem()));
-                        }
+                        // Only a step with a listing call can have shown a widget: no read for the others.
+                        var listed = server.Any(toolbox.ListsTasks)
+                            ? await widgets.ReadForMessagesAsync(sessionId, [m.Id], ct).ConfigureAwait(false)
+                            : [];
+                        items.AddRange(listed.Select(w => (w.Id, (object)w.ToItem())));
                     }
 
                     for (var i = 0; i < calls.Count; i++)

@@ -38,5 +38,8 @@ public sealed class AgentTools
 
     public static bool IsClient(string name) => Known.ContainsKey(name);
 
+    /// <summary>The client tools this service knows, for checking <c>CLIENT_TOOLS</c> at start.</summary>
+    public static IReadOnlyCollection<string> KnownNames => Known.Keys;
+
     public static bool IsClient(Domain.Sessions.ToolCall call) => IsClient(call.Function.Name);
 }

@@ -1,4 +1,3 @@
-using System.Globalization;
 using System.Text;
 using System.Text.Json.Nodes;
 using ChatKit.Application.Runs.ThreadStream;
@@ -20,18 +19,7 @@ public sealed record TaskListWidget(string Id, Guid SessionId, Guid MessageId, D
     /// <summary>The most rows a widget shows (the tool's first ones, in its order).</summary>
     public const int MaxRows = 20;
 
-    private const string Prefix = "wgt_";
-
-    /// <summary>The id of the widget of call <paramref name="index"/> of a step: stable, and it names the step's message.</summary>
-    public static string IdOf(Guid stepId, int index) => string.Create(CultureInfo.InvariantCulture, $"{Prefix}{stepId}_{index}");
-
-    /// <summary>The message a widget id belongs to (for item cursors); false when it is not a widget id.</summary>
-    public static bool TryParseMessageId(string id, out Guid messageId)
-    {
-        messageId = Guid.Empty;
-        return id.StartsWith(Prefix, StringComparison.Ordinal) && id.Length > Prefix.Length + 36 && id[Prefix.Length + 36] == '_'
-            && Guid.TryParse(id.AsSpan(Prefix.Length, 36), out messageId);
-    }
+    public const string IdPrefix = "wgt_";
 
     /// <summary>The widget of a listing call, from its result's <c>tasks</c>.</summary>
     public static TaskListWidget FromListing(Guid sessionId, Guid stepId, int index, DateTime createdAt, JsonObject result)
@@ -44,7 +32,7 @@ public sealed record TaskListWidget(string Id, Guid SessionId, Guid MessageId, D
             .OfType<WidgetTask>()
             .Take(MaxRows)
             .ToList();
-        return new TaskListWidget(IdOf(stepId, index), sessionId, stepId, createdAt, tasks);
+        return new TaskListWidget(StepItemId.Of(IdPrefix, stepId, index), sessionId, stepId, createdAt, tasks);
     }
 
     /// <summary>The widget after a change to one of its tasks: the row as the task now stands, or gone when it was deleted.</summary>

@@ -58,6 +58,9 @@ public sealed record ContentPart(string Type, string Text)
     public const string OutputText = "output_text";
     public const string ToolResult = "tool_result";
     public const string Note = "note";
+
+    /// <summary>A tag's data when the client sent none: an empty JSON object (ChatKit's type requires an object).</summary>
+    public static readonly JsonElement EmptyData = JsonDocument.Parse("{}").RootElement.Clone();
 }
 
 /// <summary>A tool call in OpenAI's shape: <c>{"id", "type": "function", "function": {"name", "arguments"}}</c>.</summary>

@@ -1,6 +1,7 @@
 using System.Data;
 using System.Text.Json;
 using ChatKit.Application.Abstractions;
+using ChatKit.Application.Runs.ThreadStream;
 using ChatKit.Application.Widgets;
 using Dapper;
 using Npgsql;
@@ -69,7 +70,7 @@ internal sealed class WidgetStore(NpgsqlDataSource dataSource, TimeProvider cloc
     }
 
     private static int IndexOf(string widgetId) =>
-        int.TryParse(widgetId.AsSpan(widgetId.LastIndexOf('_') + 1), out var index) ? index : 0;
+        StepItemId.TryParse(TaskListWidget.IdPrefix, widgetId, out _, out var index) ? index : 0;
 
     internal sealed class WidgetRow
     {

@@ -103,7 +103,7 @@ public sealed class PromptBuilder(IOptions<PromptOptions> options)
 
             if (m.Text.Length > 0)
             {
-                units.Add([new PromptMessage(m.Role, m.Role == MessageRole.User ? m.PromptText : m.Text)]);
+                units.Add([new PromptMessage(m.Role, m.PromptText)]);
             }
         }
 

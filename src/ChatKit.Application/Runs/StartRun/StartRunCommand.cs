@@ -1,3 +1,4 @@
+using ChatKit.Application.Behaviors;
 using ChatKit.Application.Common;
 using ChatKit.Application.Composer;
 using ChatKit.Application.Options;
@@ -90,15 +91,11 @@ public static class MessageTextValidation
             var sent = input(command);
             if (sent.Model is { } model && !composer.AllowsModel(model))
             {
-                context.AddFailure(new FluentValidation.Results.ValidationFailure(
-                    field(command) + ".inference_options.model", $"model must be one of {string.Join(", ", composer.Models)}")
-                { ErrorCode = Errors.ValidationCode });
+                context.AddFieldFailure(field(command) + ".inference_options.model", $"model must be one of {string.Join(", ", composer.Models)}");
             }
             else if (sent.ToolChoice is { } tool && !composer.AllowsTool(tool))
             {
-                context.AddFailure(new FluentValidation.Results.ValidationFailure(
-                    field(command) + ".inference_options.tool_choice.id", $"tool_choice.id must be one of the assistant's tools ({tool} is not)")
-                { ErrorCode = Errors.ValidationCode });
+                context.AddFieldFailure(field(command) + ".inference_options.tool_choice.id", $"tool_choice.id must be one of the assistant's tools ({tool} is not)");
             }
         });
     }

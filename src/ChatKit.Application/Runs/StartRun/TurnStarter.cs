@@ -60,7 +60,7 @@ public sealed partial class TurnStarter(
             var history = await tx.ReadHistoryAsync(prompt.Value.HistoryMaxMessages, ct).ConfigureAwait(false);
 
             // Timed under the lock: a send admitted after another turn's reply is stored after it, whatever its request's age.
-            var at = SessionRules.StoredAfter(SessionRules.ToStoragePrecision(clock.GetUtcNow()), history);
+            var at = StoredAt(history);
 
             // A client tool call still waiting is closed as skipped (before the message), so it never goes upstream alone.
             var closed = ClientToolCalls.Pending(history).Calls.Select(c => ChatMessage.FromTool(sessionId, c.Id, ClientToolCalls.Skipped, at)).ToList();
@@ -92,6 +92,9 @@ public sealed partial class TurnStarter(
     }
 
     private TimeSpan ClaimLength => TimeSpan.FromSeconds(runs.Value.ClaimSeconds);
+
+    /// <summary>Now, timed under the session's lock: after the history read, whatever the clock of the instance that wrote it.</summary>
+    private DateTime StoredAt(IReadOnlyList<ChatMessage> history) => SessionRules.StoredAfter(SessionRules.ToStoragePrecision(clock.GetUtcNow()), history);
 
     /// <summary>
     /// Opens the start transaction and decides. Sent again right after a hang-up, the run cut short may still be storing
@@ -226,7 +229,7 @@ public sealed partial class TurnStarter(
 
             var call = calls[0];
             var result = ChatMessage.FromTool(
-                sessionId.Value, call.Id, StorableText.Repair(resultJson), SessionRules.StoredAfter(SessionRules.ToStoragePrecision(clock.GetUtcNow()), history));
+                sessionId.Value, call.Id, StorableText.Repair(resultJson), StoredAt(history));
             var claimId = Guid.CreateVersion7();
             var session = await tx.CommitAsync(
                 new CommitTurn(null, null, claimId, ClaimLength, false, TurnAdmission.Reservation(open.Budgets, history, result)) { ToolResults = [result] }, ct)

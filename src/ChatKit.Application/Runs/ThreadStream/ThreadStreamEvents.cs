@@ -93,10 +93,8 @@ public sealed record UserMessageItem(
         };
 
     private static object Part(ContentPart c) => c.IsTag
-        ? new InputTag(c.Id ?? string.Empty, c.Text, c.Data ?? EmptyData, c.Group, c.Interactive ?? false)
+        ? new InputTag(c.Id ?? string.Empty, c.Text, c.Data ?? ContentPart.EmptyData, c.Group, c.Interactive ?? false)
         : new InputText(c.Text);
-
-    private static readonly System.Text.Json.JsonElement EmptyData = System.Text.Json.JsonDocument.Parse("{}").RootElement.Clone();
 }
 
 public sealed record AssistantMessageItem(
@@ -158,14 +156,7 @@ public sealed record ClientToolCallItem(
     [JsonPropertyOrder(5)]
     public System.Text.Json.JsonElement? Output { get; init; }
 
-    /// <summary>The item id of call <paramref name="index"/> of a step: it names the step's message.</summary>
-    public static string IdOf(Guid stepId, int index) => string.Create(System.Globalization.CultureInfo.InvariantCulture, $"ctc_{stepId}_{index}");
-
-    public static bool TryParseMessageId(string id, out Guid messageId)
-    {
-        messageId = Guid.Empty;
-        return id.StartsWith("ctc_", StringComparison.Ordinal) && id.Length > 40 && id[40] == '_' && Guid.TryParse(id.AsSpan(4, 36), out messageId);
-    }
+    public const string IdPrefix = "ctc_";
 
     /// <summary>The item of a stored call: completed with <paramref name="resultJson"/> when it has its result, else pending.</summary>
     public static ClientToolCallItem Of(Guid stepId, Guid sessionId, DateTime createdAt, int index, ToolCall call, string? resultJson)
@@ -173,19 +164,16 @@ public sealed record ClientToolCallItem(
         System.Text.Json.JsonElement arguments;
         try
         {
-            arguments = System.Text.Json.JsonDocument.Parse(string.IsNullOrWhiteSpace(call.Function.Arguments) ? "{}" : call.Function.Arguments).RootElement.Clone();
+            arguments = string.IsNullOrWhiteSpace(call.Function.Arguments)
+                ? ContentPart.EmptyData
+                : System.Text.Json.JsonDocument.Parse(call.Function.Arguments).RootElement.Clone();
         }
         catch (System.Text.Json.JsonException)
         {
-            arguments = System.Text.Json.JsonDocument.Parse("{}").RootElement.Clone();
+            arguments = ContentPart.EmptyData;
         }
 
-        if (arguments.ValueKind != System.Text.Json.JsonValueKind.Object)
-        {
-            arguments = System.Text.Json.JsonDocument.Parse("{}").RootElement.Clone();
-        }
-
-        return new(IdOf(stepId, index), sessionId, createdAt, resultJson is null ? "pending" : "completed", call.Id, call.Function.Name, arguments)
+        return new(StepItemId.Of(IdPrefix, stepId, index), sessionId, createdAt, resultJson is null ? "pending" : "completed", call.Id, call.Function.Name, arguments)
         {
             Output = resultJson is null ? null : System.Text.Json.JsonDocument.Parse(resultJson).RootElement.Clone(),
         };
