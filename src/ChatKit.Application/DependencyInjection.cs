@@ -26,8 +26,15 @@ public static class DependencyInjection
             o => o.NameList.All(AgentTools.IsClient), $"CLIENT_TOOLS may only name {string.Join(", ", AgentTools.KnownNames)}.");
         Bind<BudgetOptions>(services);
         Bind<RunEventOptions>(services);
+        Bind<AttachmentOptions>(services)
+            .Validate(o => o.TypeList.Count > 0, "ATTACHMENT_TYPES must name at least one MIME type.")
+            .Validate(o => System.Text.Encoding.UTF8.GetByteCount(o.UrlKey ?? string.Empty) >= 32, "ATTACHMENT_URL_KEY must be at least 32 bytes (or JWT_SECRET set, from which it is derived).")
+            .Validate(o => Uri.TryCreate(o.PublicBaseUrl, UriKind.Absolute, out var u) && u.Scheme is "http" or "https", "PUBLIC_BASE_URL must be an absolute http(s) URL.");
         services.AddSingleton(TimeProvider.System);
         services.AddSingleton<PromptBuilder>();
+        services.AddSingleton<Attachments.AttachmentLinks>();
+        services.AddSingleton<Attachments.AttachmentMetrics>();
+        services.AddSingleton<Attachments.PromptAttachmentReader>();
         services.AddSingleton<RunMetrics>();
         services.AddSingleton<TurnRunner>();
         services.AddSingleton<TurnStarter>();

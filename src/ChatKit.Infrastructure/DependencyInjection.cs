@@ -57,6 +57,9 @@ public static class DependencyInjection
         services.AddSingleton<ITaskStore, TaskStore>();
         services.AddSingleton<IWidgetStore, WidgetStore>();
         services.AddSingleton<IUsageStore, UsageStore>();
+        services.AddSingleton<IAttachmentStore, AttachmentStore>();
+        services.AddSingleton<AttachmentSweeper>();
+        services.AddHostedService(sp => sp.GetRequiredService<AttachmentSweeper>());
         services.AddSingleton<TurnWriteQueue>();
         services.AddSingleton<ITurnWriter>(sp => sp.GetRequiredService<TurnWriteQueue>());
         services.AddHostedService(sp => sp.GetRequiredService<TurnWriteQueue>());

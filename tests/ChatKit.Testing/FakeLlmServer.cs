@@ -35,6 +35,17 @@ public sealed class RecordedRequest
     };
 
     public string LastUserText => Messages.Last(m => m.Role == "user").Content;
+
+    /// <summary>The <c>image_url</c> URLs of every message's image parts, in order.</summary>
+    public IReadOnlyList<string> ImageUrls =>
+        Body["messages"]!.AsArray()
+            .SelectMany(m => m!["content"] is JsonArray parts ? parts : [])
+            .Where(p => p?["type"]?.GetValue<string>() == "image_url")
+            .Select(p => p!["image_url"]!["url"]!.GetValue<string>())
+            .ToList();
+
+    /// <summary>What an upstream would charge in prompt tokens for the request's images (a fixed 765 each, a 1024×1024 image's).</summary>
+    public int ImageTokens => ImageUrls.Count * FakeLlmServer.TokensPerImage;
 }
 
 /// <summary>
@@ -166,11 +177,12 @@ public sealed class FakeLlmServer : IAsyncDisposable
 
             if (NextScriptStep(lastUserText) is { } step)
             {
-                await RespondScriptedAsync(context, step).ConfigureAwait(false);
+                await RespondScriptedAsync(context, step, recorded.ImageTokens).ConfigureAwait(false);
                 return;
             }
 
-            await RespondAsync(context, ForcedMode is { } forced ? recorded.LastUserText + " " + forced : recorded.LastUserText).ConfigureAwait(false);
+            await RespondAsync(context, ForcedMode is { } forced ? recorded.LastUserText + " " + forced : recorded.LastUserText, recorded.ImageTokens)
+                .ConfigureAwait(false);
         }
         catch (OperationCanceledException)
         {
@@ -196,7 +208,7 @@ public sealed class FakeLlmServer : IAsyncDisposable
         return null;
     }
 
-    private static async Task RespondScriptedAsync(HttpContext context, ScriptStep step)
+    private static async Task RespondScriptedAsync(HttpContext context, ScriptStep step, int imageTokens = 0)
     {
         var ct = context.RequestAborted;
         context.Response.ContentType = "text/event-stream";
@@ -238,7 +250,7 @@ public sealed class FakeLlmServer : IAsyncDisposable
         }
 
         await WriteAsync(context, Chunk(new JsonObject(), step.Finish), ct).ConfigureAwait(false);
-        await WriteAsync(context, Usage(3 * step.Chunks.Count + 5 * step.Calls.Count + 1), ct).ConfigureAwait(false);
+        await WriteAsync(context, Usage(3 * step.Chunks.Count + 5 * step.Calls.Count + 1, imageTokens: imageTokens), ct).ConfigureAwait(false);
         await WriteAsync(context, "data: [DONE]\n\n", ct).ConfigureAwait(false);
     }
 
@@ -262,7 +274,10 @@ public sealed class FakeLlmServer : IAsyncDisposable
     /// <summary>What the fake says a call cost, as OpenRouter's <c>usage.cost</c>: a micro-dollar per token.</summary>
     public static decimal CostOf(int totalTokens) => totalTokens * 0.000001m;
 
-    private static string Usage(int completionTokens, string? odd = null)
+    /// <summary>The prompt tokens the fake reports for each image part, on top of its usual 42.</summary>
+    public const int TokensPerImage = 765;
+
+    private static string Usage(int completionTokens, string? odd = null, int imageTokens = 0)
     {
         var usage = new JsonObject
         {
@@ -273,10 +288,10 @@ public sealed class FakeLlmServer : IAsyncDisposable
             ["choices"] = new JsonArray(),
             ["usage"] = new JsonObject
             {
-                ["prompt_tokens"] = 42,
+                ["prompt_tokens"] = 42 + imageTokens,
                 ["completion_tokens"] = completionTokens,
-                ["total_tokens"] = 42 + completionTokens,
-                ["cost"] = CostOf(42 + completionTokens),
+                ["total_tokens"] = 42 + imageTokens + completionTokens,
+                ["cost"] = CostOf(42 + imageTokens + completionTokens),
             },
         };
         var reported = usage["usage"]!.AsObject();
@@ -292,7 +307,7 @@ public sealed class FakeLlmServer : IAsyncDisposable
         return $"data: {usage.ToJsonString()}\n\n";
     }
 
-    private static async Task RespondAsync(HttpContext context, string text)
+    private static async Task RespondAsync(HttpContext context, string text, int imageTokens)
     {
         var ct = context.RequestAborted;
         var fail = System.Text.RegularExpressions.Regex.Match(text, "#fail(\\d{3})");
@@ -359,7 +374,7 @@ public sealed class FakeLlmServer : IAsyncDisposable
         var finish = System.Text.RegularExpressions.Regex.Match(text, "#finish=([a-z_]+)");
         await WriteAsync(context, Chunk(new JsonObject(), finish.Success ? finish.Groups[1].Value : "stop"), ct).ConfigureAwait(false);
         var odd = System.Text.RegularExpressions.Regex.Match(text, "#oddusage=([a-z]+)");
-        await WriteAsync(context, Usage(chunks.Length, odd.Success ? odd.Groups[1].Value : null), ct).ConfigureAwait(false);
+        await WriteAsync(context, Usage(chunks.Length, odd.Success ? odd.Groups[1].Value : null, imageTokens), ct).ConfigureAwait(false);
         await WriteAsync(context, "data: [DONE]\n\n", ct).ConfigureAwait(false);
     }
 

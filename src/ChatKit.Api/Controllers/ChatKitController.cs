@@ -3,6 +3,7 @@ using ChatKit.Api.Auth;
 using ChatKit.Api.ErrorHandling;
 using ChatKit.Api.Hosting;
 using ChatKit.Api.Streaming;
+using ChatKit.Application.Attachments;
 using ChatKit.Application.Common;
 using ChatKit.Application.Composer;
 using ChatKit.Application.Runs.StartRun;
@@ -31,7 +32,7 @@ public sealed class ChatKitController(IMediator mediator, RunStreams streams) : 
 {
     private static readonly HashSet<string> Unsupported = new(StringComparer.Ordinal)
     {
-        "attachments.create", "attachments.delete", "input.transcribe", "threads.add_structured_input",
+        "input.transcribe", "threads.add_structured_input",
     };
 
     private string UserId => JwtSetup.UserId(User)!;
@@ -43,9 +44,9 @@ public sealed class ChatKitController(IMediator mediator, RunStreams streams) : 
     [EventStream(ChatKitProtocol = true)]
     [ErrorResponse(StatusCodes.Status400BadRequest, Errors.EmptyMessageCode, Errors.MessageTooLongCode, Errors.UnsupportedRequestCode)]
     [ErrorResponse(StatusCodes.Status403Forbidden, Errors.ForbiddenCode)]
-    [ErrorResponse(StatusCodes.Status404NotFound, Errors.SessionNotFoundCode, Errors.ItemNotFoundCode, Errors.TaskNotFoundCode)]
+    [ErrorResponse(StatusCodes.Status404NotFound, Errors.SessionNotFoundCode, Errors.ItemNotFoundCode, Errors.TaskNotFoundCode, Errors.AttachmentNotFoundCode)]
     [ErrorResponse(StatusCodes.Status409Conflict, Errors.RunInProgressCode, Errors.NoPendingToolCallCode)]
-    [ErrorResponse(StatusCodes.Status429TooManyRequests, Errors.SessionLimitCode, Errors.MessageLimitCode, Errors.TokenBudgetExceededCode)]
+    [ErrorResponse(StatusCodes.Status429TooManyRequests, Errors.SessionLimitCode, Errors.MessageLimitCode, Errors.TokenBudgetExceededCode, Errors.StorageLimitCode)]
     [ErrorResponse(StatusCodes.Status503ServiceUnavailable, Errors.DailyCostLimitCode)]
     public async Task<IActionResult> Handle([FromBody] JsonElement body, CancellationToken ct)
     {
@@ -72,6 +73,9 @@ public sealed class ChatKitController(IMediator mediator, RunStreams streams) : 
                 "threads.add_client_tool_output" => Stream(await mediator.Send(
                     new AddClientToolOutputCommand(UserId, request.RequiredString("thread_id"), request.RequiredJson("result")), ct)),
                 "threads.custom_action" => Stream(await mediator.Send(CustomAction(request), ct)),
+                "attachments.create" => Object(await mediator.Send(
+                    new CreateAttachmentCommand(UserId, request.String("name"), request.Long("size"), request.String("mime_type")) { FieldPrefix = "params." }, ct)),
+                "attachments.delete" => EmptyObject(await mediator.Send(new DeleteAttachmentCommand(UserId, request.RequiredString("attachment_id")), ct)),
                 "threads.sync_custom_action" => Object(
                     (await mediator.Send(SyncCustomAction(request), ct)).Map(item => new SyncCustomActionResponse(item))),
                 var type when Unsupported.Contains(type) => ApiErrors.ToActionResult(Errors.UnsupportedRequest(type)),

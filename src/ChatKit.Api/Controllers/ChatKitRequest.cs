@@ -61,6 +61,13 @@ public sealed class ChatKitRequest
         _ => throw new RequestShapeException("params." + name, $"{name} must be an integer"),
     };
 
+    public long? Long(string name) => Get(name) switch
+    {
+        null => null,
+        { ValueKind: JsonValueKind.Number } v when v.TryGetInt64(out var n) => n,
+        _ => throw new RequestShapeException("params." + name, $"{name} must be an integer"),
+    };
+
     public IReadOnlyList<string> RequiredStrings(string name) => Get(name) switch
     {
         { ValueKind: JsonValueKind.Array } v when v.EnumerateArray().All(e => e.ValueKind == JsonValueKind.String) =>
@@ -94,7 +101,7 @@ public sealed class ChatKitRequest
 
     /// <summary>
     /// <c>params.input</c> (a <c>UserMessageInput</c>) as sent: its <c>input_text</c> and <c>input_tag</c> parts in order,
-    /// <c>quoted_text</c>, and <c>inference_options</c> (<c>model</c>, <c>tool_choice.id</c>). A wrong shape names its field.
+    /// its <c>attachments</c> (ids), <c>quoted_text</c>, and <c>inference_options</c> (<c>model</c>, <c>tool_choice.id</c>). A wrong shape names its field.
     /// </summary>
     public UserInput Input()
     {
@@ -106,10 +113,10 @@ public sealed class ChatKitRequest
             throw new RequestShapeException("params.input.content", "content must hold at least one part");
         }
 
-        if (input.TryGetProperty("attachments", out var attachments) && attachments.ValueKind == JsonValueKind.Array && attachments.GetArrayLength() > 0)
-        {
-            throw new RequestShapeException("params.input.attachments", "attachments are not offered by this service");
-        }
+        IReadOnlyList<string> attachmentIds = !input.TryGetProperty("attachments", out var attachments) || attachments.ValueKind == JsonValueKind.Null ? []
+            : attachments.ValueKind == JsonValueKind.Array && attachments.EnumerateArray().All(a => a.ValueKind == JsonValueKind.String)
+                ? attachments.EnumerateArray().Select(a => a.GetString()!).ToList()
+                : throw new RequestShapeException("params.input.attachments", "attachments must be a list of attachment ids");
 
         var parts = content.EnumerateArray().Select(Part).ToList();
         var quoted = OptionalString(input, "quoted_text", "params.input.quoted_text");
@@ -130,7 +137,7 @@ public sealed class ChatKitRequest
             }
         }
 
-        return UserInput.Of(parts, quoted, model, tool);
+        return UserInput.Of(parts, quoted, model, tool) with { AttachmentIds = attachmentIds };
     }
 
     /// <summary>One content part: <c>{"type":"input_text","text"}</c> or <c>{"type":"input_tag","id","text","data",…}</c>.</summary>

@@ -25,16 +25,19 @@ public sealed record RunToolChoice(string? Id);
 /// <summary>The composer's choices for the turn, as ChatKit's <c>inference_options</c>: a model of <c>MODELS</c>, a tool to call first.</summary>
 public sealed record RunInferenceOptions(string? Model, RunToolChoice? ToolChoice);
 
-public sealed record RunMessageInput(string? Role, IReadOnlyList<RunContentInput?>? Content, RunInferenceOptions? InferenceOptions = null)
+public sealed record RunMessageInput(
+    string? Role, IReadOnlyList<RunContentInput?>? Content, RunInferenceOptions? InferenceOptions = null, IReadOnlyList<string?>? Attachments = null)
 {
-    /// <summary>The message as sent: its <c>input_text</c> parts, joined with a newline and trimmed, and the composer's choices.</summary>
+    /// <summary>The message as sent: its parts (text joined with a newline and trimmed), the composer's choices, its attachments' ids.</summary>
     public UserInput Input => UserInput.Of(
-        (Content ?? []).Select(c => c?.ToPart() ?? new ContentPart(ContentPart.InputText, string.Empty)), null, InferenceOptions?.Model, InferenceOptions?.ToolChoice?.Id);
+        (Content ?? []).Select(c => c?.ToPart() ?? new ContentPart(ContentPart.InputText, string.Empty)), null, InferenceOptions?.Model, InferenceOptions?.ToolChoice?.Id)
+        with
+    { AttachmentIds = (Attachments ?? []).Select(a => a ?? string.Empty).ToList() };
 }
 
 /// <summary>
-/// The REST run body: <c>{"message": {"role"?: "user", "content": [{"type"?: "input_text", "text"}], "inference_options"?:
-/// {"model"?, "tool_choice"?: {"id"}}}, "background"?: bool}</c>.
+/// The REST run body: <c>{"message": {"role"?: "user", "content": [{"type"?: "input_text", "text"}], "attachments"?: ["atc_…"],
+/// "inference_options"?: {"model"?, "tool_choice"?: {"id"}}}, "background"?: bool}</c>.
 /// </summary>
 public sealed record RunRequestBody(RunMessageInput? Message, bool? Background = null);
 

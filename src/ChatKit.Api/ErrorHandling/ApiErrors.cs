@@ -21,6 +21,7 @@ public static class ApiErrors
         ErrorKind.LimitExceeded => StatusCodes.Status429TooManyRequests,
         ErrorKind.Gone => StatusCodes.Status410Gone,
         ErrorKind.Unavailable => StatusCodes.Status503ServiceUnavailable,
+        ErrorKind.TooLarge => StatusCodes.Status413PayloadTooLarge,
         _ => StatusCodes.Status500InternalServerError,
     };
 

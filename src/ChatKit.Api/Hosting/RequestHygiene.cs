@@ -1,15 +1,24 @@
+using ChatKit.Api.Controllers;
 using ChatKit.Api.ErrorHandling;
+using ChatKit.Application.Common;
+using ChatKit.Application.Options;
+using Microsoft.AspNetCore.Http.Features;
+using Microsoft.Extensions.Options;
 using Microsoft.Net.Http.Headers;
 
 namespace ChatKit.Api.Hosting;
 
 /// <summary>
-/// Before routing: bodies over 64 KiB → 413, a body that is not JSON → 415 (whatever the endpoint), and the
-/// standard security headers on every response; JSON responses are never cached.
-/// Kestrel enforces the same size limit on bodies sent without a Content-Length.
+/// Before the endpoint: bodies over 64 KiB → 413, a body that is not JSON → 415, and the standard security headers on
+/// every response; JSON responses are never cached. An endpoint that takes a file (<see cref="FileUploadAttribute"/>)
+/// takes any type up to <c>ATTACHMENT_MAX_BYTES</c> and a multipart envelope instead. Kestrel enforces the same size limit
+/// on bodies sent without a Content-Length.
 /// </summary>
-public sealed class RequestHygiene(RequestDelegate next)
+public sealed class RequestHygiene(RequestDelegate next, IOptions<AttachmentOptions> attachments)
 {
+    /// <summary>Room for a multipart envelope around the largest file (boundaries, part headers, a file name).</summary>
+    private const long MultipartEnvelopeBytes = 16 * 1024;
+
     public Task InvokeAsync(HttpContext context)
     {
         var response = context.Response;
@@ -27,13 +36,22 @@ public sealed class RequestHygiene(RequestDelegate next)
         }, response);
 
         var request = context.Request;
-        if (request.ContentLength > Composition.MaxRequestBodyBytes)
+        var upload = context.GetEndpoint()?.Metadata.GetMetadata<FileUploadAttribute>() is not null;
+        var limit = upload ? attachments.Value.MaxBytes + MultipartEnvelopeBytes : Composition.MaxRequestBodyBytes;
+        if (request.ContentLength > limit)
         {
-            return ApiErrors.WriteAsync(context, StatusCodes.Status413PayloadTooLarge);
+            return upload
+                ? ApiErrors.WriteAsync(context, StatusCodes.Status413PayloadTooLarge, message: Errors.FileTooLarge(attachments.Value.MaxBytes).Message)
+                : ApiErrors.WriteAsync(context, StatusCodes.Status413PayloadTooLarge);
+        }
+
+        if (upload && context.Features.Get<IHttpMaxRequestBodySizeFeature>() is { IsReadOnly: false } size)
+        {
+            size.MaxRequestBodySize = limit;
         }
 
         var hasBody = request.ContentLength > 0 || request.Headers.TransferEncoding.Count > 0;
-        if (hasBody && !IsJson(request.ContentType))
+        if (hasBody && !upload && !IsJson(request.ContentType))
         {
             return ApiErrors.WriteAsync(context, StatusCodes.Status415UnsupportedMediaType);
         }

@@ -1,6 +1,8 @@
 using System.Globalization;
+using System.Security.Cryptography;
 using System.Text.Json;
 using ChatKit.Api.Options;
+using ChatKit.Application.Options;
 using ChatKit.Infrastructure;
 using Microsoft.Extensions.Options;
 
@@ -24,6 +26,15 @@ public static class Settings
                 o.Audience = NullIfBlank(o.Audience);
             })
             .Validate(o => o.KeyBytes.Length >= 32, "JWT_SECRET must be set to at least 32 bytes (it signs and checks HS256 tokens).");
+        services.AddOptions<AttachmentOptions>().PostConfigure<IConfiguration, IOptions<JwtSettings>>((o, c, jwt) =>
+        {
+            // Links signed on one instance must check on every other: the key comes from the environment, or from the JWT
+            // secret every instance already shares (derived, so a link's signature never reveals anything about it).
+            o.UrlKey = NullIfBlank(o.UrlKey) ?? Convert.ToHexString(HKDF.DeriveKey(
+                HashAlgorithmName.SHA256, jwt.Value.KeyBytes, 32, info: "chatkit attachment links"u8.ToArray()));
+            o.PublicBaseUrl = NullIfBlank(o.PublicBaseUrl)?.TrimEnd('/')
+                ?? $"http://localhost:{Int(c, "PORT", 8000, 1, 65535).ToString(CultureInfo.InvariantCulture)}";
+        });
         Bind<ShutdownSettings>(services);
         services.AddOptions<HostOptions>().Configure<IOptions<ShutdownSettings>>((o, shutdown) =>
             o.ShutdownTimeout = TimeSpan.FromSeconds(shutdown.Value.DrainSeconds + ShutdownSettings.ExtraForWrites));

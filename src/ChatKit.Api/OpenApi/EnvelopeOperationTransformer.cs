@@ -20,7 +20,11 @@ internal sealed class EnvelopeOperationTransformer : IOpenApiOperationTransforme
         var document = context.Document ?? throw new InvalidOperationException("The OpenAPI document is not available to operation transformers.");
         var action = context.Description.ActionDescriptor;
         var metadata = action.EndpointMetadata;
-        var authorized = metadata.OfType<IAuthorizeData>().Any() && !metadata.OfType<IAllowAnonymous>().Any();
+        var authenticated = metadata.OfType<IAuthorizeData>().Any();
+
+        // An endpoint of an authorised controller that also allows anonymous calls takes a signed link instead of a token.
+        var signedLink = authenticated && metadata.OfType<IAllowAnonymous>().Any();
+        var authorized = authenticated && !signedLink;
         if (action is ControllerActionDescriptor controller)
         {
             operation.OperationId ??= $"{controller.ControllerName}.{controller.ActionName}".ToLowerInvariant();
@@ -36,8 +40,10 @@ internal sealed class EnvelopeOperationTransformer : IOpenApiOperationTransforme
         }
 
         DescribeSuccess(operation, document, metadata.OfType<EventStreamAttribute>().FirstOrDefault());
-        DescribeErrors(operation, document, Errors(metadata, authorized, operation.RequestBody is not null));
-        operation.Security = [BearerScheme.Requirement(document, authorized)];
+        DescribeErrors(operation, document, Errors(metadata, authenticated, operation.RequestBody is not null));
+        operation.Security = signedLink
+            ? [BearerScheme.Requirement(document, required: true), BearerScheme.Requirement(document, required: false)]
+            : [BearerScheme.Requirement(document, authorized)];
 
         return Task.CompletedTask;
     }

@@ -3,8 +3,30 @@ using ChatKit.Domain.Sessions;
 
 namespace ChatKit.Application.Abstractions;
 
-/// <summary>One message of a prompt: text, and for an assistant step its tool calls, for a tool result its call id.</summary>
-public sealed record PromptMessage(MessageRole Role, string Text, IReadOnlyList<ToolCall>? ToolCalls = null, string? ToolCallId = null);
+/// <summary>
+/// One message of a prompt: text, and for an assistant step its tool calls, for a tool result its call id, for a user
+/// message the files it carries.
+/// </summary>
+public sealed record PromptMessage(MessageRole Role, string Text, IReadOnlyList<ToolCall>? ToolCalls = null, string? ToolCallId = null)
+{
+    public IReadOnlyList<PromptAttachment> Attachments { get; init; } = [];
+}
+
+/// <summary>
+/// A file of a user message as the model gets it: an image as its bytes (sent as an image part), anything else as text
+/// (a text file's content, cut at the limit with a marker; other files a line with their name and size). Built without
+/// content by the prompt builder; the content is read just before the call.
+/// </summary>
+public sealed record PromptAttachment(Guid Id, string Name, string MimeType, long Size)
+{
+    /// <summary>An image's bytes and type, for an image part.</summary>
+    public byte[]? Image { get; init; }
+
+    /// <summary>What the model reads in place of the file, when it is not an image.</summary>
+    public string? Text { get; init; }
+
+    public bool IsLoaded => Image is not null || Text is not null;
+}
 
 /// <summary>A function the model may call: its name, what it does, and a JSON schema of its parameters.</summary>
 public sealed record ToolDefinition(string Name, string Description, JsonElement Parameters);

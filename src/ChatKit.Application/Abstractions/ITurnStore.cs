@@ -76,6 +76,12 @@ public interface ITurnTransaction : IAsyncDisposable
     /// <summary>The session's most recent <paramref name="count"/> messages, oldest first (for a retry: those before its item).</summary>
     Task<IReadOnlyList<ChatMessage>> ReadHistoryAsync(int count, CancellationToken ct);
 
+    /// <summary>
+    /// The attachments by these ids, whoever owns them, locked until the commit (the caller checks each is the user's, uploaded
+    /// and free); the user message that carries them takes them in <see cref="CommitAsync"/>.
+    /// </summary>
+    Task<IReadOnlyList<Domain.Attachments.Attachment>> LockAttachmentsAsync(IReadOnlyList<Guid> ids, CancellationToken ct);
+
     /// <summary>Stores the start (or, for a retry, deletes what followed its item), claims the session and commits; the session after it.</summary>
     Task<ChatSession> CommitAsync(CommitTurn commit, CancellationToken ct);
 }

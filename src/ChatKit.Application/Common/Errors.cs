@@ -21,6 +21,9 @@ public static class Errors
     public const string RunNotActiveCode = "RUN_NOT_ACTIVE";
     public const string RunEventsTruncatedCode = "RUN_EVENTS_TRUNCATED";
     public const string UnsupportedRequestCode = "UNSUPPORTED_REQUEST";
+    public const string AttachmentNotFoundCode = "ATTACHMENT_NOT_FOUND";
+    public const string StorageLimitCode = "STORAGE_LIMIT";
+    public const string PayloadTooLargeCode = "PAYLOAD_TOO_LARGE";
 
     public static Error Validation(IReadOnlyList<ErrorDetail> details) =>
         new(ValidationCode, "The request is not valid", ErrorKind.Validation, details);
@@ -78,6 +81,25 @@ public static class Errors
 
     public static Error UnsupportedRequest(string type) =>
         new(UnsupportedRequestCode, $"{type} is not offered by this service", ErrorKind.Validation);
+
+    /// <summary>Unknown, another user's, or reached through a link whose signature is wrong or expired: one answer for all.</summary>
+    public static Error AttachmentNotFound(string attachmentId) =>
+        new(AttachmentNotFoundCode, $"Attachment {attachmentId} not found (or its link has expired)", ErrorKind.NotFound);
+
+    public static Error StorageLimit(long maxBytes) =>
+        new(StorageLimitCode, $"Your attachments may take at most {Bytes(maxBytes)}. Delete some, or sessions that hold them, first.", ErrorKind.LimitExceeded);
+
+    public static Error FileTooLarge(long maxBytes) =>
+        new(PayloadTooLargeCode, $"The file is too large (at most {Bytes(maxBytes)})", ErrorKind.TooLarge);
+
+    /// <summary>A byte count as people read it: 10 MiB, 512 KiB, 900 bytes.</summary>
+    public static string Bytes(long bytes) => bytes switch
+    {
+        >= 1024 * 1024 when bytes % (1024 * 1024) == 0 => $"{bytes / (1024 * 1024)} MiB",
+        >= 1024 * 1024 => string.Create(System.Globalization.CultureInfo.InvariantCulture, $"{bytes / (1024.0 * 1024):0.#} MiB"),
+        >= 1024 => string.Create(System.Globalization.CultureInfo.InvariantCulture, $"{bytes / 1024.0:0.#} KiB"),
+        _ => $"{bytes} bytes",
+    };
 
     public static Error Invalid(string field, string message) => Validation([new ErrorDetail(field, message)]);
 

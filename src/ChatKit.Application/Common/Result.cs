@@ -10,6 +10,9 @@ public enum ErrorKind
     LimitExceeded,
     Gone,
     Unavailable,
+
+    /// <summary>A body larger than the service takes (413).</summary>
+    TooLarge,
 }
 
 public sealed record ErrorDetail(string Field, string Message);

@@ -39,7 +39,11 @@ public sealed record MessageDto(
     string? Feedback,
     string? Model)
 {
-    public static MessageDto From(ChatMessage m) => new(
+    /// <summary>A user message's attachments (with fresh signed links); absent on other messages.</summary>
+    [System.Text.Json.Serialization.JsonIgnore(Condition = System.Text.Json.Serialization.JsonIgnoreCondition.WhenWritingNull)]
+    public IReadOnlyList<Attachments.AttachmentDto>? Attachments { get; init; }
+
+    public static MessageDto From(ChatMessage m, Attachments.AttachmentLinks links) => new(
         m.Id,
         m.Role.ToString().ToLowerInvariant(),
         m.Content.Select(ContentPartDto.From).ToList(),
@@ -48,7 +52,10 @@ public sealed record MessageDto(
         m.Status.ToString().ToLowerInvariant(),
         m.ToolCallId,
         m.Feedback?.ToString().ToLowerInvariant(),
-        m.Model);
+        m.Model)
+    {
+        Attachments = m.Role == MessageRole.User ? m.Attachments.Select(links.ToDto).ToList() : null,
+    };
 }
 
 public sealed record SessionDetailDto(

@@ -1,3 +1,4 @@
+using ChatKit.Application.Attachments;
 using ChatKit.Application.Common;
 using ChatKit.Application.Composer;
 using ChatKit.Application.Options;
@@ -19,12 +20,13 @@ public sealed record CreateThreadCommand(string UserId, UserInput Input) : IComm
 
 public sealed class CreateThreadValidator : AbstractValidator<CreateThreadCommand>
 {
-    public CreateThreadValidator(IOptions<LimitsOptions> limits, ComposerChoices composer)
+    public CreateThreadValidator(IOptions<LimitsOptions> limits, IOptions<AttachmentOptions> attachments, ComposerChoices composer)
     {
         ClassLevelCascadeMode = CascadeMode.Stop;
         RuleLevelCascadeMode = CascadeMode.Stop;
-        this.MessageTextRules(c => c.Input.Text, limits.Value.MaxMessageLength);
+        this.MessageTextRules(c => c.Input.Text, limits.Value.MaxMessageLength, c => c.Input.AttachmentIds.Count > 0);
         this.ComposerRules(c => c.Input, c => c.InputField, composer);
+        this.AttachmentRules(c => c.Input, c => c.InputField, attachments.Value.PerMessage);
     }
 }
 
@@ -36,7 +38,7 @@ public sealed class CreateThreadHandler(TurnStarter turns, TimeProvider clock) :
         var session = new ChatSession(Guid.CreateVersion7(), command.UserId, SessionRules.DefaultTitle, now, now, 0);
 
         // The session is created in the turn's own transaction: a refused turn (budget, cost cap) leaves none behind.
-        return await turns.StartAsync(command.UserId, session.Id.ToString(), null, command.Input, cancellationToken, newSession: session)
+        return await turns.StartAsync(command.UserId, session.Id.ToString(), null, command.Input, cancellationToken, newSession: session, inputField: command.InputField)
             .ConfigureAwait(false);
     }
 }

@@ -1,3 +1,4 @@
+using ChatKit.Application.Attachments;
 using ChatKit.Application.Abstractions;
 using ChatKit.Application.Runs.ThreadStream;
 using ChatKit.Application.Tools;
@@ -13,7 +14,7 @@ namespace ChatKit.Application.Threads;
 /// tool results and notes are never items. Pages are keyset pages over the messages, with an item id (a message id, a
 /// <c>wf_</c> or a <c>wgt_</c> id) as the cursor.
 /// </summary>
-public sealed class ThreadItems(IMessageStore messages, IWidgetStore widgets, Toolbox toolbox)
+public sealed class ThreadItems(IMessageStore messages, IWidgetStore widgets, Toolbox toolbox, AttachmentLinks links)
 {
     public const int DefaultLimit = 20;
     public const int MaxLimit = 100;
@@ -85,7 +86,7 @@ public sealed class ThreadItems(IMessageStore messages, IWidgetStore widgets, To
         switch (m.Role)
         {
             case MessageRole.User:
-                items.Add((m.Id.ToString(), UserMessageItem.From(m)));
+                items.Add((m.Id.ToString(), UserMessageItem.From(m, links)));
                 break;
             case MessageRole.Assistant:
                 if (m.Text.Length > 0)

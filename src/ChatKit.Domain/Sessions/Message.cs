@@ -110,6 +110,9 @@ public sealed record ChatMessage(
     /// <summary>The tool the user chose in the composer for the turn's first model call (a user message only).</summary>
     public string? ToolChoice { get; init; }
 
+    /// <summary>The files a user message carries, in the order they were sent (those deleted since are gone from it).</summary>
+    public IReadOnlyList<Attachments.Attachment> Attachments { get; init; } = [];
+
     /// <summary>How the model reads the message: what it quotes first, then its parts with each tag's id.</summary>
     public string PromptText
     {

@@ -2,7 +2,7 @@ namespace ChatKit.Domain.Sessions;
 
 /// <summary>
 /// A user's message as a client sent it: its parts in order (text and @-mention tags), what it quotes, and the model
-/// and tool chosen in the composer (null: the defaults). Consecutive text parts are one part, joined with a newline as
+/// and tool chosen in the composer (null: the defaults), and the ids of the attachments it carries. Consecutive text parts are one part, joined with a newline as
 /// the REST API always joined them; the message is trimmed at its two ends only, so the text around a tag keeps its
 /// spaces.
 /// </summary>
@@ -10,6 +10,7 @@ public sealed record UserInput
 {
     private UserInput(IReadOnlyList<ContentPart> parts, string? quotedText, string? model, string? toolChoice)
     {
+        AttachmentIds = [];
         Parts = parts;
         QuotedText = quotedText;
         Model = model;
@@ -23,6 +24,9 @@ public sealed record UserInput
     public string? Model { get; }
 
     public string? ToolChoice { get; }
+
+    /// <summary>The attachments sent with the message, by their wire ids (<c>atc_…</c>) as sent, in order.</summary>
+    public IReadOnlyList<string> AttachmentIds { get; init; }
 
     /// <summary>The text the parts add up to (the length and storable-text rules apply to it).</summary>
     public string Text => Parts.Count == 1 ? Parts[0].Text : string.Concat(Parts.Select(p => p.Text));

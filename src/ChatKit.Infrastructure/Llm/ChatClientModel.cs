@@ -211,12 +211,23 @@ internal sealed partial class ChatClientModel(IHttpClientFactory httpClients, IO
                 MessageRole.Assistant => new AiChatMessage(ChatRole.Assistant, m.Text),
                 MessageRole.Tool => new AiChatMessage(ChatRole.Tool, [new FunctionResultContent(m.ToolCallId!, m.Text)]),
                 MessageRole.Note => new AiChatMessage(ChatRole.System, m.Text),
+                _ when m.Attachments.Count > 0 => new AiChatMessage(ChatRole.User, [
+                    .. m.Text.Length > 0 ? [new TextContent(m.Text)] : Array.Empty<AIContent>(),
+                    .. m.Attachments.Select(AttachmentContent),
+                ]),
                 _ => new AiChatMessage(ChatRole.User, m.Text),
             });
         }
 
         return messages;
     }
+
+    /// <summary>
+    /// An attachment as the upstream takes it: an image as an image part (a <c>data:</c> URL, so the upstream needs no access
+    /// to this service), anything else as the text the reader made of it.
+    /// </summary>
+    private static AIContent AttachmentContent(PromptAttachment a) =>
+        a.Image is { } image ? new DataContent(image, a.MimeType) : new TextContent(a.Text ?? $"[Attached file: {a.Name}]");
 
     /// <summary>A stored call's arguments as the adapter wants them; text that is not a JSON object goes back as <c>{}</c>.</summary>
     private static Dictionary<string, object?> ArgumentsOf(string json)

@@ -18,7 +18,10 @@ internal static class Rows
 
     public const string MessageColumns =
         "m.id, m.session_id, m.role, m.content::text AS content, m.tool_calls::text AS tool_calls, m.status, m.created_at, " +
-        "m.model, m.prompt_tokens, m.completion_tokens, m.total_tokens, m.tool_call_id, m.feedback, m.stopped, m.quoted_text, m.tool_choice";
+        "m.model, m.prompt_tokens, m.completion_tokens, m.total_tokens, m.tool_call_id, m.feedback, m.stopped, m.quoted_text, m.tool_choice, " +
+        // A message's attachments are looked up only when it has some (its count is on the row), in the order they were sent.
+        "CASE WHEN m.attachment_count > 0 THEN (SELECT json_agg(json_build_object('id', a.id, 'user_id', a.user_id, 'name', a.name, " +
+        "'mime_type', a.mime_type, 'size', a.size, 'created_at', a.created_at) ORDER BY a.position) FROM attachments a WHERE a.message_id = m.id) END AS attachments";
 
     private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web)
     {
@@ -31,7 +34,7 @@ internal static class Rows
     /// </summary>
     public static void RegisterTypeMaps()
     {
-        foreach (var type in new[] { typeof(SessionRow), typeof(MessageRow), typeof(TaskStore.TaskRow), typeof(TurnStore.TurnRow), typeof(UsageStore.DayRow), typeof(UsageTotalsRow), typeof(WidgetStore.WidgetRow) })
+        foreach (var type in new[] { typeof(SessionRow), typeof(MessageRow), typeof(TaskStore.TaskRow), typeof(TurnStore.TurnRow), typeof(UsageStore.DayRow), typeof(UsageTotalsRow), typeof(WidgetStore.WidgetRow), typeof(AttachmentStore.AttachmentRow) })
         {
             SqlMapper.SetTypeMap(type, new CustomPropertyTypeMap(type, (t, column) =>
                 t.GetProperties().FirstOrDefault(p => string.Equals(p.Name, column.Replace("_", string.Empty, StringComparison.Ordinal), StringComparison.OrdinalIgnoreCase))!));
@@ -65,9 +68,9 @@ internal static class Rows
         conn.ExecuteAsync(new CommandDefinition(
             """
             INSERT INTO messages (id, session_id, role, content, tool_calls, status, created_at,
-                                  model, prompt_tokens, completion_tokens, total_tokens, tool_call_id, stopped, quoted_text, tool_choice)
+                                  model, prompt_tokens, completion_tokens, total_tokens, tool_call_id, stopped, quoted_text, tool_choice, attachment_count)
             VALUES (@Id, @SessionId, @Role, @Content::jsonb, @ToolCalls::jsonb, @Status, @CreatedAt,
-                    @Model, @PromptTokens, @CompletionTokens, @TotalTokens, @ToolCallId, @Stopped, @QuotedText, @ToolChoice)
+                    @Model, @PromptTokens, @CompletionTokens, @TotalTokens, @ToolCallId, @Stopped, @QuotedText, @ToolChoice, @AttachmentCount)
             """,
             new
             {
@@ -86,6 +89,7 @@ internal static class Rows
                 m.Stopped,
                 m.QuotedText,
                 m.ToolChoice,
+                AttachmentCount = (short)m.Attachments.Count,
             },
             tx,
             cancellationToken: ct));
@@ -198,6 +202,9 @@ internal static class Rows
 
         public string? ToolChoice { get; init; }
 
+        /// <summary>The message's attachments as a JSON array (null when it has none).</summary>
+        public string? Attachments { get; init; }
+
         public ChatMessage ToMessage() => new(
             Id,
             SessionId,
@@ -225,8 +232,21 @@ internal static class Rows
             Stopped = Stopped,
             QuotedText = QuotedText,
             ToolChoice = ToolChoice,
+            Attachments = Attachments is null
+                ? []
+                : (JsonSerializer.Deserialize<List<AttachmentJson>>(Attachments, Json) ?? [])
+                    .Select(a => new Domain.Attachments.Attachment(a.Id, a.UserId, a.Name, a.MimeType, a.Size, a.CreatedAt.UtcDateTime)
+                    {
+                        Uploaded = true,
+                        SessionId = SessionId,
+                        MessageId = Id,
+                    })
+                    .ToList(),
         };
     }
+
+    /// <summary>One attachment of a message, as the message read aggregates it.</summary>
+    private sealed record AttachmentJson(Guid Id, string UserId, string Name, string MimeType, long Size, DateTimeOffset CreatedAt);
 
     public static DateTime Utc(DateTime value) => DateTime.SpecifyKind(value, DateTimeKind.Utc);
 }

@@ -1,4 +1,5 @@
 using ChatKit.Application.Abstractions;
+using ChatKit.Domain.Attachments;
 using ChatKit.Domain.Sessions;
 using Dapper;
 using Npgsql;
@@ -35,6 +36,20 @@ internal sealed class TurnTransaction(NpgsqlConnection conn, NpgsqlTransaction t
         return rows.Select(r => r.ToMessage()).ToList();
     }
 
+    public async Task<IReadOnlyList<Attachment>> LockAttachmentsAsync(IReadOnlyList<Guid> ids, CancellationToken ct)
+    {
+        if (ids.Count == 0)
+        {
+            return [];
+        }
+
+        // Locked until the commit: a message cannot take an attachment another message is taking, nor the sweep delete it.
+        var rows = await conn.QueryAsync<AttachmentStore.AttachmentRow>(new CommandDefinition(
+            $"SELECT {AttachmentStore.Columns} FROM attachments WHERE id = ANY(@Ids) FOR UPDATE",
+            new { Ids = ids.ToArray() }, tx, cancellationToken: ct)).ConfigureAwait(false);
+        return rows.Select(r => r.ToAttachment()).ToList();
+    }
+
     public async Task<ChatSession> CommitAsync(CommitTurn commit, CancellationToken ct)
     {
         // Tool results first (they are not counted); a start inserts its message; a retry deletes what followed its item.
@@ -48,6 +63,14 @@ internal sealed class TurnTransaction(NpgsqlConnection conn, NpgsqlTransaction t
         if (commit.UserMessage is { } message)
         {
             await Rows.InsertMessageAsync(conn, tx, message, ct).ConfigureAwait(false);
+            if (message.Attachments.Count > 0)
+            {
+                await conn.ExecuteAsync(new CommandDefinition(
+                    "UPDATE attachments SET message_id = @MessageId, session_id = @SessionId, position = array_position(@Ids, id) WHERE id = ANY(@Ids)",
+                    new { MessageId = message.Id, message.SessionId, Ids = message.Attachments.Select(a => a.Id).ToArray() }, tx, cancellationToken: ct))
+                    .ConfigureAwait(false);
+            }
+
             counted = "message_count + 1";
         }
         else

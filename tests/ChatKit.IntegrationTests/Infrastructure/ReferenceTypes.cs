@@ -18,6 +18,7 @@ public static class ReferenceTypes
     public const string ItemsPage = "items_page";
     public const string SyncActionResponse = "sync_action_response";
     public const string Request = "request";
+    public const string Attachment = "attachment";
 
     /// <summary>Fails the test naming every body that is not what the reference server would send.</summary>
     public static async Task AssertValidAsync(IEnumerable<(string Kind, JsonNode Json)> bodies)

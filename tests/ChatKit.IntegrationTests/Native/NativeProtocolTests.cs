@@ -147,7 +147,6 @@ public sealed class NativeProtocolTests
         Assert.That((await (await owner.GetAsync($"{ChatApi.Sessions}/{threadId}")).JsonAsync())["data"]!["title"]!.GetValue<string>(), Is.Not.EqualTo("stolen"));
     }
 
-    [TestCase("attachments.create")]
     [TestCase("input.transcribe")]
     [TestCase("threads.add_structured_input")]
     public async Task UnsupportedTypes_Answer400UnsupportedRequestNamingTheType(string type)

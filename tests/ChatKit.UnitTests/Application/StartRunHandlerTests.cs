@@ -29,6 +29,7 @@ public sealed class StartRunHandlerTests
         Options.Create(new BudgetOptions()),
         TurnRunnerTests.Metrics(),
         _host,
+        TestAttachments.Links,
         Microsoft.Extensions.Logging.Abstractions.NullLogger<TurnStarter>.Instance));
 
     private StartRunCommand Command(string? sessionId = null, string? threadId = null) =>

@@ -12,6 +12,7 @@ public sealed class StartRunValidationTests
 {
     private static readonly StartRunValidator Validator = new(
         Options.Create(new LimitsOptions { MaxMessageLength = 5 }),
+        TestAttachments.Options,
         new ComposerChoices(
             Options.Create(new ComposerOptions()),
             NSubstitute.Substitute.For<ChatKit.Application.Abstractions.IChatModel>(),

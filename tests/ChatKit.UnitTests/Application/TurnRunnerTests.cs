@@ -38,7 +38,7 @@ public sealed class TurnRunnerTests
         var toolbox = new Toolbox(tools, NullLogger<Toolbox>.Instance);
         return new TurnRunner(
             model, toolbox, new AgentTools(toolbox, Options.Create(new ClientToolOptions())), turns, writer,
-            new PromptBuilder(Options.Create(new PromptOptions())), TimeProvider.System,
+            new PromptBuilder(Options.Create(new PromptOptions()), TestAttachments.Options), TestAttachments.Reader(), TimeProvider.System,
             Options.Create(new RunOptions { MaxSteps = maxSteps, SaveWait = TimeSpan.FromSeconds(2) }),
             Options.Create(new LimitsOptions()),
             new RunMetrics(provider.GetRequiredService<IMeterFactory>()), NullLogger<TurnRunner>.Instance);
@@ -53,7 +53,7 @@ public sealed class TurnRunnerTests
     private TurnRunner Runner(IChatModel model, int maxSteps = 5) => Runner(model, _turns, _writer, _tasks, maxSteps);
 
     private Task<List<RunEvent>> Events(IChatModel model, int maxSteps = 5) =>
-        ThreadStreamMapper.MapAsync(Runner(model, maxSteps).RunAsync(_run, CancellationToken.None)).ToListAsync().AsTask();
+        ThreadStreamMapper.MapAsync(Runner(model, maxSteps).RunAsync(_run, CancellationToken.None), TestAttachments.Links).ToListAsync().AsTask();
 
     [Test]
     public async Task RunAsync_WhenModelFailsMidway_EndsWithErrorEventAndStoresPartialAsIncomplete()
@@ -71,7 +71,7 @@ public sealed class TurnRunnerTests
     public async Task RunAsync_WhenCompleted_StoresReplyBeforeItsDoneEventAndReleasesTheClaim()
     {
         var storedBeforeDone = false;
-        await foreach (var e in ThreadStreamMapper.MapAsync(Runner(new ScriptedModel(Step.Text(["a", "b"]))).RunAsync(_run, CancellationToken.None)))
+        await foreach (var e in ThreadStreamMapper.MapAsync(Runner(new ScriptedModel(Step.Text(["a", "b"]))).RunAsync(_run, CancellationToken.None), TestAttachments.Links))
         {
             if (e is ItemDoneEvent { Item: AssistantMessageItem })
             {

@@ -30,6 +30,7 @@ KINDS = {
     "items_page": TypeAdapter(types.Page[types.ThreadItem]),
     "sync_action_response": TypeAdapter(types.SyncCustomActionResponse),
     "request": TypeAdapter(types.ChatKitReq),
+    "attachment": TypeAdapter(types.Attachment),
 }
 
 

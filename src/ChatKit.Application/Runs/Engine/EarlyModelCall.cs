@@ -25,11 +25,12 @@ public sealed class EarlyModelCall : IAsyncDisposable
     public ChatPrompt Prompt { get; }
 
     /// <summary>Sends the request now: an async iterator runs nothing until its first <c>MoveNextAsync</c>.</summary>
-    public static EarlyModelCall Start(IChatModel model, ChatPrompt prompt, CancellationToken ct)
+    /// <param name="call">Streams one model call (the runner's: attachments read, then the upstream).</param>
+    public static EarlyModelCall Start(Func<ChatPrompt, CancellationToken, IAsyncEnumerable<ChatModelUpdate>> call, ChatPrompt prompt, CancellationToken ct)
     {
-        ArgumentNullException.ThrowIfNull(model);
+        ArgumentNullException.ThrowIfNull(call);
         var cancel = CancellationTokenSource.CreateLinkedTokenSource(ct);
-        var updates = model.StreamAsync(prompt, cancel.Token).GetAsyncEnumerator(cancel.Token);
+        var updates = call(prompt, cancel.Token).GetAsyncEnumerator(cancel.Token);
         return new EarlyModelCall(prompt, updates, updates.MoveNextAsync().AsTask(), cancel);
     }
 

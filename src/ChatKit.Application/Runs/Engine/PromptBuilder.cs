@@ -1,5 +1,6 @@
 using ChatKit.Application.Abstractions;
 using ChatKit.Application.Options;
+using ChatKit.Domain.Attachments;
 using ChatKit.Domain.Sessions;
 using Microsoft.Extensions.Options;
 
@@ -11,20 +12,30 @@ namespace ChatKit.Application.Runs.Engine;
 /// (an assistant message with calls and the tool results that answer them) is kept or cut whole, and a call is
 /// only ever sent together with its result: providers refuse a call without one. Notes (what the user did through a
 /// widget) are system lines in their place, after any step they fell inside; when the user stopped the previous reply,
-/// a system line says so before the new message.
+/// a system line says so before the new message. A user message's attachments go with it: they count against the
+/// character budget (an image as <see cref="ImageChars"/>, a text file as what the model reads of it), and a message is
+/// kept with all of them or dropped with them.
 /// </summary>
-public sealed class PromptBuilder(IOptions<PromptOptions> options)
+public sealed class PromptBuilder(IOptions<PromptOptions> options, IOptions<AttachmentOptions> attachments)
 {
     public const string StoppedNote = "The user stopped the previous reply before it finished.";
 
+    /// <summary>What an image weighs against <c>HISTORY_MAX_CHARS</c>: about the 765 tokens of a 1024×1024 image at 4 characters a token.</summary>
+    public const int ImageChars = 3_000;
+
+    /// <summary>What a file the model gets only by name weighs: its one line.</summary>
+    private const int ListedFileChars = 100;
+
     /// <param name="earlierOldestFirst">The history read when the turn started (never more than <c>HISTORY_MAX_MESSAGES</c>).</param>
     public ChatPrompt Build(IReadOnlyList<ChatMessage> earlierOldestFirst, ChatMessage newMessage) =>
-        Compose(options.Value, earlierOldestFirst, newMessage);
+        Compose(options.Value, earlierOldestFirst, newMessage, attachments.Value.TextMaxChars);
 
     /// <summary>The prompt of a turn that goes on from its last stored step (a client tool answered): the history as it is.</summary>
-    public ChatPrompt Continue(IReadOnlyList<ChatMessage> historyOldestFirst) => Compose(options.Value, historyOldestFirst, null);
+    public ChatPrompt Continue(IReadOnlyList<ChatMessage> historyOldestFirst) =>
+        Compose(options.Value, historyOldestFirst, null, attachments.Value.TextMaxChars);
 
-    internal static ChatPrompt Compose(PromptOptions o, IReadOnlyList<ChatMessage> earlierOldestFirst, ChatMessage? newMessage)
+    internal static ChatPrompt Compose(
+        PromptOptions o, IReadOnlyList<ChatMessage> earlierOldestFirst, ChatMessage? newMessage, int textMaxChars = 20_000)
     {
         var units = Units(newMessage is null ? earlierOldestFirst : earlierOldestFirst.Where(m => m.Id != newMessage.Id).ToList());
         var kept = new List<IReadOnlyList<PromptMessage>>();
@@ -34,7 +45,7 @@ public sealed class PromptBuilder(IOptions<PromptOptions> options)
         {
             var unit = units[i];
             count += unit.Count;
-            budget -= unit.Sum(Size);
+            budget -= unit.Sum(m => Size(m, textMaxChars));
             if (count > o.HistoryMaxMessages || budget < 0)
             {
                 break;
@@ -55,7 +66,7 @@ public sealed class PromptBuilder(IOptions<PromptOptions> options)
             messages.Add(new PromptMessage(MessageRole.Note, StoppedNote));
         }
 
-        messages.Add(new PromptMessage(MessageRole.User, newMessage.PromptText));
+        messages.Add(UserMessage(newMessage));
         return new ChatPrompt(o.SystemPrompt, messages, []);
     }
 
@@ -101,15 +112,30 @@ public sealed class PromptBuilder(IOptions<PromptOptions> options)
                 }
             }
 
-            if (m.Text.Length > 0)
+            if (m.Text.Length > 0 || m.Attachments.Count > 0)
             {
-                units.Add([new PromptMessage(m.Role, m.PromptText)]);
+                units.Add([m.Role == MessageRole.User ? UserMessage(m) : new PromptMessage(m.Role, m.PromptText)]);
             }
         }
 
         return units;
     }
 
-    private static int Size(PromptMessage m) =>
-        m.Text.Length + (m.ToolCalls?.Sum(c => c.Function.Name.Length + c.Function.Arguments.Length) ?? 0);
+    /// <summary>What a message weighs in characters, its attachments included (for a run's token reservation).</summary>
+    public static int CharsOf(ChatMessage m)
+    {
+        ArgumentNullException.ThrowIfNull(m);
+        return m.Attachments.Count == 0 ? m.Text.Length : Size(UserMessage(m), new AttachmentOptions().TextMaxChars);
+    }
+
+    private static PromptMessage UserMessage(ChatMessage m) => new(MessageRole.User, m.PromptText)
+    {
+        Attachments = m.Attachments.Select(a => new PromptAttachment(a.Id, a.Name, a.MimeType, a.Size)).ToList(),
+    };
+
+    private static int Size(PromptMessage m, int textMaxChars) =>
+        m.Text.Length + (m.ToolCalls?.Sum(c => c.Function.Name.Length + c.Function.Arguments.Length) ?? 0)
+        + m.Attachments.Sum(a => AttachmentTypes.IsImage(a.MimeType) ? ImageChars
+            : AttachmentTypes.IsText(a.MimeType) ? (int)Math.Min(a.Size, textMaxChars)
+            : ListedFileChars);
 }

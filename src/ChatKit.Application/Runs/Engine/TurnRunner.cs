@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using System.Runtime.CompilerServices;
 using ChatKit.Application.Abstractions;
+using ChatKit.Application.Attachments;
 using ChatKit.Application.Options;
 using ChatKit.Application.Runs.StartRun;
 using ChatKit.Application.Runs.ThreadStream;
@@ -27,6 +28,7 @@ public sealed partial class TurnRunner(
     ITurnStore turns,
     ITurnWriter writer,
     PromptBuilder prompts,
+    PromptAttachmentReader attachments,
     TimeProvider clock,
     IOptions<RunOptions> options,
     IOptions<LimitsOptions> limits,
@@ -40,7 +42,20 @@ public sealed partial class TurnRunner(
 
     /// <summary>Starts the first model call of a turn whose prompt is known (see <see cref="EarlyModelCall"/>).</summary>
     public EarlyModelCall StartFirstCall(IReadOnlyList<ChatMessage> history, ChatMessage userMessage, CancellationToken ct) =>
-        EarlyModelCall.Start(model, FirstPrompt(history, userMessage), ct);
+        EarlyModelCall.Start(Call, FirstPrompt(history, userMessage), ct);
+
+    /// <summary>One model call; a prompt with attachments has them read first (a prompt without goes straight upstream).</summary>
+    private IAsyncEnumerable<ChatModelUpdate> Call(ChatPrompt prompt, CancellationToken ct) =>
+        prompt.Messages.Any(m => m.Attachments.Count > 0) ? CallWithAttachmentsAsync(prompt, ct) : model.StreamAsync(prompt, ct);
+
+    private async IAsyncEnumerable<ChatModelUpdate> CallWithAttachmentsAsync(ChatPrompt prompt, [EnumeratorCancellation] CancellationToken ct)
+    {
+        var loaded = await attachments.LoadAsync(prompt, ct).ConfigureAwait(false);
+        await foreach (var update in model.StreamAsync(loaded, ct).ConfigureAwait(false))
+        {
+            yield return update;
+        }
+    }
 
     private ChatPrompt FirstPrompt(IReadOnlyList<ChatMessage> history, ChatMessage userMessage)
     {
@@ -172,7 +187,7 @@ public sealed partial class TurnRunner(
             ToolChoice = offerTools && turn.Steps == 1 ? conversation.ToolChoice : null,
         };
         step.Prompt = prompt;
-        var updates = early is not null ? early.TakeOver(ct) : model.StreamAsync(prompt, ct).GetAsyncEnumerator(ct);
+        var updates = early is not null ? early.TakeOver(ct) : Call(prompt, ct).GetAsyncEnumerator(ct);
         try
         {
             while (turn.Outcome == RunOutcome.Running)

@@ -1,3 +1,4 @@
+using ChatKit.Application.Attachments;
 using ChatKit.Application.Behaviors;
 using ChatKit.Application.Common;
 using ChatKit.Application.Composer;
@@ -70,12 +71,13 @@ public sealed record StartedRun(
 
 public sealed class StartRunValidator : AbstractValidator<StartRunCommand>
 {
-    public StartRunValidator(IOptions<LimitsOptions> limits, ComposerChoices composer)
+    public StartRunValidator(IOptions<LimitsOptions> limits, IOptions<AttachmentOptions> attachments, ComposerChoices composer)
     {
         ClassLevelCascadeMode = CascadeMode.Stop;
         RuleLevelCascadeMode = CascadeMode.Stop;
-        this.MessageTextRules(c => c.Input.Text, limits.Value.MaxMessageLength);
+        this.MessageTextRules(c => c.Input.Text, limits.Value.MaxMessageLength, c => c.Input.AttachmentIds.Count > 0);
         this.ComposerRules(c => c.Input, c => c.InputField, composer);
+        this.AttachmentRules(c => c.Input, c => c.InputField, attachments.Value.PerMessage);
     }
 }
 
@@ -100,13 +102,15 @@ public static class MessageTextValidation
         });
     }
 
-    public static void MessageTextRules<T>(this AbstractValidator<T> validator, System.Linq.Expressions.Expression<Func<T, string>> text, int max)
+    /// <param name="mayBeEmpty">A message with attachments may have no text of its own (a screenshot is the message).</param>
+    public static void MessageTextRules<T>(
+        this AbstractValidator<T> validator, System.Linq.Expressions.Expression<Func<T, string>> text, int max, Func<T, bool>? mayBeEmpty = null)
     {
         ArgumentNullException.ThrowIfNull(validator);
         var read = text.Compile();
         validator.RuleFor(text).Must(StorableText.IsStorable).OverridePropertyName("message.content")
             .WithMessage("text " + StorableText.UnstorableMessage);
-        validator.RuleFor(text).Must(SessionRules.HasVisibleText)
+        validator.RuleFor(text).Must((c, t) => SessionRules.HasVisibleText(t) || mayBeEmpty?.Invoke(c) == true)
             .WithErrorCode(Errors.EmptyMessageCode).WithMessage(Errors.EmptyMessageText);
         validator.RuleFor(c => SessionRules.CodePointCount(read(c))).LessThanOrEqualTo(max)
             .WithErrorCode(Errors.MessageTooLongCode)
@@ -118,5 +122,6 @@ public static class MessageTextValidation
 public sealed class StartRunHandler(TurnStarter turns) : ICommandHandler<StartRunCommand, Result<Guid>>
 {
     public async ValueTask<Result<Guid>> Handle(StartRunCommand command, CancellationToken cancellationToken) =>
-        await turns.StartAsync(command.UserId, command.SessionId, command.ThreadId, command.Input, cancellationToken, command.Background).ConfigureAwait(false);
+        await turns.StartAsync(command.UserId, command.SessionId, command.ThreadId, command.Input, cancellationToken, command.Background, inputField: command.InputField)
+            .ConfigureAwait(false);
 }

@@ -45,5 +45,5 @@ public static class TurnAdmission
 
     /// <summary>What a starting run holds against its user's token budget: its prompt's estimate and the reserve.</summary>
     public static int Reservation(Budgets budgets, IReadOnlyList<ChatMessage> history, ChatMessage message) =>
-        budgets.TokensPerUserPerDay <= 0 ? 0 : budgets.Reserve + TokenEstimate.Of(history.Sum(m => m.Text.Length) + message.Text.Length);
+        budgets.TokensPerUserPerDay <= 0 ? 0 : budgets.Reserve + TokenEstimate.Of(history.Sum(PromptBuilder.CharsOf) + PromptBuilder.CharsOf(message));
 }

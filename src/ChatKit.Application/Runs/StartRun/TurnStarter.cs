@@ -1,9 +1,11 @@
 using ChatKit.Application.Abstractions;
+using ChatKit.Application.Attachments;
 using ChatKit.Application.Common;
 using ChatKit.Application.Options;
 using ChatKit.Application.Runs.Engine;
 using ChatKit.Application.Runs.Execution;
 using ChatKit.Application.Runs.ThreadStream;
+using ChatKit.Domain.Attachments;
 using ChatKit.Domain.Sessions;
 using ChatKit.Domain.Text;
 using Microsoft.Extensions.Logging;
@@ -27,17 +29,20 @@ public sealed partial class TurnStarter(
     IOptions<BudgetOptions> budgets,
     RunMetrics metrics,
     IRunHost host,
+    AttachmentLinks links,
     ILogger<TurnStarter> logger)
 {
     /// <summary>How long a send waits for the session's previous run, already ending, to free the session.</summary>
     private static readonly TimeSpan EndingRunWait = TimeSpan.FromSeconds(2);
 
     /// <param name="threadId">The thread id the request named apart from the session, if its protocol names one.</param>
+    /// <param name="inputField">Where the message is in the door's request, for naming a refused attachment.</param>
     /// <param name="newSession">A session to create in the turn's transaction (it exists only if the turn starts); the run's
     /// events then open with <c>thread.created</c>.</param>
     /// <returns>The run's id.</returns>
     public async Task<Result<Guid>> StartAsync(
-        string userId, string rawSessionId, string? threadId, UserInput input, CancellationToken ct, bool background = false, ChatSession? newSession = null)
+        string userId, string rawSessionId, string? threadId, UserInput input, CancellationToken ct, bool background = false, ChatSession? newSession = null,
+        string inputField = "message")
     {
         var parsed = PathId.Parse(rawSessionId, Errors.SessionNotFound);
         if (!parsed.IsSuccess)
@@ -65,7 +70,18 @@ public sealed partial class TurnStarter(
             // A client tool call still waiting is closed as skipped (before the message), so it never goes upstream alone.
             var closed = ClientToolCalls.Pending(history).Calls.Select(c => ChatMessage.FromTool(sessionId, c.Id, ClientToolCalls.Skipped, at)).ToList();
             history = [.. history, .. closed];
+            // The attachments, locked until the commit: each the user's, uploaded and free, or the turn is refused naming it.
+            var locked = input.AttachmentIds.Count == 0
+                ? []
+                : await tx.LockAttachmentsAsync(input.AttachmentIds.Select(Attachment.IdOrEmpty).ToList(), ct).ConfigureAwait(false);
+            var attachments = MessageAttachments.Check(input.AttachmentIds, locked, userId, inputField);
+            if (!attachments.IsSuccess)
+            {
+                return attachments.Error!;
+            }
+
             var message = ChatMessage.FromUser(sessionId, input, closed.Count > 0 ? at.AddTicks(10) : at);
+            message = message with { Attachments = attachments.Value.Select(a => a with { SessionId = sessionId, MessageId = message.Id }).ToList() };
 
             // The first model call starts now, while the message commits: time to first token is the longer of the two,
             // not their sum. If the commit fails the call is cancelled and never seen.
@@ -243,7 +259,7 @@ public sealed partial class TurnStarter(
     private Guid Run(StartedRun started, RunEvent? first = null)
     {
         var run = started with { MessagesLeft = limits.Value.MaxMessagesPerSession - started.Session.MessageCount };
-        var events = ThreadStreamMapper.MapAsync(runner.RunAsync(run, CancellationToken.None));
+        var events = ThreadStreamMapper.MapAsync(runner.RunAsync(run, CancellationToken.None), links);
         return host.Start(new TurnStream(run.ClaimId, run.Session.Id, run.Session.UserId, run.Background, first is null ? events : Prepend(first, events)));
     }
 

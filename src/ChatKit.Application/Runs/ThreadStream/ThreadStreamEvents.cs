@@ -1,4 +1,5 @@
 using System.Text.Json.Serialization;
+using ChatKit.Application.Attachments;
 using ChatKit.Domain.Sessions;
 
 namespace ChatKit.Application.Runs.ThreadStream;
@@ -70,14 +71,14 @@ public sealed record InferenceOptions(ToolChoice? ToolChoice, string? Model)
 
 public sealed record ToolChoice(string Id);
 
-/// <summary>A user's message as sent: its text and tag parts in order, what it quotes, the composer's choices.</summary>
+/// <summary>A user's message as sent: its text and tag parts in order, its attachments, what it quotes, the composer's choices.</summary>
 public sealed record UserMessageItem(
     Guid Id, Guid ThreadId, DateTime CreatedAt, [property: JsonPropertyOrder(1)] IReadOnlyList<object> Content)
 {
     public string Type { get; } = "user_message";
 
     [JsonPropertyOrder(2)]
-    public IReadOnlyList<object> Attachments { get; } = [];
+    public IReadOnlyList<AttachmentDto> Attachments { get; init; } = [];
 
     [JsonPropertyOrder(3)]
     public string? QuotedText { get; init; }
@@ -85,9 +86,11 @@ public sealed record UserMessageItem(
     [JsonPropertyOrder(4)]
     public InferenceOptions InferenceOptions { get; init; } = InferenceOptions.None;
 
-    public static UserMessageItem From(ChatMessage m) =>
+    /// <param name="links">Signs the attachments' links afresh.</param>
+    public static UserMessageItem From(ChatMessage m, AttachmentLinks links) =>
         new(m.Id, m.SessionId, m.CreatedAt, m.Content.Select(Part).ToList())
         {
+            Attachments = m.Attachments.Select(links.ToDto).ToList(),
             QuotedText = m.QuotedText,
             InferenceOptions = new InferenceOptions(m.ToolChoice is { } tool ? new ToolChoice(tool) : null, m.Model),
         };

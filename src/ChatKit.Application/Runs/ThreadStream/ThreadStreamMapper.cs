@@ -1,4 +1,5 @@
 using System.Runtime.CompilerServices;
+using ChatKit.Application.Attachments;
 using ChatKit.Application.Runs.Engine;
 
 namespace ChatKit.Application.Runs.ThreadStream;
@@ -10,11 +11,12 @@ namespace ChatKit.Application.Runs.ThreadStream;
 /// </summary>
 public static class ThreadStreamMapper
 {
+    /// <param name="links">Signs the links of the user message's attachments.</param>
     public static async IAsyncEnumerable<RunEvent> MapAsync(
-        IAsyncEnumerable<TurnEvent> turn, [EnumeratorCancellation] CancellationToken ct = default)
+        IAsyncEnumerable<TurnEvent> turn, AttachmentLinks links, [EnumeratorCancellation] CancellationToken ct = default)
     {
         ArgumentNullException.ThrowIfNull(turn);
-        var state = new MapperState();
+        var state = new MapperState(links);
         await foreach (var e in turn.WithCancellation(ct).ConfigureAwait(false))
         {
             foreach (var mapped in state.Map(e))
@@ -24,7 +26,7 @@ public static class ThreadStreamMapper
         }
     }
 
-    private sealed class MapperState
+    private sealed class MapperState(AttachmentLinks links)
     {
         private OpenText? _text;
         private OpenWorkflow? _workflow;
@@ -33,7 +35,7 @@ public static class ThreadStreamMapper
         {
             TurnStarted { IsRetry: true, Answered: { } answered } => [new StreamOptionsEvent(new StreamOptions(AllowCancel: true)), new ItemDoneEvent(answered)],
             TurnStarted { IsRetry: true } => [new StreamOptionsEvent(new StreamOptions(AllowCancel: true))],
-            TurnStarted s => [new ItemDoneEvent(UserMessageItem.From(s.UserMessage)), new StreamOptionsEvent(new StreamOptions(AllowCancel: true))],
+            TurnStarted s => [new ItemDoneEvent(UserMessageItem.From(s.UserMessage, links)), new StreamOptionsEvent(new StreamOptions(AllowCancel: true))],
             TextDelta d => Delta(d),
             ToolCallStarted c => CallStarted(c),
             ToolCallFinished f => CallFinished(f),

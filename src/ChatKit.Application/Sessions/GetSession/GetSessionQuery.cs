@@ -17,7 +17,7 @@ public sealed class GetSessionValidator : AbstractValidator<GetSessionQuery>
     }
 }
 
-public sealed class GetSessionHandler(ISessionStore store) : IQueryHandler<GetSessionQuery, Result<SessionDetailPage>>
+public sealed class GetSessionHandler(ISessionStore store, Attachments.AttachmentLinks links) : IQueryHandler<GetSessionQuery, Result<SessionDetailPage>>
 {
     public async ValueTask<Result<SessionDetailPage>> Handle(GetSessionQuery query, CancellationToken cancellationToken)
     {
@@ -38,7 +38,7 @@ public sealed class GetSessionHandler(ISessionStore store) : IQueryHandler<GetSe
         var s = owned.Value;
         var detail = new SessionDetailDto(
             s.Id, s.UserId, s.Title, s.CreatedAt, s.UpdatedAt, s.MessageCount, ActiveRunDto.From(s.ActiveRun), SessionUsageDto.From(read.Usage),
-            read.Messages.Items.Select(MessageDto.From).ToList());
+            read.Messages.Items.Select(m => MessageDto.From(m, links)).ToList());
         return new SessionDetailPage(detail, read.Messages.NextCursor);
     }
 }
