@@ -22,6 +22,7 @@ public sealed class Bench(Harness api, FakeLlmServer upstream, string pgBin, str
         [
             ("relay", RelayOverheadAsync), ("reads", ReadThroughputAsync), ("streams", OpenStreamsAsync),
             ("tools", ToolStepsAsync), ("runs", RunsAsync), ("growth", GrowthAsync), ("widgets", WidgetActionsAsync),
+            ("attachments", AttachmentUploadsAsync),
         ];
         foreach (var (name, measure) in sections)
         {
@@ -649,6 +650,148 @@ public sealed class Bench(Harness api, FakeLlmServer upstream, string pgBin, str
         }
     }
 
+    // 8. Eight 10 MiB uploads at once (the REST one-step upload: multipart, streamed to PostgreSQL with COPY), the service's
+    // resident memory sampled through them; beside the same bytes written straight to PostgreSQL by this process, in the same
+    // run: a binary COPY of 256 KiB bytea rows (what the service does, without HTTP) and a plain INSERT of each file as one
+    // bytea value. Then the eight files read back through their content URL.
+    private async Task AttachmentUploadsAsync()
+    {
+        const int uploads = 8;
+        const int size = 10 * 1024 * 1024;
+        Line($"\n8. Attachments ({uploads} concurrent uploads of 10 MiB; MiB/s over the {uploads * 10} MiB; memory: the service's RSS)");
+        var files = Enumerable.Range(0, uploads).Select(_ =>
+        {
+            var bytes = new byte[size];
+            Random.Shared.NextBytes(bytes);
+            new byte[] { 0x89, 0x50, 0x4E, 0x47, 0x0D, 0x0A, 0x1A, 0x0A }.CopyTo(bytes, 0);
+            return bytes;
+        }).ToList();
+
+        // Once unmeasured (the code paths compiled, the pool warm), then measured.
+        if (await UploadAsync("uploader-warm", files[0]) is null)
+        {
+            Line("   (no attachments: this build has no upload endpoint)");
+            return;
+        }
+
+        var before = api.ResidentBytes();
+        var peak = before;
+        using var sampling = new CancellationTokenSource();
+        var sampler = Task.Run(async () =>
+        {
+            while (!sampling.IsCancellationRequested)
+            {
+                peak = Math.Max(peak, api.ResidentBytes());
+                await Task.Delay(5);
+            }
+        });
+        var clock = Stopwatch.StartNew();
+        var ids = await Task.WhenAll(files.Select((f, i) => UploadAsync($"uploader-{i}-{Guid.NewGuid():N}", f)));
+        var uploadSeconds = clock.Elapsed.TotalSeconds;
+        await sampling.CancelAsync();
+        await sampler;
+
+        clock.Restart();
+        await Task.WhenAll(ids.Select((id, i) => DownloadAsync(id!.Value.User, id.Value.Id, size)));
+        var downloadSeconds = clock.Elapsed.TotalSeconds;
+
+        var copySeconds = await DirectWritesAsync(files, copy: true);
+        var insertSeconds = await DirectWritesAsync(files, copy: false);
+        double Rate(double seconds) => uploads * 10 / seconds;
+        Line("   write                                           |  MiB/s");
+        foreach (var (name, seconds) in new[]
+        {
+            ("the service: POST /attachments (HTTP + COPY)", uploadSeconds), ("this process: binary COPY, 256 KiB rows", copySeconds),
+            ("this process: INSERT, one 10 MiB bytea each", insertSeconds), ("the service: GET …/content (read back)", downloadSeconds),
+        })
+        {
+            Line(string.Create(CultureInfo.InvariantCulture, $"   {name,-47} | {Rate(seconds),6:0.0}"));
+        }
+
+        var risen = (peak - before) / (1024.0 * 1024);
+        Line(string.Create(CultureInfo.InvariantCulture, $"   service RSS: {before / (1024.0 * 1024):0} MiB before, peak {peak / (1024.0 * 1024):0} MiB during: +{risen:0.0} MiB for {uploads} uploads (+{risen / uploads:0.00} MiB each; a whole-file buffer would be +10 each)"));
+        _results["attachments"] = new JsonObject
+        {
+            ["upload_mib_s"] = Rate(uploadSeconds),
+            ["copy_mib_s"] = Rate(copySeconds),
+            ["insert_mib_s"] = Rate(insertSeconds),
+            ["download_mib_s"] = Rate(downloadSeconds),
+            ["rss_before_mib"] = before / (1024.0 * 1024),
+            ["rss_peak_rise_mib"] = risen,
+            ["rss_rise_per_upload_mib"] = risen / uploads,
+        };
+    }
+
+    /// <summary>One REST one-step upload: its user and id, or null when the build has no such endpoint.</summary>
+    private async Task<(string User, string Id)?> UploadAsync(string user, byte[] bytes)
+    {
+        using var request = Harness.Authorized(HttpMethod.Post, "/api/v1/chatkit/attachments", user);
+        var file = new ByteArrayContent(bytes);
+        file.Headers.ContentType = new System.Net.Http.Headers.MediaTypeHeaderValue("image/png");
+        request.Content = new MultipartFormDataContent { { file, "file", "bench.png" } };
+        using var response = await api.Client.SendAsync(request);
+        var text = await response.Content.ReadAsStringAsync();
+        if (response.StatusCode is System.Net.HttpStatusCode.NotFound or System.Net.HttpStatusCode.MethodNotAllowed)
+        {
+            return null;
+        }
+
+        response.EnsureSuccessStatusCode();
+        return (user, JsonNode.Parse(text)!["data"]!["id"]!.GetValue<string>());
+    }
+
+    private async Task DownloadAsync(string user, string id, int size)
+    {
+        using var request = Harness.Authorized(HttpMethod.Get, $"/api/v1/chatkit/attachments/{id}/content", user);
+        using var response = await api.Client.SendAsync(request, HttpCompletionOption.ResponseHeadersRead);
+        response.EnsureSuccessStatusCode();
+        var read = (await response.Content.ReadAsByteArrayAsync()).Length;
+        if (read != size)
+        {
+            throw new InvalidOperationException($"read back {read} bytes of {size}");
+        }
+    }
+
+    /// <summary>The files written straight to PostgreSQL, concurrently, one connection each: seconds for all of them.</summary>
+    private async Task<double> DirectWritesAsync(IReadOnlyList<byte[]> files, bool copy)
+    {
+        await using (var setup = new Npgsql.NpgsqlConnection(api.DatabaseUrl))
+        {
+            await setup.OpenAsync();
+            await using var create = new Npgsql.NpgsqlCommand(
+                "CREATE TABLE IF NOT EXISTS bench_chunks (file uuid, seq int, data bytea, PRIMARY KEY (file, seq)); " +
+                "ALTER TABLE bench_chunks ALTER COLUMN data SET STORAGE EXTERNAL; TRUNCATE bench_chunks", setup);
+            await create.ExecuteNonQueryAsync();
+        }
+
+        const int chunk = 256 * 1024;
+        var clock = Stopwatch.StartNew();
+        await Task.WhenAll(files.Select(async bytes =>
+        {
+            await using var conn = new Npgsql.NpgsqlConnection(api.DatabaseUrl);
+            await conn.OpenAsync();
+            var file = Guid.NewGuid();
+            if (!copy)
+            {
+                await using var insert = new Npgsql.NpgsqlCommand("INSERT INTO bench_chunks VALUES ($1, 0, $2)", conn) { Parameters = { new() { Value = file }, new() { Value = bytes } } };
+                await insert.ExecuteNonQueryAsync();
+                return;
+            }
+
+            await using var importer = await conn.BeginBinaryImportAsync("COPY bench_chunks (file, seq, data) FROM STDIN (FORMAT BINARY)");
+            for (var (seq, at) = (0, 0); at < bytes.Length; seq++, at += chunk)
+            {
+                await importer.StartRowAsync();
+                await importer.WriteAsync(file, NpgsqlTypes.NpgsqlDbType.Uuid);
+                await importer.WriteAsync(seq, NpgsqlTypes.NpgsqlDbType.Integer);
+                await importer.WriteAsync(new ReadOnlyMemory<byte>(bytes, at, Math.Min(chunk, bytes.Length - at)), NpgsqlTypes.NpgsqlDbType.Bytea);
+            }
+
+            await importer.CompleteAsync();
+        }));
+        return clock.Elapsed.TotalSeconds;
+    }
+
     /// <summary>A new thread whose turn listed the caller's tasks: its id and its widget's id (null when the build shows none).</summary>
     private async Task<(string Thread, string? Widget)> ListedThreadAsync(string user)
     {
@@ -756,6 +899,6 @@ public sealed record BenchOptions(
     int[] SessionCounts,
     int ToolTurns)
 {
-    /// <summary><c>--sections relay,reads,streams,tools,runs,growth,widgets</c>: only these (null: all), for working on one figure.</summary>
+    /// <summary><c>--sections relay,reads,streams,tools,runs,growth,widgets,attachments</c>: only these (null: all), for working on one figure.</summary>
     public IReadOnlySet<string>? Sections { get; init; }
 }

@@ -67,6 +67,8 @@ export function Assistant({ token, onSignOut }: { token: string; onSignOut: () =
           ...init,
           headers: { ...Object.fromEntries(new Headers(init?.headers).entries()), Authorization: `Bearer ${token}` },
         }),
+      // attachments.create answers a signed upload link; ChatKit PUTs the bytes there (no token needed).
+      uploadStrategy: { type: "two_phase" },
     },
     startScreen: {
       greeting: "What should I keep track of?",
@@ -75,7 +77,22 @@ export function Assistant({ token, onSignOut }: { token: string; onSignOut: () =
         { label: "What's open?", prompt: "List my open tasks" },
       ],
     },
-    composer: { models: composer.models, tools: composer.tools },
+    composer: {
+      models: composer.models,
+      tools: composer.tools,
+      // The service's defaults (ATTACHMENT_MAX_BYTES, ATTACHMENTS_PER_MESSAGE, ATTACHMENT_TYPES): a screenshot or a text file.
+      attachments: {
+        enabled: true,
+        maxSize: 10 * 1024 * 1024,
+        maxCount: 4,
+        accept: {
+          "image/*": [".png", ".jpg", ".jpeg", ".webp", ".gif"],
+          "text/*": [".txt", ".md", ".csv"],
+          "application/json": [".json"],
+          "application/pdf": [".pdf"],
+        },
+      },
+    },
     // The service's client tool (CLIENT_TOOLS=get_selected_tasks): the tasks ticked in the host page's list.
     onClientTool: ({ name }) => {
       if (name === "get_selected_tasks") return { task_ids: [...selectedRef.current] };

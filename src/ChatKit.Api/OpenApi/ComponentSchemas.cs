@@ -56,8 +56,18 @@ internal static class ComponentSchemas
             ["UserMessageItem"] = Object(
                 Required("id", String(format: "uuid")), Required("thread_id", String(format: "uuid")),
                 Required("created_at", String(format: "date-time")), Required("type", Const("user_message")),
-                Required("content", Array(R("InputText"))), Required("attachments", Array(AnyObject())),
+                Required("content", Array(R("InputText"))), Required("attachments", Array(R("ChatKitAttachment"))),
                 Required("inference_options", AnyObject())),
+            ["ChatKitAttachment"] = Described(
+                "ChatKit's Attachment (docs/attachments.md); its links are signed and expire, a fresh set comes with every answer that shows it.",
+                Object(
+                    Required("id", String("`atc_` + 32 hex digits")), Required("name", String()), Required("mime_type", String()),
+                    Required("type", Enum("image", "file")),
+                    Optional("upload_descriptor", Object(
+                        Required("url", String("Absolute, signed; takes the bytes with no token", format: "uri")), Required("method", Enum("PUT", "POST")),
+                        Required("headers", AnyObject()))),
+                    Optional("thread_id", String("Set once a message carries it", format: "uuid")),
+                    Optional("preview_url", String("Images: the bytes, through a signed link (no token)", format: "uri")))),
             ["AssistantMessageItem"] = Object(
                 Required("id", String(format: "uuid")), Required("thread_id", String(format: "uuid")),
                 Required("created_at", String(format: "date-time")), Required("type", Const("assistant_message")),
@@ -72,13 +82,16 @@ internal static class ComponentSchemas
                     Required("type", Const("custom")), Required("tasks", Array(R("WorkflowTask"))), Required("expanded", Boolean())))),
             [ChatKitRequest] = Described(
                 "A request of the ChatKit protocol (docs/chatkit.md). The streaming types (threads.create, threads.add_user_message, " +
-                "threads.retry_after_item) answer a text/event-stream; the others a bare ChatKit object. Attachments, client tools, " +
-                "custom actions and transcription answer 400 UNSUPPORTED_REQUEST.",
+                "threads.retry_after_item, threads.add_client_tool_output, threads.custom_action) answer a text/event-stream; the others a " +
+                "bare ChatKit object. Transcription and structured input answer 400 UNSUPPORTED_REQUEST.",
                 Object(
                     Required("type", Enum(
                         "threads.create", "threads.add_user_message", "threads.retry_after_item", "threads.list", "threads.get_by_id",
-                        "items.list", "threads.update", "threads.delete", "items.feedback")),
-                    Optional("params", AnyObject("thread_id, input {content: [{type: input_text, text}]}, item_id(s), title, limit, order, after, kind: as the type needs")),
+                        "items.list", "threads.update", "threads.delete", "items.feedback", "threads.add_client_tool_output",
+                        "threads.custom_action", "threads.sync_custom_action", "attachments.create", "attachments.delete")),
+                    Optional("params", AnyObject(
+                        "thread_id, input {content, attachments, quoted_text, inference_options}, item_id(s), title, limit, order, after, kind, " +
+                        "result, action, name, size, mime_type, attachment_id: as the type needs")),
                     Optional("metadata", AnyObject()))),
             ["ThreadItem"] = OneOf("type", R("UserMessageItem"), R("AssistantMessageItem"), R("WorkflowItem")),
             ["Thread"] = Object(

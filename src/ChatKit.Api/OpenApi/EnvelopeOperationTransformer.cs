@@ -32,11 +32,25 @@ internal sealed class EnvelopeOperationTransformer : IOpenApiOperationTransforme
 
         if (operation.RequestBody?.Content is { } requestContent)
         {
-            // RequestHygiene answers 415 to anything but JSON, so only JSON is offered.
+            // RequestHygiene answers 415 to anything but JSON (a file upload aside), so only JSON is offered.
             foreach (var type in requestContent.Keys.Where(k => k != Json).ToList())
             {
                 requestContent.Remove(type);
             }
+        }
+
+        if (metadata.OfType<Controllers.FileUploadAttribute>().Any())
+        {
+            // The file is streamed by the action itself, so nothing declares it: a form with "file", or (to a signed link) the raw bytes.
+            operation.RequestBody = new OpenApiRequestBody
+            {
+                Required = true,
+                Content = new Dictionary<string, OpenApiMediaType>
+                {
+                    ["multipart/form-data"] = new() { Schema = Object(Required("file", String("The file; its part's Content-Type is its type", format: "binary"))) },
+                    ["application/octet-stream"] = new() { Schema = String("The raw bytes (to an upload link only)", format: "binary") },
+                },
+            };
         }
 
         DescribeSuccess(operation, document, metadata.OfType<EventStreamAttribute>().FirstOrDefault());

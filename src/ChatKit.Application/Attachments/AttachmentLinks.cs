@@ -62,7 +62,7 @@ public sealed class AttachmentLinks
         }
 
         Span<byte> sent = stackalloc byte[64];
-        return signature.Length <= 86 && Base64Url.TryDecodeFromChars(signature, sent, out var length)
+        return signature.Length <= 86 && Base64Url.IsValid(signature) && Base64Url.TryDecodeFromChars(signature, sent, out var length)
             && CryptographicOperations.FixedTimeEquals(sent[..length], Sign(attachment, use, at));
     }
 

@@ -97,7 +97,16 @@ public static class UploadChunks
     {
         try
         {
-            decoder.GetCharCount(bytes, flush);
+            // Convert (not GetCharCount, which keeps no state) remembers a character cut at the chunk's end for the next one.
+            Span<char> sink = stackalloc char[1024];
+            var rest = bytes;
+            bool completed;
+            do
+            {
+                decoder.Convert(rest, sink, flush, out var used, out _, out completed);
+                rest = rest[used..];
+            }
+            while (!completed);
         }
         catch (DecoderFallbackException)
         {

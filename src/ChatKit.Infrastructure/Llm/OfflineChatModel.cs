@@ -28,9 +28,11 @@ internal sealed partial class OfflineChatModel(TimeProvider clock) : IChatModel
             yield break;
         }
 
+        var files = prompt.Messages.LastOrDefault(m => m.Role == MessageRole.User)?.Attachments ?? [];
         var reply = last?.Role == MessageRole.Tool
             ? $"I'm the offline model. The tool answered: {last.Text}"
-            : $"I'm the offline model: no OPENROUTER_API_KEY is set, so I can't give a real answer. You said: \"{said}\"";
+            : $"I'm the offline model: no OPENROUTER_API_KEY is set, so I can't give a real answer. You said: \"{said}\""
+              + (files.Count == 0 ? string.Empty : $" and attached {string.Join(", ", files.Select(f => $"{f.Name} ({(f.Image is { } image ? $"an image of {image.Length} bytes" : $"{f.Text?.Length ?? 0} characters for the model")})"))}.");
         var words = reply.Split(' ');
         for (var i = 0; i < words.Length; i++)
         {

@@ -38,7 +38,8 @@ public sealed class AttachmentAccessTests
         var otherUse = link.Replace("/content?", "/upload?", StringComparison.Ordinal);
         var later = link.Replace("expires=", "expires=9", StringComparison.Ordinal);
         var expired = Signed(a["id"]!.GetValue<string>(), ChatKitFactory.NewUser(), DateTimeOffset.UtcNow.AddMinutes(-1)); // and not its owner's
-        foreach (var forged in new[] { altered, otherAttachment, later, expired })
+        var garbage = link.Replace("signature=" + signature, "signature=%2A%2A%2A", StringComparison.Ordinal);
+        foreach (var forged in new[] { altered, otherAttachment, later, expired, garbage })
         {
             using var refused = await anonymous.GetAsync(forged);
             await refused.AssertErrorAsync(HttpStatusCode.NotFound, "ATTACHMENT_NOT_FOUND");

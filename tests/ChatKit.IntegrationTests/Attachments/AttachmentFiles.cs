@@ -11,6 +11,67 @@ public static class AttachmentFiles
     public static readonly byte[] TinyPng = Convert.FromBase64String(
         "iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNk+M9QDwADhgGAWjR9awAAAABJRU5ErkJggg==");
 
+    /// <summary>A real PNG of a diagonal gradient (8-bit RGB), for a thumbnail a browser decodes and a screenshot shows.</summary>
+    public static byte[] GradientPng(int width, int height)
+    {
+        var raw = new byte[height * (1 + (3 * width))];
+        for (var y = 0; y < height; y++)
+        {
+            var row = y * (1 + (3 * width)); // each row starts with its filter byte (0: none)
+            for (var x = 0; x < width; x++)
+            {
+                raw[row + 1 + (3 * x)] = (byte)(255 * x / width);
+                raw[row + 2 + (3 * x)] = (byte)(255 * y / height);
+                raw[row + 3 + (3 * x)] = 200;
+            }
+        }
+
+        using var compressed = new MemoryStream();
+        using (var zlib = new System.IO.Compression.ZLibStream(compressed, System.IO.Compression.CompressionLevel.Optimal, leaveOpen: true))
+        {
+            zlib.Write(raw);
+        }
+
+        var header = new byte[13];
+        System.Buffers.Binary.BinaryPrimitives.WriteInt32BigEndian(header, width);
+        System.Buffers.Binary.BinaryPrimitives.WriteInt32BigEndian(header.AsSpan(4), height);
+        header[8] = 8; // bit depth
+        header[9] = 2; // RGB
+        using var png = new MemoryStream();
+        png.Write(TinyPng.AsSpan(0, 8));
+        Chunk(png, "IHDR", header);
+        Chunk(png, "IDAT", compressed.ToArray());
+        Chunk(png, "IEND", []);
+        return png.ToArray();
+    }
+
+    private static void Chunk(Stream png, string type, byte[] data)
+    {
+        Span<byte> length = stackalloc byte[4];
+        System.Buffers.Binary.BinaryPrimitives.WriteInt32BigEndian(length, data.Length);
+        png.Write(length);
+        var typed = System.Text.Encoding.ASCII.GetBytes(type).Concat(data).ToArray();
+        png.Write(typed);
+        System.Buffers.Binary.BinaryPrimitives.WriteUInt32BigEndian(length, Crc32(typed));
+        png.Write(length);
+    }
+
+    /// <summary>PNG's chunk checksum (CRC-32, polynomial 0xEDB88320).</summary>
+    private static uint Crc32(byte[] bytes)
+    {
+        var crc = 0xFFFFFFFFu;
+        foreach (var b in bytes)
+        {
+            crc ^= b;
+            for (var bit = 0; bit < 8; bit++)
+            {
+                crc = (crc & 1) != 0 ? (crc >> 1) ^ 0xEDB88320u : crc >> 1;
+            }
+        }
+
+        return ~crc;
+    }
+
     /// <summary>A PNG's signature followed by <paramref name="size"/> bytes in all (spans several stored chunks when large).</summary>
     public static byte[] PngOf(int size)
     {

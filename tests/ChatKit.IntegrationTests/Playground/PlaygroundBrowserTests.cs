@@ -194,6 +194,46 @@ public sealed class PlaygroundBrowserTests
         Assert.That(pageErrors, Is.Empty);
     }
 
+    /// <summary>
+    /// The paperclip in the page: a picked image goes up in one step, shows as a thumbnail through its signed preview_url
+    /// (an &lt;img&gt; sends no token), reaches the model as an image part, and stays on the message after a reload.
+    /// </summary>
+    [Test]
+    public async Task TheFilePicker_UploadsAnImage_ShowsItsThumbnail_AndTheModelGetsTheImage()
+    {
+        var upstream = AssemblySetup.Upstream;
+        const string turn = "Turn this whiteboard into tasks.";
+        upstream.Script(turn, ScriptStep.Text("I see a gradient, not a whiteboard."));
+        await using var app = new ChatKitFactory(ChatKitFactory.Settings(upstream)) { EnvironmentName = "Development" };
+        app.UseKestrel(0);
+        app.StartServer();
+        var user = ChatKitFactory.NewUser();
+        var png = Attachments.AttachmentFiles.GradientPng(160, 120);
+
+        using var playwright = await Microsoft.Playwright.Playwright.CreateAsync();
+        await using var browser = await Chromium.LaunchAsync(playwright);
+        var (page, pageErrors) = await OpenAsync(browser, app);
+        await SignInAndCreateASessionAsync(page, user);
+        await page.SetInputFilesAsync("#file", new Microsoft.Playwright.FilePayload { Name = "whiteboard.png", MimeType = "image/png", Buffer = png });
+        var thumb = page.Locator("#attachments img.thumb");
+        await Expect(thumb).ToHaveAttributeAsync("alt", "whiteboard.png");
+        Assert.That(await thumb.EvaluateAsync<int>("img => img.decode().then(() => img.naturalWidth)"), Is.EqualTo(160), "the browser loaded the image through its signed link");
+        await SendAsync(page, turn);
+
+        await Expect(page.Locator("#items li.assistant_message").Last).ToHaveTextAsync("I see a gradient, not a whiteboard.", new() { Timeout = 15_000 });
+        await Expect(page.Locator("#attachments img")).ToHaveCountAsync(0);
+        var shown = page.Locator("#items li.user_message img.thumb");
+        Assert.That(await shown.EvaluateAsync<int>("img => img.decode().then(() => img.naturalWidth)"), Is.EqualTo(160));
+        await ShotAsync(page, "attachment");
+        Assert.That(upstream.RequestsWith(turn).Single().ImageUrls, Is.EqualTo(new[] { "data:image/png;base64," + Convert.ToBase64String(png) }));
+
+        await page.ReloadAsync();
+        await page.Locator("#sessions li").First.ClickAsync();
+        await Expect(page.Locator("#items li.user_message img.thumb")).ToHaveCountAsync(1);
+        Assert.That(await page.Locator("#items li.user_message img.thumb").EvaluateAsync<int>("img => img.decode().then(() => img.naturalWidth)"), Is.EqualTo(160), "fresh links on reload");
+        Assert.That(pageErrors, Is.Empty);
+    }
+
     /// <summary>The README's path for a newcomer: no API key (the offline model), Development, "add task: Buy milk".</summary>
     [Test]
     public async Task TheReadmesFirstSteps_WithTheOfflineModel_AddATaskInAStreamedToolTurn()

@@ -26,9 +26,10 @@ public sealed class TelemetryTests
         using var client = app.ClientFor();
         var id = await client.CreateSessionAsync();
         await client.RunAsync(id, "count me");
+        await Attachments.AttachmentFiles.CreateUploadedAsync(app, client, "a.png", Attachments.AttachmentFiles.TinyPng, "image/png");
 
         using var scraper = new HttpClient();
-        string[] expected = ["chatkit_runs_total", "chatkit_run_time_to_first_token", "chatkit_runs_active", "gen_ai_client_operation_duration", "gen_ai_client_token_usage", "http_server_request_duration"];
+        string[] expected = ["chatkit_runs_total", "chatkit_run_time_to_first_token", "chatkit_runs_active", "gen_ai_client_operation_duration", "gen_ai_client_token_usage", "http_server_request_duration", "chatkit_attachment_uploads_total"];
         var text = string.Empty;
         for (var attempt = 0; attempt < 50 && !expected.All(e => text.Contains(e, StringComparison.Ordinal)); attempt++)
         {
@@ -43,6 +44,8 @@ public sealed class TelemetryTests
         Assert.That(text, Does.Contain("gen_ai_client_token_usage"));
         Assert.That(text, Does.Contain("gen_ai_token_type=\"output\""));
         Assert.That(text, Does.Contain("http_server_request_duration"));
+        Assert.That(text, Does.Match("chatkit_attachment_uploads_total\\{[^}]*outcome=\"stored\"\\} 1"));
+        Assert.That(text, Does.Match($"chatkit_attachment_bytes_stored_bytes_total(\\{{[^}}]*\\}})? {Attachments.AttachmentFiles.TinyPng.Length}"));
         using var publicPort = await client.GetAsync("/metrics");
         Assert.That(publicPort.StatusCode, Is.EqualTo(HttpStatusCode.NotFound), "never on the public port");
     }
@@ -72,9 +75,23 @@ public sealed class TelemetryTests
 
         var stream = await client.RunAsync(id, $"{secret} {marker}");
         Assert.That(stream.DeltaText, Is.EqualTo(reply));
+
+        // A file: its contents, and the signature of the link it is served through, stay out of logs and spans too.
+        var contents = "FILE-SECRET-" + Guid.NewGuid().ToString("N");
+        var file = await Attachments.AttachmentFiles.CreateUploadedAsync(app, client, "notes.txt", System.Text.Encoding.UTF8.GetBytes(contents), "text/plain");
+        var created = await Attachments.AttachmentFiles.CreateAsync(client, "board.png", Attachments.AttachmentFiles.TinyPng.Length, "image/png");
+        var link = Attachments.AttachmentFiles.PathOf(created["preview_url"]);
+        var signature = link[(link.IndexOf("signature=", StringComparison.Ordinal) + 10)..];
+        using (var anonymous = app.CreateClient())
+        using (await anonymous.GetAsync(link))
+        using (await Attachments.AttachmentFiles.UploadAsync(anonymous, created, Attachments.AttachmentFiles.TinyPng, "image/png"))
+        {
+        }
+
+        Assert.That(file["id"], Is.Not.Null);
         await app.DisposeAsync(); // flushes the exporters
 
-        var secrets = new[] { secret, argument, reply, token };
+        var secrets = new[] { secret, argument, reply, token, contents, signature };
         var spanTexts = spans.SelectMany(s => new[] { s.DisplayName, s.OperationName }
             .Concat(s.TagObjects.Select(t => $"{t.Key}={t.Value}"))
             .Concat(s.Events.SelectMany(e => e.Tags.Select(t => $"{t.Key}={t.Value}"))))

@@ -17,6 +17,7 @@ const state = {
   mentions: [], // tasks @-mentioned in the next message: { id, title }
   selected: new Set(), // task ids ticked in the task list (the get_selected_tasks client tool answers with them)
   pendingTool: null, // a client tool call the run that just ended waits on
+  attachments: [], // files uploaded for the next message: ChatKit Attachment objects
 };
 
 class ApiError extends Error {
@@ -161,7 +162,7 @@ async function selectSession(id) {
 }
 
 function enableChat(on) {
-  for (const id of ["title", "rename", "delete", "message", "send"]) $(id).disabled = !on;
+  for (const id of ["title", "rename", "delete", "message", "send", "attach"]) $(id).disabled = !on;
   $("stop").disabled = true;
 }
 
@@ -173,7 +174,7 @@ function renderStored(messages) {
   $("items").replaceChildren();
   for (const m of messages) {
     const text = m.content.map((c) => c.text).join("\n");
-    if (m.role === "user") upsert({ id: m.id, type: "user_message" }).setParts(m.content);
+    if (m.role === "user") upsert({ id: m.id, type: "user_message" }).setParts(m.content, m.attachments);
     if (m.role === "assistant") {
       if (text) upsert({ id: m.id, type: "assistant_message" }, m.status).setText(text);
       if (m.tool_calls) {
@@ -284,8 +285,8 @@ function upsert(item, messageStatus, after) {
     entry = {
       el, text: "", tasks: [],
       setText(text) { this.text = text; this.el.textContent = text; scrollDown(); return this; },
-      // A user's message as sent: its text, and each @-mention as a chip (text only, never HTML).
-      setParts(parts) {
+      // A user's message as sent: its text, each @-mention as a chip (text only, never HTML), and its attachments.
+      setParts(parts, attachments = []) {
         this.el.replaceChildren(...parts.map((p) => {
           if (p.type !== "input_tag") return document.createTextNode(p.text);
           const chip = document.createElement("span");
@@ -293,7 +294,7 @@ function upsert(item, messageStatus, after) {
           chip.dataset.id = p.id;
           chip.textContent = `@${p.text}`;
           return chip;
-        }));
+        }), ...attachments.map(attachmentView));
         scrollDown();
         return this;
       },
@@ -345,7 +346,7 @@ function onEvent(e) {
       } else if (e.item.type === "widget") {
         entry.renderWidget(e.item);
       } else if (e.item.type === "user_message") {
-        entry.setParts(e.item.content);
+        entry.setParts(e.item.content, e.item.attachments);
       } else if (e.item.type === "client_tool_call") {
         entry.setText(e.item.status === "pending" ? `Asking this page: ${e.item.name}…` : `This page answered ${e.item.name}: ${JSON.stringify(e.item.output)}`);
         if (e.item.status === "pending") state.pendingTool = e.item;
@@ -406,6 +407,8 @@ async function send(text) {
     $("message").value = "";
     state.mentions = [];
     renderMentions();
+    state.attachments = [];
+    renderAttachments();
     await follow(id, res, res.headers.get("X-Run-Id"), "Streaming");
   } catch (err) {
     if (err.name !== "AbortError") fail(err);
@@ -451,7 +454,44 @@ function composeMessage(text) {
   }
   const model = $("model").value;
   const picked = model && model !== $("model").dataset.default ? { inference_options: { model } } : {};
-  return { role: "user", content, ...picked };
+  return { role: "user", content, attachments: state.attachments.map((a) => a.id), ...picked };
+}
+
+// ---- attachments ----------------------------------------------------------------------------------
+
+// An attachment as a thumbnail (an image, through its signed preview_url: an <img> sends no token) or a file chip.
+function attachmentView(a) {
+  if (a.type === "image" && a.preview_url) {
+    const img = document.createElement("img");
+    img.className = "thumb";
+    img.alt = a.name;
+    img.title = a.name;
+    const url = new URL(a.preview_url);
+    img.src = url.pathname + url.search; // this page's own origin, whatever PUBLIC_BASE_URL says
+    return img;
+  }
+  const chip = document.createElement("span");
+  chip.className = "tag file";
+  chip.textContent = `file: ${a.name}`;
+  return chip;
+}
+
+function renderAttachments() {
+  $("attachments").replaceChildren(...state.attachments.map(attachmentView));
+}
+
+// Each picked file goes up at once (the REST one-step upload); the message then carries their ids.
+async function uploadFiles(files) {
+  for (const file of files) {
+    const form = new FormData();
+    form.append("file", file, file.name);
+    const res = await fetch(`${API}/attachments`, { method: "POST", headers: headers(), body: form });
+    const json = await res.json().catch(() => null);
+    if (!res.ok) throw new ApiError(res.status, json?.error);
+    state.attachments.push(json.data);
+    renderAttachments();
+    status(`Attached ${file.name}.`);
+  }
 }
 
 function renderMentions() {
@@ -600,7 +640,12 @@ $("stop").addEventListener("click", stop);
 $("composer").addEventListener("submit", (e) => {
   e.preventDefault();
   const text = $("message").value;
-  if (text.trim() && !state.run) send(text);
+  if ((text.trim() || state.attachments.length) && !state.run) send(text);
+});
+$("attach").addEventListener("click", () => $("file").click());
+$("file").addEventListener("change", (e) => {
+  uploadFiles([...e.target.files]).catch(fail);
+  e.target.value = "";
 });
 $("message").addEventListener("keydown", (e) => {
   if (e.key === "Enter" && !e.shiftKey) {
