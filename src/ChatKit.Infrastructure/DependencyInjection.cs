@@ -58,6 +58,7 @@ public static class DependencyInjection
         services.AddSingleton<IWidgetStore, WidgetStore>();
         services.AddSingleton<IUsageStore, UsageStore>();
         services.AddSingleton<IAttachmentStore, AttachmentStore>();
+        services.AddSingleton<IIdempotencyStore, IdempotencyStore>();
         services.AddSingleton<AttachmentSweeper>();
         services.AddHostedService(sp => sp.GetRequiredService<AttachmentSweeper>());
         services.AddSingleton<TurnWriteQueue>();

@@ -215,7 +215,7 @@ public sealed class FakeLlmServer : IAsyncDisposable
         await WriteAsync(context, Chunk(new JsonObject { ["role"] = "assistant", ["content"] = string.Empty }, null), ct).ConfigureAwait(false);
         foreach (var chunk in step.Chunks)
         {
-            await Task.Delay(2, ct).ConfigureAwait(false);
+            await Task.Delay(step.GapMs, ct).ConfigureAwait(false);
             await WriteAsync(context, Chunk(new JsonObject { ["content"] = chunk }, null), ct).ConfigureAwait(false);
         }
 

@@ -30,6 +30,9 @@ public sealed record ScriptStep(IReadOnlyList<string> Chunks, IReadOnlyList<Scri
     /// <summary>Hold the stream open after the calls (before the finish) until the caller hangs up.</summary>
     public bool StallAfterCalls { get; init; }
 
+    /// <summary>How long the fake waits before each text chunk (2 ms unless set: a slow step to cut in the middle).</summary>
+    public int GapMs { get; init; } = 2;
+
     public static ScriptStep Text(params string[] chunks) => new(chunks, []);
 
     public static ScriptStep ToolCalls(params ScriptedCall[] calls) => new([], calls) { Finish = "tool_calls" };

@@ -37,6 +37,7 @@ public sealed class ChatKitController(IMediator mediator, RunStreams streams) : 
 
     private string UserId => JwtSetup.UserId(User)!;
 
+    [Idempotency.Idempotent]
     [HttpPost]
     [Consumes("application/json")]
     [Produces("text/event-stream", "application/json")]

@@ -84,6 +84,7 @@ public sealed class SessionsController(IMediator mediator, RunStreams streams) :
         (await mediator.Send(new EnsureThreadCommand(UserId, sessionId), ct)).ToActionResult();
 
     /// <summary>Commits the user message (or answers a JSON error), then streams the reply as Server-Sent Events.</summary>
+    [Idempotency.Idempotent]
     [HttpPost("{sessionId}/threads/{threadId}/runs")]
     [Produces("text/event-stream", "application/json")]
     [EndpointSummary("Send a message: stored before the stream starts, then the reply (and tool steps) as Server-Sent Events")]

@@ -33,6 +33,7 @@ public sealed class TasksController(IMediator mediator) : ControllerBase
         (await mediator.Send(new ListTasksQuery(UserId, status, q, tag, priority, limit, after), ct))
         .ToActionResult(page => page.Items, page => new ListMeta(page.Total, page.NextCursor));
 
+    [Idempotency.Idempotent]
     [HttpPost]
     [EndpointSummary("Create a task")]
     [ProducesResponseType<TaskDto>(StatusCodes.Status200OK)]

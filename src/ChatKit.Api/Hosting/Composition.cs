@@ -52,6 +52,7 @@ public static class Composition
         services.AddHostedService<StartupMigration>();
         services.AddHostedService<ModelNotice>();
         services.AddHostedService<RunShutdown>();
+        services.AddHostedService<RunRecoveryService>();
         services.AddSingleton<DatabaseOutage>();
         services.AddSingleton<Streaming.RunStreams>();
         services.AddChatKitAuthentication();

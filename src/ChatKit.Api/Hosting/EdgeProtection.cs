@@ -15,7 +15,7 @@ namespace ChatKit.Api.Hosting;
 public static class EdgeProtection
 {
     public static readonly string[] CorsMethods = ["GET", "POST", "PUT", "DELETE", "PATCH", "OPTIONS"];
-    public static readonly string[] CorsHeaders = ["Content-Type", "Authorization", "Accept", "Origin", "Last-Event-ID"];
+    public static readonly string[] CorsHeaders = ["Content-Type", "Authorization", "Accept", "Origin", "Last-Event-ID", "Idempotency-Key"];
 
     /// <summary>What a browser's script may read of a response: the run id to resume or cancel, and the rate limit's answers.</summary>
     public static readonly string[] ExposedHeaders = ["X-Run-Id", "Retry-After", "X-RateLimit-Limit", "X-RateLimit-Remaining"];

@@ -39,6 +39,7 @@ public static class Settings
         services.AddOptions<HostOptions>().Configure<IOptions<ShutdownSettings>>((o, shutdown) =>
             o.ShutdownTimeout = TimeSpan.FromSeconds(shutdown.Value.DrainSeconds + ShutdownSettings.ExtraForWrites));
         Bind<StreamingSettings>(services);
+        Bind<IdempotencySettings>(services);
     }
 
     /// <summary>

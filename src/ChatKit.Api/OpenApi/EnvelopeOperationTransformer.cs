@@ -53,6 +53,20 @@ internal sealed class EnvelopeOperationTransformer : IOpenApiOperationTransforme
             };
         }
 
+        if (metadata.OfType<Idempotency.IdempotentAttribute>().Any())
+        {
+            operation.Parameters ??= [];
+            operation.Parameters.Add(new OpenApiParameter
+            {
+                Name = Idempotency.IdempotencyFilter.Header,
+                In = ParameterLocation.Header,
+                Required = false,
+                Description = "1–200 printable ASCII characters. The same key from the same user never makes a second message, run or task: "
+                    + "a repeat attaches to the first request's run, or gets its answer again (IDEMPOTENCY_TTL_HOURS).",
+                Schema = String(),
+            });
+        }
+
         DescribeSuccess(operation, document, metadata.OfType<EventStreamAttribute>().FirstOrDefault());
         DescribeErrors(operation, document, Errors(metadata, authenticated, operation.RequestBody is not null));
         operation.Security = signedLink
@@ -122,6 +136,12 @@ internal sealed class EnvelopeOperationTransformer : IOpenApiOperationTransforme
         foreach (var error in metadata.OfType<ErrorResponseAttribute>())
         {
             Add(error.Status, error.Codes);
+        }
+
+        if (metadata.OfType<Idempotency.IdempotentAttribute>().Any())
+        {
+            Add(422, Application.Common.Errors.IdempotencyKeyReusedCode);
+            Add(409, Application.Common.Errors.IdempotencyKeyInUseCode);
         }
 
         if (authorized)

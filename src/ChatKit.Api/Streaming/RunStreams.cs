@@ -1,11 +1,13 @@
 using ChatKit.Api.Options;
+using ChatKit.Application.Abstractions;
+using ChatKit.Application.Options;
 using ChatKit.Application.Runs.Execution;
 using Microsoft.Extensions.Options;
 
 namespace ChatKit.Api.Streaming;
 
 /// <summary>Attaches responses to runs: the one place a door turns a run into a stream.</summary>
-public sealed class RunStreams(RunHost runs, IRunEventLog log, IOptions<StreamingSettings> streaming)
+public sealed class RunStreams(RunHost runs, IRunEventLog log, ITurnStore turns, IOptions<StreamingSettings> streaming, IOptions<RunOptions> options)
 {
     /// <summary>
     /// Attaches the response of the request that started the run, from its first event: its client hanging up stops a
@@ -21,7 +23,20 @@ public sealed class RunStreams(RunHost runs, IRunEventLog log, IOptions<Streamin
     public ServerSentEventsResult Attach(RunInfo run, long after, ServerSentEventsResult.Framing framing) =>
         run.Ended && after > run.LastEventId
             ? new(run.RunId, AsyncEnumerable.Empty<RunEventRecord>(), after, Ping, framing) { DoneSent = true }
-            : new(run.RunId, log.ReadAsync(run.RunId, after, CancellationToken.None), after, Ping, framing);
+            : new(run.RunId, log.ReadAsync(run.RunId, after, CancellationToken.None), after, Ping, framing) { Watch = WatchOf(run) };
+
+    /// <summary>
+    /// A resume watches that some instance still runs the run: its instance may have died, and if no survivor takes it
+    /// over (ADR-023), the stream ends saying so within <c>RUN_CLAIM_SECONDS</c> + 10 s instead of hanging.
+    /// </summary>
+    private RunWatch WatchOf(RunInfo run)
+    {
+        var every = TimeSpan.FromSeconds(Math.Clamp(options.Value.ClaimSeconds / 4.0, 1, 5));
+        return new RunWatch(
+            async ct => await turns.ClaimStateAsync(run.SessionId, run.RunId, ct).ConfigureAwait(false) == RunClaimState.Held,
+            every,
+            TimeSpan.FromSeconds(10) - every);
+    }
 
     private TimeSpan Ping => TimeSpan.FromSeconds(streaming.Value.PingSeconds);
 }

@@ -23,6 +23,13 @@ public sealed class ServerSentEventsResult(
     ServerSentEventsResult.Framing framing,
     Action? clientGone = null) : IActionResult
 {
+    /// <summary>
+    /// Checks, while no event comes, that some instance still runs the run (its claim is held and renewed). When none has
+    /// for <see cref="RunWatch.Grace"/> (its instance died and no survivor took it over), the stream says so and ends
+    /// instead of waiting forever.
+    /// </summary>
+    public RunWatch? Watch { get; init; }
+
     public enum Framing
     {
         /// <summary>The REST run stream: <c>data: [DONE]</c> last.</summary>
@@ -33,6 +40,9 @@ public sealed class ServerSentEventsResult(
     }
 
     public const string RunIdHeader = "X-Run-Id";
+
+    /// <summary>The run this stream follows.</summary>
+    public Guid RunId => runId;
 
     /// <summary>
     /// The client already has the run's <c>[DONE]</c> (it resumed after its id): the stream invents no id after the run's
@@ -45,6 +55,9 @@ public sealed class ServerSentEventsResult(
     private static readonly byte[] EventEnd = "\n\n"u8.ToArray();
     private static readonly byte[] Ping = ": ping\n\n"u8.ToArray();
     private static readonly byte[] Done = "[DONE]"u8.ToArray();
+
+    private static readonly byte[] OwnerLost = ThreadStreamJson.Serialize(
+        new StreamErrorEvent("The server running this reply stopped and no other could take it over yet. Reload the session in a moment to read what was stored."));
 
     private static readonly byte[] FellBehind = ThreadStreamJson.Serialize(
         new StreamErrorEvent("This stream fell too far behind the reply and was closed; the reply is still being stored. Reload the session to read it.")
@@ -66,10 +79,14 @@ public sealed class ServerSentEventsResult(
 
         var writer = response.BodyWriter;
         var last = after;
+        using var stop = CancellationTokenSource.CreateLinkedTokenSource(ct);
+        var tick = Watch is { } watch && watch.Every < pingInterval ? watch.Every : pingInterval;
         try
         {
-            await using var e = events.GetAsyncEnumerator(ct);
+            await using var e = events.GetAsyncEnumerator(stop.Token);
             Task? pingDue = null;
+            var lastPing = System.Diagnostics.Stopwatch.GetTimestamp();
+            long? ownerGoneAt = null;
             while (true)
             {
                 var next = e.MoveNextAsync();
@@ -81,16 +98,33 @@ public sealed class ServerSentEventsResult(
                     var pending = next.AsTask();
                     while (!ct.IsCancellationRequested)
                     {
-                        pingDue ??= Task.Delay(pingInterval, ct);
+                        pingDue ??= Task.Delay(tick, ct);
                         if (await Task.WhenAny(pending, pingDue).ConfigureAwait(false) == pending)
                         {
                             break;
                         }
 
                         pingDue = null;
-                        if (!ct.IsCancellationRequested)
+                        if (ct.IsCancellationRequested)
                         {
+                            break;
+                        }
+
+                        if (System.Diagnostics.Stopwatch.GetElapsedTime(lastPing) >= pingInterval - TimeSpan.FromMilliseconds(50))
+                        {
+                            lastPing = System.Diagnostics.Stopwatch.GetTimestamp();
                             await writer.WriteAsync(Ping, ct).ConfigureAwait(false);
+                        }
+
+                        if (Watch is { } w)
+                        {
+                            ownerGoneAt = await w.OwnerAlive(ct).ConfigureAwait(false) ? null : ownerGoneAt ?? System.Diagnostics.Stopwatch.GetTimestamp();
+                            if (ownerGoneAt is { } gone && System.Diagnostics.Stopwatch.GetElapsedTime(gone) >= w.Grace)
+                            {
+                                await stop.CancelAsync().ConfigureAwait(false);
+                                await pending.ContinueWith(static _ => { }, CancellationToken.None, TaskContinuationOptions.None, TaskScheduler.Default).ConfigureAwait(false);
+                                throw new RunOwnerLostException();
+                            }
                         }
                     }
 
@@ -113,9 +147,9 @@ public sealed class ServerSentEventsResult(
 
             await writer.FlushAsync(ct).ConfigureAwait(false);
         }
-        catch (RunEventsTruncatedException) when (!ct.IsCancellationRequested)
+        catch (Exception lost) when (lost is RunEventsTruncatedException or RunOwnerLostException && !ct.IsCancellationRequested)
         {
-            Write(writer, null, FellBehind);
+            Write(writer, null, lost is RunOwnerLostException ? OwnerLost : FellBehind);
             if (framing == Framing.Rest)
             {
                 Write(writer, null, Done);
@@ -147,5 +181,28 @@ public sealed class ServerSentEventsResult(
 
         writer.Write(json);
         writer.Write(EventEnd);
+    }
+}
+
+/// <summary>How a stream checks that its run is still run somewhere: every <paramref name="Every"/> of silence it asks.</summary>
+/// <param name="Grace">How long no instance may hold the run before the stream gives up on it.</param>
+public sealed record RunWatch(Func<CancellationToken, Task<bool>> OwnerAlive, TimeSpan Every, TimeSpan Grace);
+
+/// <summary>No instance runs the run any more and none took it over in time.</summary>
+public sealed class RunOwnerLostException : Exception
+{
+    public RunOwnerLostException()
+        : base("No instance runs the run.")
+    {
+    }
+
+    public RunOwnerLostException(string message)
+        : base(message)
+    {
+    }
+
+    public RunOwnerLostException(string message, Exception innerException)
+        : base(message, innerException)
+    {
     }
 }

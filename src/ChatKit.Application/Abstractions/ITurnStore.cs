@@ -98,7 +98,51 @@ public interface ITurnStore
     Task<bool> RenewRunClaimAsync(Guid sessionId, Guid claimId, TimeSpan claimLength, CancellationToken ct);
 
     Task ReleaseRunClaimAsync(Guid sessionId, Guid claimId, CancellationToken ct);
+
+    /// <summary>
+    /// Runs whose instance is gone: with <paramref name="lapsed"/> claims nobody renewed in time, with
+    /// <paramref name="heldByThisInstance"/> those held under this instance's name (it just started, so it runs none).
+    /// </summary>
+    Task<IReadOnlyList<OrphanedRun>> FindOrphanedRunsAsync(bool heldByThisInstance, bool lapsed, CancellationToken ct);
+
+    /// <summary>Takes the orphaned run's claim for this instance (the same claim id); null when another instance was first or it ended.</summary>
+    Task<TakenOverRun?> TryTakeOverAsync(OrphanedRun run, bool heldByThisInstance, TimeSpan claimLength, CancellationToken ct);
+
+    /// <summary>Records that the run was asked to stop (a survivor then ends it instead of going on); false when it no longer holds the claim.</summary>
+    Task<bool> RequestCancelAsync(Guid sessionId, Guid runId, CancellationToken ct);
+
+    /// <summary>Whether the run still holds its session's claim, and whether that claim is being renewed.</summary>
+    Task<RunClaimState> ClaimStateAsync(Guid sessionId, Guid runId, CancellationToken ct);
+
+    /// <summary>Writes the text a run's open reply has streamed so far (only while the run holds its claim).</summary>
+    Task SaveCheckpointAsync(RunCheckpoint checkpoint, CancellationToken ct);
+
+    Task<RunCheckpoint?> ReadCheckpointAsync(Guid runId, CancellationToken ct);
+
+    /// <summary>The session's most recent <paramref name="count"/> messages, oldest first (a takeover's history; the claim is held).</summary>
+    Task<IReadOnlyList<ChatMessage>> ReadHistoryAsync(Guid sessionId, int count, CancellationToken ct);
 }
+
+/// <summary>A run this instance took over: its session, and whether a cancel reached it before.</summary>
+public sealed record TakenOverRun(ChatSession Session, bool CancelRequested);
+
+/// <summary>A run whose claim outlived its instance.</summary>
+public sealed record OrphanedRun(Guid SessionId, Guid RunId);
+
+public enum RunClaimState
+{
+    /// <summary>The run holds the claim and it is fresh: its instance is alive.</summary>
+    Held,
+
+    /// <summary>The run holds the claim but nobody renewed it in time: its instance is gone.</summary>
+    Lapsed,
+
+    /// <summary>The run no longer holds the claim: it ended (or was cancelled).</summary>
+    Released,
+}
+
+/// <summary>The text of a run's open reply item as it had streamed (written without a shared event log).</summary>
+public sealed record RunCheckpoint(Guid RunId, Guid SessionId, Guid ItemId, string Text);
 
 /// <summary>
 /// Messages a turn produced, to store in one transaction; <paramref name="ReleaseClaimId"/> is set on a turn's

@@ -24,6 +24,8 @@ public static class Errors
     public const string AttachmentNotFoundCode = "ATTACHMENT_NOT_FOUND";
     public const string StorageLimitCode = "STORAGE_LIMIT";
     public const string PayloadTooLargeCode = "PAYLOAD_TOO_LARGE";
+    public const string IdempotencyKeyReusedCode = "IDEMPOTENCY_KEY_REUSED";
+    public const string IdempotencyKeyInUseCode = "IDEMPOTENCY_KEY_IN_USE";
 
     public static Error Validation(IReadOnlyList<ErrorDetail> details) =>
         new(ValidationCode, "The request is not valid", ErrorKind.Validation, details);
@@ -81,6 +83,12 @@ public static class Errors
 
     public static Error UnsupportedRequest(string type) =>
         new(UnsupportedRequestCode, $"{type} is not offered by this service", ErrorKind.Validation);
+
+    public static readonly Error IdempotencyKeyReused =
+        new(IdempotencyKeyReusedCode, "This Idempotency-Key was used with another request. Use a new key for a new request.", ErrorKind.Unprocessable);
+
+    public static readonly Error IdempotencyKeyInUse =
+        new(IdempotencyKeyInUseCode, "The first request with this Idempotency-Key is still being handled. Try again in a moment.", ErrorKind.Conflict);
 
     /// <summary>Unknown, another user's, or reached through a link whose signature is wrong or expired: one answer for all.</summary>
     public static Error AttachmentNotFound(string attachmentId) =>

@@ -13,6 +13,9 @@ public enum ErrorKind
 
     /// <summary>A body larger than the service takes (413).</summary>
     TooLarge,
+
+    /// <summary>Well formed, but not something the service can do (422).</summary>
+    Unprocessable,
 }
 
 public sealed record ErrorDetail(string Field, string Message);

@@ -34,7 +34,7 @@ internal static class Rows
     /// </summary>
     public static void RegisterTypeMaps()
     {
-        foreach (var type in new[] { typeof(SessionRow), typeof(MessageRow), typeof(TaskStore.TaskRow), typeof(TurnStore.TurnRow), typeof(UsageStore.DayRow), typeof(UsageTotalsRow), typeof(WidgetStore.WidgetRow), typeof(AttachmentStore.AttachmentRow) })
+        foreach (var type in new[] { typeof(SessionRow), typeof(MessageRow), typeof(TaskStore.TaskRow), typeof(TurnStore.TurnRow), typeof(UsageStore.DayRow), typeof(UsageTotalsRow), typeof(WidgetStore.WidgetRow), typeof(AttachmentStore.AttachmentRow), typeof(TurnStore.TakeOverRow) })
         {
             SqlMapper.SetTypeMap(type, new CustomPropertyTypeMap(type, (t, column) =>
                 t.GetProperties().FirstOrDefault(p => string.Equals(p.Name, column.Replace("_", string.Empty, StringComparison.Ordinal), StringComparison.OrdinalIgnoreCase))!));
@@ -94,6 +94,23 @@ internal static class Rows
             tx,
             cancellationToken: ct));
 
+    /// <summary>The session's most recent <paramref name="count"/> messages, oldest first (before <paramref name="before"/> when given).</summary>
+    public static async Task<IReadOnlyList<ChatMessage>> ReadRecentAsync(
+        NpgsqlConnection conn, IDbTransaction? tx, Guid sessionId, int count, ChatMessage? before, CancellationToken ct)
+    {
+        var rows = await conn.QueryAsync<MessageRow>(new CommandDefinition(
+            $"""
+            SELECT * FROM (
+                SELECT {MessageColumns} FROM messages m
+                WHERE m.session_id = @SessionId {(before is null ? string.Empty : "AND (m.created_at, m.id) < (@At, @ItemId)")}
+                ORDER BY m.created_at DESC, m.id DESC
+                LIMIT @Take) recent
+            ORDER BY created_at, id
+            """,
+            new { SessionId = sessionId, Take = count, At = before?.CreatedAt, ItemId = before?.Id }, tx, cancellationToken: ct)).ConfigureAwait(false);
+        return rows.Select(r => r.ToMessage()).ToList();
+    }
+
     /// <summary>
     /// Inserts the session unless its user already holds <paramref name="max"/> (0 = no cap), inside the caller's transaction;
     /// creates of one user are serialised for the rest of it, so the count cannot be raced.
@@ -127,7 +144,7 @@ internal static class Rows
         return cursorOf(rows[^1]);
     }
 
-    public sealed class SessionRow
+    public class SessionRow
     {
         public Guid Id { get; init; }
 

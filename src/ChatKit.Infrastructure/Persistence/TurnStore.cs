@@ -1,4 +1,6 @@
 using ChatKit.Application.Abstractions;
+using ChatKit.Application.Options;
+using Microsoft.Extensions.Options;
 using ChatKit.Domain.Sessions;
 using Dapper;
 using Npgsql;
@@ -9,8 +11,10 @@ namespace ChatKit.Infrastructure.Persistence;
 /// The start of a turn as one transaction whose facts the application decides on (it holds no policy), and the run
 /// claim that keeps one run per session.
 /// </summary>
-internal sealed class TurnStore(NpgsqlDataSource dataSource, TimeProvider clock) : ITurnStore
+internal sealed class TurnStore(NpgsqlDataSource dataSource, TimeProvider clock, IOptions<RunOptions> runs) : ITurnStore
 {
+    private string Owner => runs.Value.InstanceId;
+
     public async Task<ITurnTransaction> OpenAsync(OpenTurn open, CancellationToken ct)
     {
         var conn = await dataSource.OpenConnectionAsync(ct).ConfigureAwait(false);
@@ -23,7 +27,7 @@ internal sealed class TurnStore(NpgsqlDataSource dataSource, TimeProvider clock)
             if (open.NewSession is { } session
                 && !await Rows.TryInsertSessionAsync(conn, tx, session, autoTitle: true, open.MaxSessionsPerUser, ct).ConfigureAwait(false))
             {
-                return new TurnTransaction(conn, tx, new TurnFacts(false, false, false, 0, false, false, string.Empty), open);
+                return new TurnTransaction(conn, tx, new TurnFacts(false, false, false, 0, false, false, string.Empty), open, Owner);
             }
 
             var row = await conn.QuerySingleOrDefaultAsync<TurnRow>(new CommandDefinition(
@@ -41,7 +45,7 @@ internal sealed class TurnStore(NpgsqlDataSource dataSource, TimeProvider clock)
                 facts = await ReadRestAsync(conn, tx, open, facts, ct).ConfigureAwait(false);
             }
 
-            return new TurnTransaction(conn, tx, facts, open);
+            return new TurnTransaction(conn, tx, facts, open, Owner);
         }
         catch
         {
@@ -106,11 +110,11 @@ internal sealed class TurnStore(NpgsqlDataSource dataSource, TimeProvider clock)
         return await conn.ExecuteAsync(new CommandDefinition(
             """
             UPDATE sessions
-            SET run_claim_id = @ClaimId, run_claimed_until = clock_timestamp() + @ClaimLength, run_started_at = clock_timestamp(),
+            SET run_claim_id = @ClaimId, run_owner = @Owner, run_cancel_requested = false, run_claimed_until = clock_timestamp() + @ClaimLength, run_started_at = clock_timestamp(),
                 run_background = false, run_reserved_tokens = 0
             WHERE id = @Id AND (run_claimed_until IS NULL OR run_claimed_until <= clock_timestamp())
             """,
-            new { Id = sessionId, ClaimId = claimId, ClaimLength = claimLength },
+            new { Id = sessionId, ClaimId = claimId, ClaimLength = claimLength, Owner },
             cancellationToken: ct)).ConfigureAwait(false) == 1;
     }
 
@@ -118,8 +122,8 @@ internal sealed class TurnStore(NpgsqlDataSource dataSource, TimeProvider clock)
     {
         await using var conn = await dataSource.OpenConnectionAsync(ct).ConfigureAwait(false);
         return await conn.ExecuteAsync(new CommandDefinition(
-            "UPDATE sessions SET run_claimed_until = clock_timestamp() + @ClaimLength WHERE id = @Id AND run_claim_id = @ClaimId",
-            new { Id = sessionId, ClaimId = claimId, ClaimLength = claimLength },
+            "UPDATE sessions SET run_claimed_until = clock_timestamp() + @ClaimLength WHERE id = @Id AND run_claim_id = @ClaimId AND run_owner = @Owner",
+            new { Id = sessionId, ClaimId = claimId, ClaimLength = claimLength, Owner },
             cancellationToken: ct)).ConfigureAwait(false) == 1;
     }
 
@@ -130,6 +134,89 @@ internal sealed class TurnStore(NpgsqlDataSource dataSource, TimeProvider clock)
             "UPDATE sessions SET run_claim_id = NULL, run_claimed_until = NULL WHERE id = @Id AND run_claim_id = @ClaimId",
             new { Id = sessionId, ClaimId = claimId },
             cancellationToken: ct)).ConfigureAwait(false);
+    }
+
+    public async Task<IReadOnlyList<OrphanedRun>> FindOrphanedRunsAsync(bool heldByThisInstance, bool lapsed, CancellationToken ct)
+    {
+        await using var conn = await dataSource.OpenConnectionAsync(ct).ConfigureAwait(false);
+        var rows = await conn.QueryAsync<(Guid Id, Guid RunClaimId)>(new CommandDefinition(
+            """
+            SELECT id, run_claim_id FROM sessions
+            WHERE run_claim_id IS NOT NULL AND ((@Lapsed AND run_claimed_until < clock_timestamp()) OR (@Mine AND run_owner = @Owner))
+            ORDER BY run_claimed_until LIMIT 100
+            """,
+            new { Mine = heldByThisInstance, Lapsed = lapsed, Owner }, cancellationToken: ct)).ConfigureAwait(false);
+        return rows.Select(r => new OrphanedRun(r.Id, r.RunClaimId)).ToList();
+    }
+
+    public async Task<TakenOverRun?> TryTakeOverAsync(OrphanedRun run, bool heldByThisInstance, TimeSpan claimLength, CancellationToken ct)
+    {
+        // Decided here, once: of the survivors that try, one row update succeeds.
+        await using var conn = await dataSource.OpenConnectionAsync(ct).ConfigureAwait(false);
+        var row = await conn.QuerySingleOrDefaultAsync<TakeOverRow>(new CommandDefinition(
+            $"""
+            UPDATE sessions SET run_owner = @Owner, run_claimed_until = clock_timestamp() + @ClaimLength
+            WHERE id = @Id AND run_claim_id = @RunId AND (run_claimed_until < clock_timestamp() OR (@Mine AND run_owner = @Owner))
+            RETURNING {Rows.SessionColumns}, run_cancel_requested
+            """,
+            new { Id = run.SessionId, run.RunId, Owner, ClaimLength = claimLength, Mine = heldByThisInstance }, cancellationToken: ct)).ConfigureAwait(false);
+        return row is null ? null : new TakenOverRun(row.ToSession(), row.RunCancelRequested);
+    }
+
+    public async Task<bool> RequestCancelAsync(Guid sessionId, Guid runId, CancellationToken ct)
+    {
+        await using var conn = await dataSource.OpenConnectionAsync(ct).ConfigureAwait(false);
+        return await conn.ExecuteAsync(new CommandDefinition(
+            "UPDATE sessions SET run_cancel_requested = true WHERE id = @Id AND run_claim_id = @RunId",
+            new { Id = sessionId, RunId = runId }, cancellationToken: ct)).ConfigureAwait(false) == 1;
+    }
+
+    /// <summary>A session as a takeover returns it, with whether a cancel reached its run.</summary>
+    internal sealed class TakeOverRow : Rows.SessionRow
+    {
+        public bool RunCancelRequested { get; init; }
+    }
+
+    public async Task<RunClaimState> ClaimStateAsync(Guid sessionId, Guid runId, CancellationToken ct)
+    {
+        await using var conn = await dataSource.OpenConnectionAsync(ct).ConfigureAwait(false);
+        var alive = await conn.ExecuteScalarAsync<bool?>(new CommandDefinition(
+            "SELECT run_claimed_until > clock_timestamp() FROM sessions WHERE id = @Id AND run_claim_id = @RunId",
+            new { Id = sessionId, RunId = runId }, cancellationToken: ct)).ConfigureAwait(false);
+        return alive switch
+        {
+            true => RunClaimState.Held,
+            false => RunClaimState.Lapsed,
+            null => RunClaimState.Released,
+        };
+    }
+
+    public async Task SaveCheckpointAsync(RunCheckpoint checkpoint, CancellationToken ct)
+    {
+        await using var conn = await dataSource.OpenConnectionAsync(ct).ConfigureAwait(false);
+        await conn.ExecuteAsync(new CommandDefinition(
+            """
+            INSERT INTO run_checkpoints (run_id, session_id, item_id, text, updated_at)
+            SELECT @RunId, @SessionId, @ItemId, @Text, clock_timestamp()
+            WHERE EXISTS (SELECT 1 FROM sessions WHERE id = @SessionId AND run_claim_id = @RunId)
+            ON CONFLICT (run_id) DO UPDATE SET item_id = excluded.item_id, text = excluded.text, updated_at = excluded.updated_at
+            """,
+            checkpoint, cancellationToken: ct)).ConfigureAwait(false);
+    }
+
+    public async Task<IReadOnlyList<ChatMessage>> ReadHistoryAsync(Guid sessionId, int count, CancellationToken ct)
+    {
+        await using var conn = await dataSource.OpenConnectionAsync(ct).ConfigureAwait(false);
+        return await Rows.ReadRecentAsync(conn, null, sessionId, count, null, ct).ConfigureAwait(false);
+    }
+
+    public async Task<RunCheckpoint?> ReadCheckpointAsync(Guid runId, CancellationToken ct)
+    {
+        await using var conn = await dataSource.OpenConnectionAsync(ct).ConfigureAwait(false);
+        var row = await conn.QuerySingleOrDefaultAsync<(Guid RunId, Guid SessionId, Guid ItemId, string Text)>(new CommandDefinition(
+            "SELECT run_id, session_id, item_id, text FROM run_checkpoints WHERE run_id = @RunId", new { RunId = runId }, cancellationToken: ct))
+            .ConfigureAwait(false);
+        return row.RunId == Guid.Empty ? null : new RunCheckpoint(row.RunId, row.SessionId, row.ItemId, row.Text);
     }
 
     internal sealed class TurnRow

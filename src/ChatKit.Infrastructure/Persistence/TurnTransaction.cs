@@ -10,7 +10,7 @@ namespace ChatKit.Infrastructure.Persistence;
 /// A turn's start transaction, open on its own connection with the session row locked; rolled back when disposed
 /// without a commit.
 /// </summary>
-internal sealed class TurnTransaction(NpgsqlConnection conn, NpgsqlTransaction tx, TurnFacts facts, OpenTurn open)
+internal sealed class TurnTransaction(NpgsqlConnection conn, NpgsqlTransaction tx, TurnFacts facts, OpenTurn open, string owner)
     : ITurnTransaction
 {
     public TurnFacts Facts { get; } = facts;
@@ -22,18 +22,7 @@ internal sealed class TurnTransaction(NpgsqlConnection conn, NpgsqlTransaction t
             return [];
         }
 
-        var before = Facts.RetryItem;
-        var rows = await conn.QueryAsync<Rows.MessageRow>(new CommandDefinition(
-            $"""
-            SELECT * FROM (
-                SELECT {Rows.MessageColumns} FROM messages m
-                WHERE m.session_id = @SessionId {(before is null ? string.Empty : "AND (m.created_at, m.id) < (@At, @ItemId)")}
-                ORDER BY m.created_at DESC, m.id DESC
-                LIMIT @Take) recent
-            ORDER BY created_at, id
-            """,
-            new { open.SessionId, Take = count, At = before?.CreatedAt, ItemId = before?.Id }, tx, cancellationToken: ct)).ConfigureAwait(false);
-        return rows.Select(r => r.ToMessage()).ToList();
+        return await Rows.ReadRecentAsync(conn, tx, open.SessionId, count, Facts.RetryItem, ct).ConfigureAwait(false);
     }
 
     public async Task<IReadOnlyList<Attachment>> LockAttachmentsAsync(IReadOnlyList<Guid> ids, CancellationToken ct)
@@ -87,6 +76,8 @@ internal sealed class TurnTransaction(NpgsqlConnection conn, NpgsqlTransaction t
                 title = COALESCE(@Title, title),
                 auto_title = auto_title AND @Title IS NULL,
                 run_claim_id = @ClaimId,
+                run_owner = @Owner,
+                run_cancel_requested = false,
                 run_claimed_until = clock_timestamp() + @ClaimLength,
                 run_started_at = clock_timestamp(),
                 run_background = @Background,
@@ -102,6 +93,7 @@ internal sealed class TurnTransaction(NpgsqlConnection conn, NpgsqlTransaction t
                 ItemAt = item?.CreatedAt,
                 ItemId = item?.Id,
                 commit.ClaimId,
+                Owner = owner,
                 commit.ClaimLength,
                 commit.Background,
                 Reserved = commit.ReservedTokens,

@@ -209,8 +209,10 @@ internal sealed partial class TurnWriteQueue(NpgsqlDataSource dataSource, TimePr
 
             await WidgetStore.InsertAsync(conn, tx, write.Widgets, ct).ConfigureAwait(false);
 
+            // The last write releases the claim; the run's checkpoint (no shared log) goes with it, in the same statement.
             await conn.ExecuteAsync(new CommandDefinition(
                 """
+                WITH checkpoint AS (DELETE FROM run_checkpoints WHERE run_id = @ClaimId)
                 UPDATE sessions
                 SET message_count = message_count + @Counted,
                     updated_at = GREATEST(updated_at, COALESCE(@Latest, updated_at)),

@@ -32,13 +32,33 @@ internal sealed class MemoryRunEventLog : IRunEventLog, IDisposable
     /// <summary>The number of the run's latest event (0 before the first).</summary>
     public long LastId(Guid runId) => _runs.TryGetValue(runId, out var buffer) ? buffer.LastId : 0;
 
+    public bool Shared => false;
+
     public void Open(RunInfo run) => _runs[run.RunId] = new RunBuffer(run, _options.MaxEventsPerRun);
 
-    public void Append(Guid runId, ReadOnlyMemory<byte> json)
+    public void Adopt(RunInfo run) => _runs[run.RunId] = new RunBuffer(run, _options.MaxEventsPerRun, run.LastEventId + 1);
+
+    /// <summary>Whether this process holds the run's events from the one after <paramref name="after"/> on.</summary>
+    public bool Covers(Guid runId, long after) => _runs.TryGetValue(runId, out var buffer) && buffer.FirstHeld <= after + 1;
+
+    public Task<IReadOnlyList<RunEventRecord>?> SnapshotAsync(Guid runId, CancellationToken ct) =>
+        Task.FromResult<IReadOnlyList<RunEventRecord>?>(_runs.TryGetValue(runId, out var buffer) ? buffer.After(buffer.FirstHeld - 1).Records : null);
+
+    public void Append(Guid runId, ReadOnlyMemory<byte> json) => Append(runId, json, publish: true);
+
+    /// <summary>
+    /// Appends the run's next event; readers here get it once it is published (at once, or, with a shared log, once the
+    /// shared log holds it: nobody sees an event a takeover could not find). Answers its number (0: no such run).
+    /// </summary>
+    public long Append(Guid runId, ReadOnlyMemory<byte> json, bool publish) =>
+        _runs.TryGetValue(runId, out var buffer) ? buffer.Append(json, publish) : 0;
+
+    /// <summary>The run's events up to <paramref name="upTo"/> may be read.</summary>
+    public void Publish(Guid runId, long upTo)
     {
         if (_runs.TryGetValue(runId, out var buffer))
         {
-            buffer.Append(json);
+            buffer.Publish(upTo);
         }
     }
 
@@ -51,7 +71,7 @@ internal sealed class MemoryRunEventLog : IRunEventLog, IDisposable
     }
 
     public Task<RunInfo?> FindAsync(Guid runId, CancellationToken ct) =>
-        Task.FromResult(_runs.TryGetValue(runId, out var buffer) ? buffer.Info with { LastEventId = buffer.LastId } : null);
+        Task.FromResult(_runs.TryGetValue(runId, out var buffer) ? buffer.Info with { LastEventId = buffer.Published } : null);
 
     public async IAsyncEnumerable<RunEventRecord> ReadAsync(Guid runId, long after, [EnumeratorCancellation] CancellationToken ct)
     {
@@ -95,7 +115,8 @@ internal sealed class MemoryRunEventLog : IRunEventLog, IDisposable
 
     public void Dispose() => _sweep.Dispose();
 
-    private sealed class RunBuffer(RunInfo info, int cap)
+    /// <param name="next">The number of the first event this buffer writes (after an adopted run's last).</param>
+    private sealed class RunBuffer(RunInfo info, int cap, long next = 1)
     {
         private readonly Lock _gate = new();
         // Ids are contiguous, so the event after id n sits at index _head + n - FirstKept + 1: reads index, never scan.
@@ -103,11 +124,24 @@ internal sealed class MemoryRunEventLog : IRunEventLog, IDisposable
         // does not shift on every event, and exactly the last `cap` events stay readable.
         private readonly List<RunEventRecord> _events = [];
         private int _head;
-        private long _next = 1;
+        private long _next = next;
+        private long _published = next - 1;
         private TaskCompletionSource _changed = new(TaskCreationOptions.RunContinuationsAsynchronously);
         private RunInfo _info = info;
 
         public DateTimeOffset? EndedAt { get; private set; }
+
+        /// <summary>The number of the oldest event this buffer holds (an adopted run's earlier ones are in the shared log).</summary>
+        public long FirstHeld
+        {
+            get
+            {
+                lock (_gate)
+                {
+                    return _events.Count > _head ? _events[_head].Id : _next;
+                }
+            }
+        }
 
         public long LastId
         {
@@ -131,12 +165,48 @@ internal sealed class MemoryRunEventLog : IRunEventLog, IDisposable
             }
         }
 
-        public void Append(ReadOnlyMemory<byte> json)
+        /// <summary>The number of the last event readers may have (events after it wait for the shared log).</summary>
+        public long Published
+        {
+            get
+            {
+                lock (_gate)
+                {
+                    return _published;
+                }
+            }
+        }
+
+        public void Publish(long upTo)
         {
             TaskCompletionSource changed;
             lock (_gate)
             {
+                if (upTo <= _published)
+                {
+                    return;
+                }
+
+                _published = Math.Min(upTo, _next - 1);
+                changed = _changed;
+                _changed = new(TaskCreationOptions.RunContinuationsAsynchronously);
+            }
+
+            changed.TrySetResult();
+        }
+
+        public long Append(ReadOnlyMemory<byte> json, bool publish)
+        {
+            TaskCompletionSource changed;
+            long id;
+            lock (_gate)
+            {
+                id = _next;
                 _events.Add(new RunEventRecord(_next++, json));
+                if (publish)
+                {
+                    _published = id;
+                }
                 if (_events.Count - _head > cap)
                 {
                     _head++;
@@ -154,6 +224,7 @@ internal sealed class MemoryRunEventLog : IRunEventLog, IDisposable
             }
 
             changed.TrySetResult();
+            return id;
         }
 
         public void Complete(DateTimeOffset at)
@@ -181,8 +252,10 @@ internal sealed class MemoryRunEventLog : IRunEventLog, IDisposable
                     throw new RunEventsTruncatedException();
                 }
 
+                // Only what is published; the run counts as ended for a reader once its last event is.
                 var start = _head + (int)Math.Min(_events.Count - _head, Math.Max(0, after + 1 - first));
-                return (_events.GetRange(start, _events.Count - start), _info.Ended, _changed.Task);
+                var end = _head + (int)Math.Min(_events.Count - _head, Math.Max(0, _published + 1 - first));
+                return (start < end ? _events.GetRange(start, end - start) : [], _info.Ended && _published == _next - 1, _changed.Task);
             }
         }
     }

@@ -32,6 +32,36 @@ internal sealed partial class RedisRunEventLog(
 
     private static RedisChannel Wake(Guid runId) => RedisChannel.Literal($"chatkit:run:{runId}");
 
+    public bool Shared => redis.Configured;
+
+    public void Adopt(RunInfo run)
+    {
+        // The run's facts and its events so far are in Redis already: only the next ones are written from here.
+        local.Adopt(run);
+        Mirror(db => db.KeyExpireAsync(Info(run.RunId), Unfinished, CommandFlags.FireAndForget));
+    }
+
+    public async Task<IReadOnlyList<RunEventRecord>?> SnapshotAsync(Guid runId, CancellationToken ct)
+    {
+        if (Database() is not { } db)
+        {
+            return await local.SnapshotAsync(runId, ct).ConfigureAwait(false);
+        }
+
+        try
+        {
+            var entries = await db.StreamRangeAsync(Events(runId), "-", "+").ConfigureAwait(false);
+            return entries.Length == 0 && !await db.KeyExistsAsync(Info(runId)).ConfigureAwait(false)
+                ? null
+                : entries.Select(e => new RunEventRecord(Number(e.Id), (byte[])e["e"]!)).ToList();
+        }
+        catch (RedisException ex)
+        {
+            MarkDown(ex);
+            return await local.SnapshotAsync(runId, ct).ConfigureAwait(false);
+        }
+    }
+
     public void Open(RunInfo run)
     {
         local.Open(run);
@@ -50,18 +80,43 @@ internal sealed partial class RedisRunEventLog(
 
     public void Append(Guid runId, ReadOnlyMemory<byte> json)
     {
-        local.Append(runId, json);
-        var id = local.LastId(runId);
-        Mirror(db =>
+        // Readers here get the event once Redis holds it: what any client saw, a takeover finds (ADR-023). Acks come back
+        // in order on the one connection, so this costs a round trip of latency, not throughput.
+        var id = local.Append(runId, json, publish: false);
+        if (Database() is not { } db)
         {
-            db.StreamAddAsync(Events(runId), "e", json, $"{id}-1", options.Value.MaxEventsPerRun, useApproximateMaxLength: false, CommandFlags.FireAndForget);
+            local.Publish(runId, id);
+            return;
+        }
+
+        try
+        {
+            var added = db.StreamAddAsync(Events(runId), "e", json, $"{id}-1", options.Value.MaxEventsPerRun, useApproximateMaxLength: false);
             if (id == 1)
             {
                 db.KeyExpireAsync(Events(runId), Unfinished, CommandFlags.FireAndForget);
             }
 
             db.PublishAsync(Wake(runId), id, CommandFlags.FireAndForget);
-        });
+            _ = added.ContinueWith(
+                t =>
+                {
+                    if (t.IsFaulted)
+                    {
+                        MarkDown(t.Exception?.InnerException); // readers here are not held up by an outage
+                    }
+
+                    local.Publish(runId, id);
+                },
+                CancellationToken.None,
+                TaskContinuationOptions.ExecuteSynchronously,
+                TaskScheduler.Default);
+        }
+        catch (RedisException ex)
+        {
+            MarkDown(ex);
+            local.Publish(runId, id);
+        }
     }
 
     public void Complete(Guid runId)
@@ -120,7 +175,7 @@ internal sealed partial class RedisRunEventLog(
 
     public async IAsyncEnumerable<RunEventRecord> ReadAsync(Guid runId, long after, [EnumeratorCancellation] CancellationToken ct)
     {
-        if (local.Has(runId))
+        if (local.Covers(runId, after))
         {
             await foreach (var record in local.ReadAsync(runId, after, ct).ConfigureAwait(false))
             {

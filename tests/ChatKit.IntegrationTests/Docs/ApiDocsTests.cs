@@ -67,7 +67,8 @@ public sealed class ApiDocsTests
                 .AsArray().Select(c => c!.GetValue<string>()).ToArray();
         var run = "/api/v1/chatkit/sessions/{sessionId}/threads/{threadId}/runs";
         Assert.That(Codes(run, "post", "400"), Is.EquivalentTo(new[] { "EMPTY_MESSAGE", "MESSAGE_TOO_LONG", "VALIDATION_ERROR" }));
-        Assert.That(Codes(run, "post", "409"), Is.EquivalentTo(new[] { "RUN_IN_PROGRESS" }));
+        Assert.That(Codes(run, "post", "409"), Is.EquivalentTo(new[] { "RUN_IN_PROGRESS", "IDEMPOTENCY_KEY_IN_USE" }));
+        Assert.That(Codes(run, "post", "422"), Is.EquivalentTo(new[] { "IDEMPOTENCY_KEY_REUSED" }));
         Assert.That(Codes(run, "post", "429"), Is.EquivalentTo(new[] { "MESSAGE_LIMIT", "RATE_LIMITED", "TOKEN_BUDGET_EXCEEDED" }));
         Assert.That(Codes(run, "post", "503"), Is.EquivalentTo(new[] { "DAILY_COST_LIMIT", "SERVICE_UNAVAILABLE" }));
         Assert.That(Codes("/api/v1/chatkit/sessions/{sessionId}/runs/{runId}/events", "get", "410"), Is.EquivalentTo(new[] { "RUN_EVENTS_TRUNCATED" }));

@@ -36,6 +36,10 @@ public sealed class ChatKitFactory(IReadOnlyDictionary<string, string?> settings
 
             // Apps disposed with runs still going (background runs left behind by a test) stop after 2 s, not 20.
             ["RUN_DRAIN_SECONDS"] = "2",
+
+            // Every app in this process is an instance of its own: at start an instance recovers the runs held under its
+            // name, which would be the other apps' live runs if they shared the machine's.
+            ["INSTANCE_ID"] = "test-" + Guid.NewGuid().ToString("N"),
         };
         foreach (var (key, value) in overrides)
         {

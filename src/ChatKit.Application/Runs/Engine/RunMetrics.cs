@@ -14,6 +14,7 @@ public sealed class RunMetrics
     private readonly Counter<long> _toolCalls;
     private readonly Histogram<double> _toolDuration;
     private readonly Counter<long> _budgetRefusals;
+    private readonly Counter<long> _recovered;
     private readonly Meter _meter;
 
     public RunMetrics(IMeterFactory meters)
@@ -27,11 +28,14 @@ public sealed class RunMetrics
         _toolCalls = meter.CreateCounter<long>("chatkit.tool.calls", description: "Tool calls by tool and success");
         _toolDuration = meter.CreateHistogram<double>("chatkit.tool.duration", "ms", "Time a tool call took");
         _budgetRefusals = meter.CreateCounter<long>("chatkit.budget.refusals", description: "Runs refused before they started, by budget");
+        _recovered = meter.CreateCounter<long>("chatkit.runs.recovered", description: "Runs of a dead instance taken over, by what became of them");
     }
 
     /// <summary>Publishes how many runs this instance is executing right now.</summary>
     public void ObserveActiveRuns(Func<int> active) =>
         _meter.CreateObservableGauge("chatkit.runs.active", active, description: "Runs this instance is executing");
+
+    public void RunRecovered(string outcome) => _recovered.Add(1, new KeyValuePair<string, object?>("outcome", outcome));
 
     public void BudgetRefused(string budget) => _budgetRefusals.Add(1, new KeyValuePair<string, object?>("budget", budget));
 

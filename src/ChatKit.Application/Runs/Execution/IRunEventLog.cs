@@ -42,7 +42,19 @@ public sealed class RunEventsTruncatedException : Exception
 /// </summary>
 public interface IRunEventLog
 {
+    /// <summary>Whether every instance reads the same log (Redis): then it outlives the instance that writes it.</summary>
+    bool Shared { get; }
+
     void Open(RunInfo run);
+
+    /// <summary>
+    /// Goes on writing a run another instance started (a takeover): the next event gets the number after
+    /// <see cref="RunInfo.LastEventId"/>, and readers anywhere see it after the ones before.
+    /// </summary>
+    void Adopt(RunInfo run);
+
+    /// <summary>The run's events so far, without waiting for more; null when the log does not know the run.</summary>
+    Task<IReadOnlyList<RunEventRecord>?> SnapshotAsync(Guid runId, CancellationToken ct);
 
     /// <summary>Appends the next event of the run; it gets the next number.</summary>
     void Append(Guid runId, ReadOnlyMemory<byte> json);

@@ -1,9 +1,12 @@
 using System.Collections.Concurrent;
+using ChatKit.Application.Abstractions;
+using ChatKit.Application.Options;
 using ChatKit.Application.Runs.Engine;
 using ChatKit.Application.Runs.StartRun;
 using ChatKit.Application.Runs.ThreadStream;
 using ChatKit.Domain.Sessions;
 using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
 
 namespace ChatKit.Application.Runs.Execution;
 
@@ -26,9 +29,15 @@ public sealed partial class RunHost : IRunHost
     private readonly ILogger<RunHost> _logger;
     private volatile bool _stopping;
 
-    public RunHost(IRunEventLog log, IRunSignals signals, TimeProvider clock, RunMetrics metrics, ILogger<RunHost> logger)
+    private readonly ITurnStore _turns;
+    private readonly IOptions<RunOptions> _options;
+
+    public RunHost(
+        IRunEventLog log, IRunSignals signals, ITurnStore turns, IOptions<RunOptions> options, TimeProvider clock, RunMetrics metrics, ILogger<RunHost> logger)
     {
         ArgumentNullException.ThrowIfNull(metrics);
+        _turns = turns;
+        _options = options;
         _log = log;
         _signals = signals;
         _clock = clock;
@@ -40,17 +49,32 @@ public sealed partial class RunHost : IRunHost
     public Guid Start(TurnStream turn)
     {
         ArgumentNullException.ThrowIfNull(turn);
-        var background = turn.Background;
+        return Execute(turn, () => _log.Open(new RunInfo(turn.RunId, turn.SessionId, turn.UserId, SessionRules.ToStoragePrecision(_clock.GetUtcNow()), turn.Background)));
+    }
+
+    /// <summary>
+    /// Executes a run a dead instance started (a takeover): its events go on in the same log, numbered after
+    /// <see cref="RunInfo.LastEventId"/> of <paramref name="run"/>.
+    /// </summary>
+    public Guid Adopt(TurnStream turn, RunInfo run)
+    {
+        ArgumentNullException.ThrowIfNull(turn);
+        return Execute(turn, () => _log.Adopt(run));
+    }
+
+    private Guid Execute(TurnStream turn, Action openLog)
+    {
         var id = turn.RunId;
-        var local = new LocalRun(turn.SessionId, background);
+        var local = new LocalRun(turn.SessionId, turn.Background);
         _runs[id] = local;
-        _log.Open(new RunInfo(id, turn.SessionId, turn.UserId, SessionRules.ToStoragePrecision(_clock.GetUtcNow()), background));
+        openLog();
         if (_stopping)
         {
             local.Stop();
         }
 
-        _ = Task.Run(() => ExecuteAsync(id, turn.Events, local));
+        var checkpoints = _log.Shared ? null : new RunCheckpointer(_turns, _clock, TimeSpan.FromSeconds(_options.Value.CheckpointSeconds), id, turn.SessionId, _logger);
+        _ = Task.Run(() => ExecuteAsync(id, turn.Events, local, checkpoints));
         return id;
     }
 
@@ -135,7 +159,7 @@ public sealed partial class RunHost : IRunHost
     /// <summary>Cancels the run here, or asks the instance that runs it to.</summary>
     public Task RequestCancelAsync(Guid runId) => CancelLocal(runId) ? Task.CompletedTask : _signals.RequestCancelAsync(runId);
 
-    private async Task ExecuteAsync(Guid id, IAsyncEnumerable<RunEvent> events, LocalRun run)
+    private async Task ExecuteAsync(Guid id, IAsyncEnumerable<RunEvent> events, LocalRun run, RunCheckpointer? checkpoints)
     {
         try
         {
@@ -143,6 +167,7 @@ public sealed partial class RunHost : IRunHost
             await foreach (var e in events.WithCancellation(run.Token).ConfigureAwait(false))
             {
                 _log.Append(id, ThreadStreamJson.Serialize(e));
+                checkpoints?.Observe(e);
             }
         }
         catch (Exception ex)
@@ -156,6 +181,7 @@ public sealed partial class RunHost : IRunHost
                 _log.Append(id, Stopped);
             }
 
+            checkpoints?.Dispose();
             _log.Complete(id);
             _runs.TryRemove(id, out _);
             run.Dispose();

@@ -255,6 +255,38 @@ public sealed partial class TurnStarter(
         }
     }
 
+    /// <summary>
+    /// Goes on with a turn whose instance died (the caller took over its claim and stored what clients saw): from the
+    /// session's stored history, in the same run, its events numbered after those of <paramref name="run"/>. The first
+    /// events are <paramref name="opening"/> (the cut item closed, a notice); a reply cut mid-text gets a system line
+    /// asking the model to go on from where it stopped.
+    /// </summary>
+    public async Task TakeOverAsync(ChatSession session, RunInfo run, bool cutMidText, IReadOnlyList<RunEvent> opening, CancellationToken ct)
+    {
+        ArgumentNullException.ThrowIfNull(session);
+        ArgumentNullException.ThrowIfNull(run);
+        var history = await store.ReadHistoryAsync(session.Id, prompt.Value.HistoryMaxMessages, ct).ConfigureAwait(false);
+        var user = history.LastOrDefault(m => m.Role == MessageRole.User) ?? throw new InvalidOperationException("a run's session holds its user message");
+        var last = history[^1];
+        if (cutMidText)
+        {
+            history = [.. history, ChatMessage.FromNote(session.Id, CutNote, last.CreatedAt)];
+        }
+
+        var started = new StartedRun(session, user, run.RunId, false, history)
+        {
+            Continues = last,
+            Background = run.Background,
+            MessagesLeft = limits.Value.MaxMessagesPerSession - session.MessageCount,
+        };
+        var events = ThreadStreamMapper.MapAsync(runner.RunAsync(started, CancellationToken.None), links);
+        host.Adopt(new TurnStream(run.RunId, session.Id, session.UserId, run.Background, Prepend(opening, events)), run);
+    }
+
+    /// <summary>What the model is told when the reply it was writing was cut by its server's death.</summary>
+    public const string CutNote =
+        "The assistant's reply above was cut off when the server writing it stopped. Continue it from exactly where it stops, without repeating what it already says.";
+
     /// <summary>Hands the started turn to the run host; its events open with <paramref name="first"/> when there is one.</summary>
     private Guid Run(StartedRun started, RunEvent? first = null)
     {
@@ -263,10 +295,16 @@ public sealed partial class TurnStarter(
         return host.Start(new TurnStream(run.ClaimId, run.Session.Id, run.Session.UserId, run.Background, first is null ? events : Prepend(first, events)));
     }
 
+    private static IAsyncEnumerable<RunEvent> Prepend(RunEvent first, IAsyncEnumerable<RunEvent> rest) => Prepend([first], rest);
+
     private static async IAsyncEnumerable<RunEvent> Prepend(
-        RunEvent first, IAsyncEnumerable<RunEvent> rest, [System.Runtime.CompilerServices.EnumeratorCancellation] CancellationToken ct = default)
+        IReadOnlyList<RunEvent> first, IAsyncEnumerable<RunEvent> rest, [System.Runtime.CompilerServices.EnumeratorCancellation] CancellationToken ct = default)
     {
-        yield return first;
+        foreach (var e in first)
+        {
+            yield return e;
+        }
+
         await foreach (var e in rest.WithCancellation(ct).ConfigureAwait(false))
         {
             yield return e;

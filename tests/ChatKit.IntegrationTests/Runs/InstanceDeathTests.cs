@@ -1,0 +1,241 @@
+using System.Net.Http.Json;
+using System.Text.Json.Nodes;
+
+namespace ChatKit.IntegrationTests.Runs;
+
+/// <summary>
+/// A reply outlives the death of the instance that runs it (docs: durable runs, ADR-023). Two API instances as processes
+/// of their own share PostgreSQL and Redis; the one running a reply is SIGKILLed while a client watches it stream; the
+/// client resumes on the other. What it saw is stored, the ids go on without a gap or a repeat, and the run ends.
+/// </summary>
+[NonParallelizable]
+public sealed class InstanceDeathTests
+{
+    private static FakeLlmServer Upstream => AssemblySetup.Upstream;
+
+    private sealed record Seen(long? Id, JsonNode? Json, bool Done);
+
+    [Test]
+    public async Task AReplyCutByAKill_IsStoredAsTheClientSawIt_AndTheSurvivorGoesOnInTheSameRun()
+    {
+        await using var a = await ApiProcess.StartAsync("death-a-" + Guid.NewGuid().ToString("N")[..8], Upstream);
+        await using var b = await ApiProcess.StartAsync("death-b-" + Guid.NewGuid().ToString("N")[..8], Upstream, ("LOG_LEVEL", "Information"));
+        var user = ChatKitFactory.NewUser();
+        using var onA = a.ClientFor(user);
+        using var onB = b.ClientFor(user);
+        var marker = NativeApi.Marker();
+        Upstream.Script(marker, ScriptStep.Text([.. Enumerable.Range(0, 200).Select(i => $"w{i} ")]) with { GapMs = 25 }, ScriptStep.Text("and ", "the ", "rest."));
+        var sessionId = await onA.CreateSessionAsync();
+
+        using var request = new HttpRequestMessage(HttpMethod.Post, ChatApi.RunsOf(sessionId)) { Content = JsonContent.Create(ChatApi.MessageBody("Tell me a long story " + marker, background: true)) };
+        using var started = await onA.SendAsync(request, HttpCompletionOption.ResponseHeadersRead);
+        var runId = started.Headers.GetValues("X-Run-Id").Single();
+        var before = new List<Seen>();
+        await foreach (var e in ReadAsync(started))
+        {
+            before.Add(e);
+            if (Deltas(before).Count >= 20)
+            {
+                break;
+            }
+        }
+
+        a.Kill();
+        var lastSeen = before[^1].Id!.Value;
+
+        using var resume = new HttpRequestMessage(HttpMethod.Get, $"{ChatApi.Sessions}/{sessionId}/runs/{runId}/events");
+        resume.Headers.Add("Last-Event-ID", lastSeen.ToString(System.Globalization.CultureInfo.InvariantCulture));
+        using var resumed = await onB.SendAsync(resume, HttpCompletionOption.ResponseHeadersRead);
+        Assert.That(resumed.StatusCode, Is.EqualTo(HttpStatusCode.OK), await Body(resumed, b));
+        var after = new List<Seen>();
+        await foreach (var e in ReadAsync(resumed))
+        {
+            after.Add(e);
+        }
+
+        // One run, its ids from 1 to [DONE] without a gap or a repeat across the two instances.
+        if (after.Any(e => e.Id is null))
+        {
+            await Task.Delay(3000);
+            var state = await TestEnvironment.ScalarAsync<string>(
+                "SELECT coalesce(run_claim_id::text, 'none') || ' ' || coalesce(run_owner, '-') || ' ' || coalesce((run_claimed_until > now())::text, '-') || ' msgs=' || message_count FROM sessions WHERE id = @id",
+                new { id = Guid.Parse(sessionId) });
+            Assert.Fail("not every event numbered: " + string.Join('\n', after.Select(e => $"{e.Id} {e.Json?.ToJsonString() ?? "[DONE]"}")) + "\nsession: " + state + "\n" + b.Output);
+        }
+
+        var ids = before.Concat(after).Select(e => e.Id!.Value).ToList();
+        Assert.That(ids, Is.EqualTo(Enumerable.Range(1, ids.Count).Select(i => (long)i)), "ids 1, 2, 3… through the takeover");
+        Assert.That(after[^1].Done, Is.True, "the run ended: [DONE]");
+        Assert.That(after.Any(e => e.Json?["type"]?.GetValue<string>() == "notice"), Is.True, "a notice says another server goes on");
+        Assert.That(string.Concat(Deltas(after)), Does.EndWith("and the rest."), "the survivor went on with the turn");
+
+        // Stored: every delta the client saw before the kill, as the reply it watched (incomplete), then the rest.
+        var messages = await onB.MessagesAsync(sessionId);
+        var replies = messages.Where(m => m!["role"]!.GetValue<string>() == "assistant").ToList();
+        var watched = string.Concat(Deltas(before)) + string.Concat(Deltas(after.TakeWhile(e => e.Json?["type"]?.GetValue<string>() != "notice").ToList()));
+        Assert.That(replies, Has.Count.EqualTo(2), messages.ToJsonString());
+        Assert.That(replies[0]!["content"]![0]!["text"]!.GetValue<string>(), Does.StartWith(string.Concat(Deltas(before))));
+        Assert.That(replies[0]!["content"]![0]!["text"]!.GetValue<string>(), Is.EqualTo(watched), "what clients saw, no more");
+        Assert.That(replies[0]!["status"]!.GetValue<string>(), Is.EqualTo("incomplete"));
+        Assert.That(replies[1]!["content"]![0]!["text"]!.GetValue<string>(), Is.EqualTo("and the rest."));
+        Assert.That(replies[1]!["status"]!.GetValue<string>(), Is.EqualTo("completed"));
+
+        // The survivor's model call saw the cut reply and was asked to go on from it.
+        var continued = Upstream.RequestsWith(marker)[^1];
+        Assert.That(continued.Messages.Any(m => m.Role == "assistant" && m.Content == watched), Is.True);
+        Assert.That(continued.Messages[^1].Content, Does.Contain("cut off when the server writing it stopped"));
+    }
+
+    [Test]
+    public async Task WithoutTakeover_TheSurvivorStoresWhatWasSeen_AndEndsTheRunWithAnError()
+    {
+        await using var a = await ApiProcess.StartAsync("death-c-" + Guid.NewGuid().ToString("N")[..8], Upstream, ("RUN_TAKEOVER", "false"));
+        await using var b = await ApiProcess.StartAsync("death-d-" + Guid.NewGuid().ToString("N")[..8], Upstream, ("RUN_TAKEOVER", "false"));
+        var user = ChatKitFactory.NewUser();
+        using var onA = a.ClientFor(user);
+        using var onB = b.ClientFor(user);
+        var marker = NativeApi.Marker();
+        Upstream.Script(marker, ScriptStep.Text([.. Enumerable.Range(0, 200).Select(i => $"w{i} ")]) with { GapMs = 25 });
+        var sessionId = await onA.CreateSessionAsync();
+        using var request = new HttpRequestMessage(HttpMethod.Post, ChatApi.RunsOf(sessionId)) { Content = JsonContent.Create(ChatApi.MessageBody("Another long one " + marker, background: true)) };
+        using var started = await onA.SendAsync(request, HttpCompletionOption.ResponseHeadersRead);
+        var runId = started.Headers.GetValues("X-Run-Id").Single();
+        var before = new List<Seen>();
+        await foreach (var e in ReadAsync(started))
+        {
+            before.Add(e);
+            if (Deltas(before).Count >= 10)
+            {
+                break;
+            }
+        }
+
+        a.Kill();
+        using var resume = new HttpRequestMessage(HttpMethod.Get, $"{ChatApi.Sessions}/{sessionId}/runs/{runId}/events");
+        resume.Headers.Add("Last-Event-ID", before[^1].Id!.Value.ToString(System.Globalization.CultureInfo.InvariantCulture));
+        using var resumed = await onB.SendAsync(resume, HttpCompletionOption.ResponseHeadersRead);
+        var after = new List<Seen>();
+        await foreach (var e in ReadAsync(resumed))
+        {
+            after.Add(e);
+        }
+
+        Assert.That(after.Single(e => e.Json?["type"]?.GetValue<string>() == "error").Json!["message"]!.GetValue<string>(), Does.Contain("send your message again"));
+        Assert.That(after[^1].Done, Is.True);
+        var replies = (await onB.MessagesAsync(sessionId)).Where(m => m!["role"]!.GetValue<string>() == "assistant").ToList();
+        Assert.That(replies, Has.Count.EqualTo(1));
+        Assert.That(replies[0]!["content"]![0]!["text"]!.GetValue<string>(), Does.StartWith(string.Concat(Deltas(before))));
+        Assert.That(Upstream.RequestsWith(marker), Has.Count.EqualTo(1), "no model call after the death");
+
+        // The cancel of a run that has ended answers so.
+        using var cancel = await onB.PostAsync($"{ChatApi.Sessions}/{sessionId}/runs/{runId}/cancel", null);
+        await cancel.AssertErrorAsync(HttpStatusCode.Conflict, "RUN_NOT_ACTIVE");
+    }
+
+    [Test]
+    public async Task WithoutRedis_ARestartedInstance_StoresItsCheckpointAtStart_AndGoesOn()
+    {
+        var name = "solo-" + Guid.NewGuid().ToString("N")[..8];
+        (string, string)[] solo = [("REDIS_URL", string.Empty), ("RUN_CHECKPOINT_SECONDS", "1")];
+        var user = ChatKitFactory.NewUser();
+        var marker = NativeApi.Marker();
+        Upstream.Script(marker, ScriptStep.Text([.. Enumerable.Range(0, 200).Select(i => $"w{i} ")]) with { GapMs = 25 }, ScriptStep.Text("and ", "the ", "end."));
+        string sessionId;
+        var before = new List<Seen>();
+        await using (var first = await ApiProcess.StartAsync(name, Upstream, solo))
+        {
+            using var client = first.ClientFor(user);
+            sessionId = await client.CreateSessionAsync();
+            using var request = new HttpRequestMessage(HttpMethod.Post, ChatApi.RunsOf(sessionId)) { Content = JsonContent.Create(ChatApi.MessageBody("A long one " + marker, background: true)) };
+            using var started = await client.SendAsync(request, HttpCompletionOption.ResponseHeadersRead);
+            await foreach (var e in ReadAsync(started))
+            {
+                before.Add(e);
+                if (Deltas(before).Count >= 60)
+                {
+                    break;
+                }
+            }
+
+            first.Kill();
+        }
+
+        // The same instance, back (same INSTANCE_ID): at start it recovers what it held, from the checkpoint.
+        await using var again = await ApiProcess.StartAsync(name, Upstream, solo);
+        using var back = again.ClientFor(user);
+        var replies = await WaitForRepliesAsync(back, sessionId, 2);
+        var seen = string.Concat(Deltas(before));
+        var stored = replies[0]!["content"]![0]!["text"]!.GetValue<string>();
+        Assert.That(stored, Is.Not.Empty, "the checkpoint was stored");
+        Assert.That(seen, Does.StartWith(stored), "what was stored is what the client saw, up to the last checkpoint");
+        Assert.That(seen.Length - stored.Length, Is.LessThan(seen.Length / 2), "at most about a second of text is missing (60 deltas took 1.5 s)");
+        Assert.That(replies[0]!["status"]!.GetValue<string>(), Is.EqualTo("incomplete"));
+        Assert.That(replies[1]!["content"]![0]!["text"]!.GetValue<string>(), Is.EqualTo("and the end."));
+    }
+
+    private static async Task<JsonArray> WaitForRepliesAsync(HttpClient client, string sessionId, int count)
+    {
+        var until = DateTime.UtcNow.AddSeconds(20);
+        while (true)
+        {
+            var replies = new JsonArray([.. (await client.MessagesAsync(sessionId)).Where(m => m!["role"]!.GetValue<string>() == "assistant").Select(m => m!.DeepClone())]);
+            if (replies.Count >= count)
+            {
+                return replies;
+            }
+
+            Assert.That(DateTime.UtcNow, Is.LessThan(until), $"only {replies.Count} replies stored");
+            await Task.Delay(100);
+        }
+    }
+
+    private static List<string> Deltas(IReadOnlyList<Seen> events) =>
+        events.Where(e => e.Json?["update"]?["type"]?.GetValue<string>() == "assistant_message.content_part.text_delta")
+            .Select(e => e.Json!["update"]!["delta"]!.GetValue<string>()).ToList();
+
+    private static async Task<string> Body(HttpResponseMessage response, ApiProcess survivor) =>
+        response.IsSuccessStatusCode ? string.Empty : await response.Content.ReadAsStringAsync() + "\n" + survivor.Output;
+
+    /// <summary>The SSE events of a response as they arrive (ends at [DONE], or where the connection breaks).</summary>
+    private static async IAsyncEnumerable<Seen> ReadAsync(HttpResponseMessage response)
+    {
+        var reader = new StreamReader(await response.Content.ReadAsStreamAsync());
+        long? id = null;
+        while (true)
+        {
+            string? line;
+            try
+            {
+                line = await reader.ReadLineAsync().WaitAsync(TimeSpan.FromSeconds(40));
+            }
+            catch (IOException)
+            {
+                yield break;
+            }
+            catch (HttpRequestException)
+            {
+                yield break;
+            }
+
+            if (line is null)
+            {
+                yield break;
+            }
+
+            if (line.StartsWith("id: ", StringComparison.Ordinal))
+            {
+                id = long.Parse(line[4..], System.Globalization.CultureInfo.InvariantCulture);
+            }
+            else if (line.StartsWith("data: ", StringComparison.Ordinal))
+            {
+                var data = line[6..];
+                yield return data == "[DONE]" ? new Seen(id, null, true) : new Seen(id, JsonNode.Parse(data), false);
+                id = null;
+                if (data == "[DONE]")
+                {
+                    yield break;
+                }
+            }
+        }
+    }
+}
