@@ -114,8 +114,8 @@ public interface ITurnStore
     /// <summary>Whether the run still holds its session's claim, and whether that claim is being renewed.</summary>
     Task<RunClaimState> ClaimStateAsync(Guid sessionId, Guid runId, CancellationToken ct);
 
-    /// <summary>Writes the text a run's open reply has streamed so far (only while the run holds its claim).</summary>
-    Task SaveCheckpointAsync(RunCheckpoint checkpoint, CancellationToken ct);
+    /// <summary>Writes the text the runs' open replies have streamed so far, in one statement (only for runs that still hold their claim).</summary>
+    Task SaveCheckpointsAsync(IReadOnlyList<RunCheckpoint> checkpoints, CancellationToken ct);
 
     Task<RunCheckpoint?> ReadCheckpointAsync(Guid runId, CancellationToken ct);
 

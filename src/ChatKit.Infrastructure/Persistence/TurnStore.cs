@@ -191,17 +191,25 @@ internal sealed class TurnStore(NpgsqlDataSource dataSource, TimeProvider clock,
         };
     }
 
-    public async Task SaveCheckpointAsync(RunCheckpoint checkpoint, CancellationToken ct)
+    public async Task SaveCheckpointsAsync(IReadOnlyList<RunCheckpoint> checkpoints, CancellationToken ct)
     {
         await using var conn = await dataSource.OpenConnectionAsync(ct).ConfigureAwait(false);
         await conn.ExecuteAsync(new CommandDefinition(
             """
             INSERT INTO run_checkpoints (run_id, session_id, item_id, text, updated_at)
-            SELECT @RunId, @SessionId, @ItemId, @Text, clock_timestamp()
-            WHERE EXISTS (SELECT 1 FROM sessions WHERE id = @SessionId AND run_claim_id = @RunId)
+            SELECT c.run_id, c.session_id, c.item_id, c.text, clock_timestamp()
+            FROM unnest(@RunIds, @SessionIds, @ItemIds, @Texts) AS c (run_id, session_id, item_id, text)
+            JOIN sessions s ON s.id = c.session_id AND s.run_claim_id = c.run_id
             ON CONFLICT (run_id) DO UPDATE SET item_id = excluded.item_id, text = excluded.text, updated_at = excluded.updated_at
             """,
-            checkpoint, cancellationToken: ct)).ConfigureAwait(false);
+            new
+            {
+                RunIds = checkpoints.Select(c => c.RunId).ToArray(),
+                SessionIds = checkpoints.Select(c => c.SessionId).ToArray(),
+                ItemIds = checkpoints.Select(c => c.ItemId).ToArray(),
+                Texts = checkpoints.Select(c => c.Text).ToArray(),
+            },
+            cancellationToken: ct)).ConfigureAwait(false);
     }
 
     public async Task<IReadOnlyList<ChatMessage>> ReadHistoryAsync(Guid sessionId, int count, CancellationToken ct)

@@ -1,12 +1,9 @@
 using System.Collections.Concurrent;
-using ChatKit.Application.Abstractions;
-using ChatKit.Application.Options;
 using ChatKit.Application.Runs.Engine;
 using ChatKit.Application.Runs.StartRun;
 using ChatKit.Application.Runs.ThreadStream;
 using ChatKit.Domain.Sessions;
 using Microsoft.Extensions.Logging;
-using Microsoft.Extensions.Options;
 
 namespace ChatKit.Application.Runs.Execution;
 
@@ -29,15 +26,12 @@ public sealed partial class RunHost : IRunHost
     private readonly ILogger<RunHost> _logger;
     private volatile bool _stopping;
 
-    private readonly ITurnStore _turns;
-    private readonly IOptions<RunOptions> _options;
+    private readonly RunCheckpointer _checkpoints;
 
-    public RunHost(
-        IRunEventLog log, IRunSignals signals, ITurnStore turns, IOptions<RunOptions> options, TimeProvider clock, RunMetrics metrics, ILogger<RunHost> logger)
+    public RunHost(IRunEventLog log, IRunSignals signals, RunCheckpointer checkpoints, TimeProvider clock, RunMetrics metrics, ILogger<RunHost> logger)
     {
         ArgumentNullException.ThrowIfNull(metrics);
-        _turns = turns;
-        _options = options;
+        _checkpoints = checkpoints;
         _log = log;
         _signals = signals;
         _clock = clock;
@@ -73,7 +67,8 @@ public sealed partial class RunHost : IRunHost
             local.Stop();
         }
 
-        var checkpoints = _log.Shared ? null : new RunCheckpointer(_turns, _clock, TimeSpan.FromSeconds(_options.Value.CheckpointSeconds), id, turn.SessionId, _logger);
+        var checkpoints = _log.Shared ? null : _checkpoints;
+        checkpoints?.Track(id, turn.SessionId);
         _ = Task.Run(() => ExecuteAsync(id, turn.Events, local, checkpoints));
         return id;
     }
@@ -167,7 +162,7 @@ public sealed partial class RunHost : IRunHost
             await foreach (var e in events.WithCancellation(run.Token).ConfigureAwait(false))
             {
                 _log.Append(id, ThreadStreamJson.Serialize(e));
-                checkpoints?.Observe(e);
+                checkpoints?.Observe(id, e);
             }
         }
         catch (Exception ex)
@@ -181,7 +176,7 @@ public sealed partial class RunHost : IRunHost
                 _log.Append(id, Stopped);
             }
 
-            checkpoints?.Dispose();
+            checkpoints?.Forget(id);
             _log.Complete(id);
             _runs.TryRemove(id, out _);
             run.Dispose();
