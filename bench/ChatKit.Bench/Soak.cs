@@ -10,7 +10,9 @@ namespace ChatKit.Bench;
 
 /// <summary>
 /// Mixed traffic from many users while faults are injected on a schedule: the upstream answering 5xx,
-/// stalling and cutting streams, Redis stopped and started, PostgreSQL restarted, clients hanging up.
+/// stalling and cutting streams, Redis stopped and started, PostgreSQL restarted, clients hanging up, and (with Redis)
+/// the service killed with SIGKILL and started again while a client watches a reply, which the restarted service must
+/// take over and finish (ADR-023).
 /// Fails (exit 1) on a 5xx outside the database outage, an acknowledged user message missing from the
 /// database or left without a stored reply, or resident memory that keeps growing.
 /// </summary>
@@ -35,7 +37,7 @@ public sealed class Soak(string apiDll, string databaseUrl, Dictionary<string, s
         var clock = Stopwatch.StartNew();
         using var stop = new CancellationTokenSource(duration);
         var workers = Enumerable.Range(0, Users).Select(u => UserLoopAsync(api, $"soak-user-{u}", u, stop.Token)).ToList();
-        var faults = FaultsAsync(clock, stop.Token);
+        var faults = FaultsAsync(api, clock, stop.Token);
         while (!stop.IsCancellationRequested)
         {
             lock (_memory)
@@ -52,7 +54,7 @@ public sealed class Soak(string apiDll, string databaseUrl, Dictionary<string, s
         return await ReportAsync(api);
     }
 
-    private async Task FaultsAsync(Stopwatch clock, CancellationToken ct)
+    private async Task FaultsAsync(Harness api, Stopwatch clock, CancellationToken ct)
     {
         async Task At(double fraction)
         {
@@ -88,6 +90,13 @@ public sealed class Soak(string apiDll, string databaseUrl, Dictionary<string, s
                 _outages.Add((from, DateTime.UtcNow.AddSeconds(5)));
                 _outageSince = null;
             }
+
+            if (!string.IsNullOrEmpty(env.GetValueOrDefault("REDIS_URL")))
+            {
+                await At(0.80);
+                Say("the service killed (SIGKILL) while a reply streams, then started again");
+                await TakeoverProbeAsync(api);
+            }
         }
         catch (OperationCanceledException) when (ct.IsCancellationRequested)
         {
@@ -96,6 +105,53 @@ public sealed class Soak(string apiDll, string databaseUrl, Dictionary<string, s
 
         void Say(string what) => Console.WriteLine($"  [{clock.Elapsed.TotalSeconds,6:0.0} s] {what}");
     }
+
+    /// <summary>
+    /// A background reply a client watches; the service is killed, started again (the same instance name: it recovers its
+    /// runs at start), and the client resumes: the reply must go on in the same run to <c>[DONE]</c>. Reports the time from
+    /// the kill to the first event from the restarted service.
+    /// </summary>
+    private async Task TakeoverProbeAsync(Harness api)
+    {
+        const string User = "soak-takeover";
+        using var client = api.NewClient(TimeSpan.FromSeconds(60));
+        using var create = Harness.Authorized(HttpMethod.Post, "/api/v1/chatkit/sessions", User, "{}");
+        using var created = await client.SendAsync(create);
+        var session = JsonNode.Parse(await created.Content.ReadAsStringAsync())!["data"]!["id"]!.GetValue<string>();
+        using var request = Harness.Authorized(HttpMethod.Post, $"/api/v1/chatkit/sessions/{session}/threads/{session}/runs", User, Harness.RunBody("takeover probe #tokens=300 #gapms=20", background: true));
+        using var response = await client.SendAsync(request, HttpCompletionOption.ResponseHeadersRead);
+        using var seen = new CancellationTokenSource(TimeSpan.FromMilliseconds(800));
+        var first = await StreamTiming.ReadAsync(response, Stopwatch.GetTimestamp(), upstreamFormat: false, seen.Token);
+        Acknowledge(first.UserMessageId, Guid.Parse(session));
+        var outage = DateTime.UtcNow.AddSeconds(-1);
+        lock (_outages)
+        {
+            _outageSince = outage;
+        }
+
+        var killed = Stopwatch.GetTimestamp();
+        await api.RestartAsync();
+        using var resume = Harness.Authorized(HttpMethod.Get, $"/api/v1/chatkit/sessions/{session}/runs/{first.RunId}/events", User);
+        resume.Headers.TryAddWithoutValidation("Last-Event-ID", first.LastEventId.ToString(CultureInfo.InvariantCulture));
+        using var resumed = await client.SendAsync(resume, HttpCompletionOption.ResponseHeadersRead);
+        var rest = resumed.IsSuccessStatusCode ? await StreamTiming.ReadAsync(resumed, killed, upstreamFormat: false, CancellationToken.None) : null;
+        lock (_outages)
+        {
+            _outages.Add((outage, DateTime.UtcNow.AddSeconds(5)));
+            _outageSince = null;
+        }
+
+        if (rest is not { SawDone: true })
+        {
+            _unexpected.Add($"the reply watched through a SIGKILL did not go on to [DONE] ({(int)resumed.StatusCode})");
+            return;
+        }
+
+        _takeover = string.Create(CultureInfo.InvariantCulture, $"first event from the restarted service {rest.FirstEventMs / 1000:0.0} s after the kill, the run ended with [DONE]");
+        Console.WriteLine("  takeover: " + _takeover);
+    }
+
+    private string? _takeover;
 
     private async Task ServiceAsync(string service, string action)
     {
@@ -339,6 +395,11 @@ public sealed class Soak(string apiDll, string databaseUrl, Dictionary<string, s
 
         Console.WriteLine($"Acknowledged user messages: {ids.Length}, missing from the database: {missing} (target 0)");
         Console.WriteLine($"Replies that should exist and do not: {repliesLost} (target 0)");
+        if (_takeover is not null)
+        {
+            Console.WriteLine("Killed while a reply streamed: " + _takeover);
+        }
+
         Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
             $"Resident memory: {startMiB:0} MiB after warm-up, {endMiB:0} MiB at the end; first-half mean {firstHalf:0} MiB, last-quarter mean {lastQuarter:0} MiB ({(growing ? "GROWING" : "no growth trend")})"));
         var ok = _unexpected.IsEmpty && missing == 0 && repliesLost == 0 && !growing && ids.Length > 0;

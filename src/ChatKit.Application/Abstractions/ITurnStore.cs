@@ -119,6 +119,9 @@ public interface ITurnStore
 
     Task<RunCheckpoint?> ReadCheckpointAsync(Guid runId, CancellationToken ct);
 
+    /// <summary>Which of these tool calls of the session changed a task (recorded with the change, <see cref="ToolCallScope"/>).</summary>
+    Task<IReadOnlyList<ToolEffect>> ReadToolEffectsAsync(Guid sessionId, IReadOnlyList<string> callIds, CancellationToken ct);
+
     /// <summary>The session's most recent <paramref name="count"/> messages, oldest first (a takeover's history; the claim is held).</summary>
     Task<IReadOnlyList<ChatMessage>> ReadHistoryAsync(Guid sessionId, int count, CancellationToken ct);
 }

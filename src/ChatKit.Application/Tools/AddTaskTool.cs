@@ -28,6 +28,8 @@ public sealed class AddTaskTool(ISender sender) : IAgentTool
 
     public string? Changed(JsonObject result) => TaskChange.Added;
 
+    public bool ChangesTasks => true;
+
     public async Task<ToolOutcome> InvokeAsync(string userId, ToolArguments args, CancellationToken ct)
     {
         var draft = new TaskDraft(args.RequiredString("title"), args.String("description"), args.String("priority"), args.Strings("tags"));

@@ -59,6 +59,9 @@ public interface IAgentTool
 
     /// <summary>The call answers with a list of tasks, which the turn also shows as the tasks widget.</summary>
     bool ListsTasks => false;
+
+    /// <summary>The call changes tasks: its step is stored before it runs, and its change records the call (ADR-023).</summary>
+    bool ChangesTasks => false;
 }
 
 /// <summary>Typed reads of a call's JSON arguments; a wrong shape is a <see cref="ToolArgumentException"/>.</summary>

@@ -27,6 +27,8 @@ public sealed class CompleteTaskTool(ISender sender) : IAgentTool
 
     public string? Changed(JsonObject result) => (bool?)result["completed"] == false ? TaskChange.Reopened : TaskChange.Completed;
 
+    public bool ChangesTasks => true;
+
     public async Task<ToolOutcome> InvokeAsync(string userId, ToolArguments args, CancellationToken ct)
     {
         var completed = args.Bool("completed") ?? true;

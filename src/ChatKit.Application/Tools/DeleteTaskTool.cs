@@ -23,6 +23,8 @@ public sealed class DeleteTaskTool(ISender sender) : IAgentTool
 
     public string? Changed(JsonObject result) => TaskChange.Deleted;
 
+    public bool ChangesTasks => true;
+
     public async Task<ToolOutcome> InvokeAsync(string userId, ToolArguments args, CancellationToken ct) =>
         TaskToolResults.Of(
             await sender.Send(new DeleteTaskCommand(userId, args.RequiredString("task_id")), ct).ConfigureAwait(false),

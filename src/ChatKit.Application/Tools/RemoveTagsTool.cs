@@ -26,6 +26,8 @@ public sealed class RemoveTagsTool(ISender sender) : IAgentTool
 
     public string? Changed(JsonObject result) => TaskChange.Updated;
 
+    public bool ChangesTasks => true;
+
     public async Task<ToolOutcome> InvokeAsync(string userId, ToolArguments args, CancellationToken ct) =>
         TaskToolResults.Of(
             await sender.Send(new RemoveTagsCommand(userId, args.RequiredString("task_id"), args.RequiredStrings("tags")), ct).ConfigureAwait(false),

@@ -117,6 +117,9 @@ public sealed partial class Toolbox
     /// <summary>Whether a successful call's result is a list of tasks (shown as the tasks widget).</summary>
     public bool ListsTasks(ToolCall call, ToolOutcome outcome) => outcome.Success && ListsTasks(call);
 
+    /// <summary>Whether the call is of a tool that changes tasks.</summary>
+    public bool ChangesTasks(ToolCall call) => _tools.TryGetValue(call.Function.Name, out var tool) && tool.ChangesTasks;
+
     /// <summary>Whether the call is of a listing tool (only such a step can have shown a widget).</summary>
     public bool ListsTasks(ToolCall call) => _tools.TryGetValue(call.Function.Name, out var tool) && tool.ListsTasks;
 

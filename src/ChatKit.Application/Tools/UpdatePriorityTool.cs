@@ -27,6 +27,8 @@ public sealed class UpdatePriorityTool(ISender sender) : IAgentTool
 
     public string? Changed(JsonObject result) => TaskChange.Updated;
 
+    public bool ChangesTasks => true;
+
     public async Task<ToolOutcome> InvokeAsync(string userId, ToolArguments args, CancellationToken ct)
     {
         var changes = new TaskChanges(Priority: args.RequiredString("priority"));

@@ -29,6 +29,8 @@ public sealed class UpdateTaskTool(ISender sender) : IAgentTool
 
     public string? Changed(JsonObject result) => TaskChange.Updated;
 
+    public bool ChangesTasks => true;
+
     public async Task<ToolOutcome> InvokeAsync(string userId, ToolArguments args, CancellationToken ct)
     {
         var changes = new TaskChanges(args.String("title"), args.String("description"), args.String("priority"));

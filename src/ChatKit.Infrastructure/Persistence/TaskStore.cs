@@ -36,8 +36,27 @@ internal sealed class TaskStore(NpgsqlDataSource dataSource) : ITaskStore
             WHERE @Max = 0 OR (SELECT count(*) FROM tasks WHERE user_id = @UserId) < @Max
             """,
             Parameters(task, maxPerUser), tx, cancellationToken: ct)).ConfigureAwait(false);
+        if (inserted == 1)
+        {
+            await RecordToolEffectAsync(conn, tx, task.Id, ct).ConfigureAwait(false);
+        }
+
         await tx.CommitAsync(ct).ConfigureAwait(false);
         return inserted == 1;
+    }
+
+    /// <summary>The tool call under way, if any, recorded with the change it made (in the change's transaction).</summary>
+    private static async Task RecordToolEffectAsync(NpgsqlConnection conn, NpgsqlTransaction tx, Guid taskId, CancellationToken ct)
+    {
+        if (ToolCallScope.Current is { } call)
+        {
+            await conn.ExecuteAsync(new CommandDefinition(
+                """
+                INSERT INTO tool_effects (session_id, call_id, task_id, created_at) VALUES (@SessionId, @CallId, @TaskId, clock_timestamp())
+                ON CONFLICT (session_id, call_id) DO NOTHING
+                """,
+                new { call.SessionId, call.CallId, TaskId = taskId }, tx, cancellationToken: ct)).ConfigureAwait(false);
+        }
     }
 
     public async Task<Result<TaskItem>?> UpdateAsync(Guid taskId, string userId, Func<TaskItem, Result<TaskItem>> change, CancellationToken ct)
@@ -65,6 +84,7 @@ internal sealed class TaskStore(NpgsqlDataSource dataSource) : ITaskStore
             WHERE id = @Id AND user_id = @UserId
             """,
             Parameters(changed.Value, 0), tx, cancellationToken: ct)).ConfigureAwait(false);
+        await RecordToolEffectAsync(conn, tx, taskId, ct).ConfigureAwait(false);
         await tx.CommitAsync(ct).ConfigureAwait(false);
         return changed;
     }
@@ -72,9 +92,24 @@ internal sealed class TaskStore(NpgsqlDataSource dataSource) : ITaskStore
     public async Task<bool> DeleteAsync(Guid taskId, string userId, CancellationToken ct)
     {
         await using var conn = await dataSource.OpenConnectionAsync(ct).ConfigureAwait(false);
-        return await conn.ExecuteAsync(new CommandDefinition(
-            "DELETE FROM tasks WHERE id = @Id AND user_id = @UserId",
-            new { Id = taskId, UserId = userId }, cancellationToken: ct)).ConfigureAwait(false) == 1;
+        if (ToolCallScope.Current is not { } call)
+        {
+            return await conn.ExecuteAsync(new CommandDefinition(
+                "DELETE FROM tasks WHERE id = @Id AND user_id = @UserId",
+                new { Id = taskId, UserId = userId }, cancellationToken: ct)).ConfigureAwait(false) == 1;
+        }
+
+        // The delete and the record of the tool call that made it, in one statement.
+        return await conn.ExecuteScalarAsync<int>(new CommandDefinition(
+            """
+            WITH gone AS (DELETE FROM tasks WHERE id = @Id AND user_id = @UserId RETURNING id),
+            recorded AS (
+                INSERT INTO tool_effects (session_id, call_id, task_id, created_at)
+                SELECT @SessionId, @CallId, id, clock_timestamp() FROM gone
+                ON CONFLICT (session_id, call_id) DO NOTHING)
+            SELECT count(*) FROM gone
+            """,
+            new { Id = taskId, UserId = userId, call.SessionId, call.CallId }, cancellationToken: ct)).ConfigureAwait(false) == 1;
     }
 
     public async Task<TaskPage> ListAsync(string userId, TaskQuery query, CancellationToken ct)

@@ -212,6 +212,15 @@ internal sealed class TurnStore(NpgsqlDataSource dataSource, TimeProvider clock,
             cancellationToken: ct)).ConfigureAwait(false);
     }
 
+    public async Task<IReadOnlyList<ToolEffect>> ReadToolEffectsAsync(Guid sessionId, IReadOnlyList<string> callIds, CancellationToken ct)
+    {
+        await using var conn = await dataSource.OpenConnectionAsync(ct).ConfigureAwait(false);
+        var rows = await conn.QueryAsync<(string CallId, Guid? TaskId)>(new CommandDefinition(
+            "SELECT call_id, task_id FROM tool_effects WHERE session_id = @SessionId AND call_id = ANY(@CallIds)",
+            new { SessionId = sessionId, CallIds = callIds.ToArray() }, cancellationToken: ct)).ConfigureAwait(false);
+        return rows.Select(r => new ToolEffect(r.CallId, r.TaskId)).ToList();
+    }
+
     public async Task<IReadOnlyList<ChatMessage>> ReadHistoryAsync(Guid sessionId, int count, CancellationToken ct)
     {
         await using var conn = await dataSource.OpenConnectionAsync(ct).ConfigureAwait(false);

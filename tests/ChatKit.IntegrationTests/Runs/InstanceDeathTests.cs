@@ -173,6 +173,58 @@ public sealed class InstanceDeathTests
         Assert.That(replies[1]!["content"]![0]!["text"]!.GetValue<string>(), Is.EqualTo("and the end."));
     }
 
+    [Test]
+    public async Task ATakeoverOfAStepCutMidTools_ReadsBackTheCallThatActed_AndNeverRunsAToolTwice()
+    {
+        // The state a dead instance leaves when it died between a tool's change and its step's results: the step stored
+        // (before its calls ran), one add_task done (its change recorded the call), one not run, the claim lapsed.
+        var user = ChatKitFactory.NewUser();
+        var marker = NativeApi.Marker();
+        Upstream.Script(marker, ScriptStep.Text("One task added; the other was not."));
+        var (session, step, task) = (Guid.NewGuid(), Guid.NewGuid(), Guid.NewGuid());
+        var now = DateTime.UtcNow;
+        await using (var conn = new Npgsql.NpgsqlConnection(TestEnvironment.DatabaseUrl))
+        {
+            await conn.OpenAsync();
+            await Dapper.SqlMapper.ExecuteAsync(conn, """
+                INSERT INTO sessions (id, user_id, title, created_at, updated_at, message_count, run_claim_id, run_claimed_until, run_owner)
+                VALUES (@Session, @User, 'Cut', @Now, @Now, 2, gen_random_uuid(), clock_timestamp() - interval '1 second', 'dead-instance');
+                INSERT INTO messages (id, session_id, role, content, tool_calls, status, created_at)
+                VALUES (gen_random_uuid(), @Session, 'user', @UserContent::jsonb, NULL, 'completed', @Now),
+                       (@Step, @Session, 'assistant', '[]'::jsonb, @Calls::jsonb, 'completed', @Later);
+                INSERT INTO tasks (id, user_id, title, description, completed, priority, tags, created_at, updated_at)
+                VALUES (@Task, @User, 'Buy milk', '', false, 'medium', '{}', @Later, @Later);
+                INSERT INTO tool_effects (session_id, call_id, task_id, created_at) VALUES (@Session, 'call_done', @Task, @Later);
+                """,
+                new
+                {
+                    Session = session,
+                    User = user,
+                    Now = now,
+                    Later = now.AddMilliseconds(5),
+                    Step = step,
+                    Task = task,
+                    UserContent = $$"""[{"type":"input_text","text":"Add milk and bread {{marker}}"}]""",
+                    Calls = """
+                        [{"id":"call_done","type":"function","function":{"name":"add_task","arguments":"{\"title\":\"Buy milk\"}"}},
+                         {"id":"call_open","type":"function","function":{"name":"add_task","arguments":"{\"title\":\"Buy bread\"}"}}]
+                        """,
+                });
+        }
+
+        await using var survivor = await ApiProcess.StartAsync("death-e-" + Guid.NewGuid().ToString("N")[..8], Upstream);
+        using var client = survivor.ClientFor(user);
+        var replies = await WaitForRepliesAsync(client, session.ToString(), 2);
+        Assert.That(replies[^1]!["content"]![0]!["text"]!.GetValue<string>(), Is.EqualTo("One task added; the other was not."));
+
+        var tasks = await (await client.GetAsync("/api/v1/tasks")).JsonAsync();
+        Assert.That(tasks["data"]!.AsArray().Select(t => t!["title"]!.GetValue<string>()), Is.EqualTo(new[] { "Buy milk" }), "no call ran twice, none ran late");
+        var request = Upstream.RequestsWith(marker).Single();
+        var results = request.Body["messages"]!.AsArray().Where(m => m!["role"]!.GetValue<string>() == "tool").ToDictionary(m => m!["tool_call_id"]!.GetValue<string>(), m => m!["content"]!.GetValue<string>());
+        Assert.That(results["call_done"], Does.Contain("done before the server running this reply stopped").And.Contain(task.ToString()));
+        Assert.That(results["call_open"], Does.Contain("not run: the server running this reply stopped"));
+    }
+
     private static async Task<JsonArray> WaitForRepliesAsync(HttpClient client, string sessionId, int count)
     {
         var until = DateTime.UtcNow.AddSeconds(20);

@@ -29,6 +29,7 @@ public sealed class StartRunHandlerTests
         Options.Create(new BudgetOptions()),
         TurnRunnerTests.Metrics(),
         _host,
+        new TurnRunnerTests.RecordingWriter(),
         TestAttachments.Links,
         Microsoft.Extensions.Logging.Abstractions.NullLogger<TurnStarter>.Instance));
 

@@ -119,14 +119,16 @@ public sealed class TurnRunnerTests
         var events = await Events(model);
 
         await _tasks.Received(1).TryAddAsync(Arg.Is<TaskItem>(t => t.Title == "Buy milk" && t.UserId == "alice"), 500, Arg.Any<CancellationToken>());
-        Assert.That(_writer.Writes, Has.Count.EqualTo(2));
-        var step = _writer.Writes[0];
-        Assert.That(step.ReleaseClaimId, Is.Null, "the claim is released by the last write only");
-        Assert.That(step.Messages[0].ToolCalls!.Single().Id, Is.EqualTo("call_1"));
-        Assert.That(step.Messages[1].Role, Is.EqualTo(MessageRole.Tool));
-        Assert.That(step.Messages[1].ToolCallId, Is.EqualTo("call_1"));
-        Assert.That(step.Messages[1].Text, Does.StartWith("""{"success":true,"task_id":"""));
-        Assert.That(step.Messages[1].CreatedAt, Is.GreaterThan(step.Messages[0].CreatedAt));
+        // A step that changes tasks is stored before its calls run (tools act once), then its results, then the reply.
+        Assert.That(_writer.Writes, Has.Count.EqualTo(3));
+        Assert.That(_writer.Writes.Take(2).Select(w => w.ReleaseClaimId), Is.All.Null, "the claim is released by the last write only");
+        var step = _writer.Writes[0].Messages.Single();
+        Assert.That(step.ToolCalls!.Single().Id, Is.EqualTo("call_1"));
+        var result = _writer.Writes[1].Messages.Single();
+        Assert.That(result.Role, Is.EqualTo(MessageRole.Tool));
+        Assert.That(result.ToolCallId, Is.EqualTo("call_1"));
+        Assert.That(result.Text, Does.StartWith("""{"success":true,"task_id":"""));
+        Assert.That(result.CreatedAt, Is.GreaterThan(step.CreatedAt));
 
         var second = model.Prompts[1];
         Assert.That(second.Messages[^2].ToolCalls!.Single().Id, Is.EqualTo("call_1"));
@@ -142,7 +144,7 @@ public sealed class TurnRunnerTests
         var events = await Events(model);
 
         Assert.That(events.OfType<StreamErrorEvent>(), Is.Empty);
-        var results = _writer.Writes[0].Messages.Skip(1).Select(m => m.Text).ToList();
+        var results = _writer.Writes.SelectMany(w => w.Messages).Where(m => m.Role == MessageRole.Tool).Select(m => m.Text).ToList();
         Assert.That(results, Is.EqualTo(new[]
         {
             """{"success":false,"error":"unknown tool: no_such_tool"}""",

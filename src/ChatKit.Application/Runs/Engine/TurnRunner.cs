@@ -239,6 +239,16 @@ public sealed partial class TurnRunner(
     {
         var widgets = new List<TaskListWidget>();
         var pending = new List<int>();
+
+        // Tools act once (ADR-023): before a call that changes tasks runs, its step (the calls, with their ids) is stored,
+        // and each change records its call in its own transaction, so a survivor of this instance's death reads back
+        // what ran instead of running it again. Steps that only read are written once, at their end, as before.
+        if (!ct.IsCancellationRequested && step.Calls.Any(c => toolbox.ChangesTasks(c) && !step.Refusals.ContainsKey(c.Id)))
+        {
+            await writer.WriteAsync(new TurnWrite(run.Session.Id, [step.ToMessage(MessageStatus.Completed)], null)).ConfigureAwait(false);
+            step.Stored = true;
+        }
+
         for (var i = 0; i < step.Calls.Count; i++)
         {
             var call = step.Calls[i];
@@ -257,9 +267,19 @@ public sealed partial class TurnRunner(
             var title = toolbox.TitleOf(call);
             yield return new ToolCallStarted(step.Id, run.Session.Id, step.CreatedAt, i, call, title, toolbox.IconOf(call));
             var started = Stopwatch.GetTimestamp();
-            var outcome = step.Refusals.TryGetValue(call.Id, out var refusal)
-                ? ToolOutcome.Failed(refusal)
-                : await toolbox.InvokeAsync(run.Session.UserId, call, CancellationToken.None).ConfigureAwait(false);
+            ToolOutcome outcome;
+            if (step.Refusals.TryGetValue(call.Id, out var refusal))
+            {
+                outcome = ToolOutcome.Failed(refusal);
+            }
+            else
+            {
+                using (ToolCallScope.Begin(new ToolCallRecord(run.Session.Id, call.Id)))
+                {
+                    outcome = await toolbox.InvokeAsync(run.Session.UserId, call, CancellationToken.None).ConfigureAwait(false);
+                }
+            }
+
             metrics.ToolCalled(toolbox.Knows(call) ? call.Function.Name : "unknown", outcome.Success, Stopwatch.GetElapsedTime(started).TotalMilliseconds);
             var result = ChatMessage.FromTool(run.Session.Id, call.Id, StorableText.Repair(Toolbox.Serialize(outcome)), turn.Clock.Next());
             step.Results.Add(result);
@@ -272,7 +292,7 @@ public sealed partial class TurnRunner(
         }
 
         var stored = step.ToMessage(MessageStatus.Completed);
-        turn.Queued.Add(writer.WriteAsync(new TurnWrite(run.Session.Id, [stored, .. step.Results], null)
+        turn.Queued.Add(writer.WriteAsync(new TurnWrite(run.Session.Id, step.Stored ? [.. step.Results] : [stored, .. step.Results], null)
         {
             Usage = step.Ledger(run.Session.UserId, run.ClaimId, stored.CreatedAt),
             Widgets = widgets,
@@ -320,7 +340,11 @@ public sealed partial class TurnRunner(
         if (step.Results.Count > 0)
         {
             reply = step.ToMessage(MessageStatus.Incomplete) with { Stopped = cancelled };
-            messages = [reply, .. step.Results, .. step.Calls.Where(c => step.Results.All(r => r.ToolCallId != c.Id)).Select(c => NotRunResult(run, turn, c))];
+            messages = [
+                .. step.Stored ? [] : new[] { reply },
+                .. step.Results,
+                .. step.Calls.Where(c => step.Results.All(r => r.ToolCallId != c.Id)).Select(c => NotRunResult(run, turn, c)),
+            ];
         }
         else
         {

@@ -104,6 +104,9 @@ internal sealed class StepDraft(Guid sessionId, DateTime createdAt, string model
     /// <summary>The prompt of the step's model call; null while no call was made (a step begun only to be cut).</summary>
     public ChatPrompt? Prompt { get; set; }
 
+    /// <summary>The step's message is stored already (before its calls that change tasks ran): later writes add only its results.</summary>
+    public bool Stored { get; set; }
+
     /// <summary>
     /// The step's model call for the usage ledger: what the upstream reported, or, when it reported nothing (a cut
     /// stream), an estimate of about 4 characters a token, prompt included, marked as such. None without a call.

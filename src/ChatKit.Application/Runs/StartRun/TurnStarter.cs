@@ -5,6 +5,7 @@ using ChatKit.Application.Options;
 using ChatKit.Application.Runs.Engine;
 using ChatKit.Application.Runs.Execution;
 using ChatKit.Application.Runs.ThreadStream;
+using ChatKit.Application.Tools;
 using ChatKit.Domain.Attachments;
 using ChatKit.Domain.Sessions;
 using ChatKit.Domain.Text;
@@ -29,6 +30,7 @@ public sealed partial class TurnStarter(
     IOptions<BudgetOptions> budgets,
     RunMetrics metrics,
     IRunHost host,
+    ITurnWriter writer,
     AttachmentLinks links,
     ILogger<TurnStarter> logger)
 {
@@ -266,6 +268,7 @@ public sealed partial class TurnStarter(
         ArgumentNullException.ThrowIfNull(session);
         ArgumentNullException.ThrowIfNull(run);
         var history = await store.ReadHistoryAsync(session.Id, prompt.Value.HistoryMaxMessages, ct).ConfigureAwait(false);
+        history = await ResultsOfCutStepAsync(session, history, ct).ConfigureAwait(false);
         var user = history.LastOrDefault(m => m.Role == MessageRole.User) ?? throw new InvalidOperationException("a run's session holds its user message");
         var last = history[^1];
         if (cutMidText)
@@ -282,6 +285,44 @@ public sealed partial class TurnStarter(
         var events = ThreadStreamMapper.MapAsync(runner.RunAsync(started, CancellationToken.None), links);
         host.Adopt(new TurnStream(run.RunId, session.Id, session.UserId, run.Background, Prepend(opening, events)), run);
     }
+
+    /// <summary>
+    /// The last step stored before its calls ran, cut before their results were written: each call that changed a task is
+    /// read back (its change recorded it, ADR-023) and answered as done; one that did not is answered as not run. The
+    /// results are stored, and no call runs twice; the model decides what to do about the ones that did not run.
+    /// </summary>
+    private async Task<IReadOnlyList<ChatMessage>> ResultsOfCutStepAsync(ChatSession session, IReadOnlyList<ChatMessage> history, CancellationToken ct)
+    {
+        var at = history.Count == 0 ? -1 : history.ToList().FindLastIndex(m => m.Role is MessageRole.User or MessageRole.Assistant);
+        if (at < 0 || history[at] is not { Role: MessageRole.Assistant, ToolCalls: { Count: > 0 } calls } step)
+        {
+            return history;
+        }
+
+        var answered = history.Skip(at + 1).Where(m => m.Role == MessageRole.Tool).Select(m => m.ToolCallId).ToHashSet(StringComparer.Ordinal);
+        var open = calls.Where(c => !answered.Contains(c.Id) && !AgentTools.IsClient(c)).ToList();
+        if (open.Count == 0)
+        {
+            return history;
+        }
+
+        var acted = (await store.ReadToolEffectsAsync(session.Id, open.Select(c => c.Id).ToList(), ct).ConfigureAwait(false))
+            .ToDictionary(e => e.CallId, StringComparer.Ordinal);
+        var time = StoredAt(history);
+        var results = open.Select((c, i) => ChatMessage.FromTool(
+            session.Id,
+            c.Id,
+            Toolbox.Serialize(acted.TryGetValue(c.Id, out var effect)
+                ? new ToolOutcome(true, new System.Text.Json.Nodes.JsonObject { ["success"] = true, ["task_id"] = effect.TaskId?.ToString(), ["note"] = ActedBeforeTheStop })
+                : ToolOutcome.Failed(NotRunBeforeTheStop)),
+            time.AddTicks(10 * i))).ToList();
+        await writer.WriteAsync(new TurnWrite(session.Id, results, null)).ConfigureAwait(false);
+        return [.. history, .. results];
+    }
+
+    internal const string ActedBeforeTheStop = "done before the server running this reply stopped (its exact result was not kept)";
+
+    internal const string NotRunBeforeTheStop = "not run: the server running this reply stopped before this call";
 
     /// <summary>What the model is told when the reply it was writing was cut by its server's death.</summary>
     public const string CutNote =

@@ -34,3 +34,14 @@ CREATE TABLE idempotency_keys (
 
 -- The sweep of expired keys, oldest first.
 CREATE INDEX ix_idempotency_keys_created ON idempotency_keys (created_at);
+
+-- Tools that act once: a task change made by a tool call records the call in the same transaction, keyed by its id. A
+-- survivor continuing a dead instance's turn reads these back for the calls of its last stored step that have no
+-- result, instead of running them again.
+CREATE TABLE tool_effects (
+    session_id uuid        NOT NULL REFERENCES sessions (id) ON DELETE CASCADE,
+    call_id    text        NOT NULL CHECK (char_length(call_id) <= 200),
+    task_id    uuid        NULL,
+    created_at timestamptz NOT NULL,
+    PRIMARY KEY (session_id, call_id)
+);
