@@ -118,7 +118,7 @@ public sealed class Soak(string apiDll, string databaseUrl, Dictionary<string, s
         using var create = Harness.Authorized(HttpMethod.Post, "/api/v1/chatkit/sessions", User, "{}");
         using var created = await client.SendAsync(create);
         var session = JsonNode.Parse(await created.Content.ReadAsStringAsync())!["data"]!["id"]!.GetValue<string>();
-        using var request = Harness.Authorized(HttpMethod.Post, $"/api/v1/chatkit/sessions/{session}/threads/{session}/runs", User, Harness.RunBody("takeover probe #tokens=300 #gapms=20", background: true));
+        using var request = Harness.Authorized(HttpMethod.Post, $"/api/v1/chatkit/sessions/{session}/threads/{session}/runs", User, Harness.RunBody("takeover probe #tokens=120 #gapms=20", background: true));
         using var response = await client.SendAsync(request, HttpCompletionOption.ResponseHeadersRead);
         using var seen = new CancellationTokenSource(TimeSpan.FromMilliseconds(800));
         var first = await StreamTiming.ReadAsync(response, Stopwatch.GetTimestamp(), upstreamFormat: false, seen.Token);
@@ -133,8 +133,19 @@ public sealed class Soak(string apiDll, string databaseUrl, Dictionary<string, s
         await api.RestartAsync();
         using var resume = Harness.Authorized(HttpMethod.Get, $"/api/v1/chatkit/sessions/{session}/runs/{first.RunId}/events", User);
         resume.Headers.TryAddWithoutValidation("Last-Event-ID", first.LastEventId.ToString(CultureInfo.InvariantCulture));
-        using var resumed = await client.SendAsync(resume, HttpCompletionOption.ResponseHeadersRead);
-        var rest = resumed.IsSuccessStatusCode ? await StreamTiming.ReadAsync(resumed, killed, upstreamFormat: false, CancellationToken.None) : null;
+        StreamTiming? rest = null;
+        var status = 0;
+        try
+        {
+            using var resumed = await client.SendAsync(resume, HttpCompletionOption.ResponseHeadersRead);
+            status = (int)resumed.StatusCode;
+            rest = resumed.IsSuccessStatusCode ? await StreamTiming.ReadAsync(resumed, killed, upstreamFormat: false, CancellationToken.None) : null;
+        }
+        catch (Exception ex) when (ex is HttpRequestException or IOException)
+        {
+            status = -1;
+        }
+
         lock (_outages)
         {
             _outages.Add((outage, DateTime.UtcNow.AddSeconds(5)));
@@ -143,7 +154,7 @@ public sealed class Soak(string apiDll, string databaseUrl, Dictionary<string, s
 
         if (rest is not { SawDone: true })
         {
-            _unexpected.Add($"the reply watched through a SIGKILL did not go on to [DONE] ({(int)resumed.StatusCode})");
+            _unexpected.Add($"the reply watched through a SIGKILL did not go on to [DONE] (status {status})");
             return;
         }
 

@@ -201,8 +201,21 @@ internal sealed partial class RedisRunEventLog(
             while (true)
             {
                 // Read the end flag first: events written before it was set are then all in the range read next.
-                var ended = await db.HashExistsAsync(Info(runId), "ended").ConfigureAwait(false);
-                var entries = await db.StreamRangeAsync(Events(runId), $"{after + 1}-0", "+", 500).ConfigureAwait(false);
+                bool ended;
+                StreamEntry[] entries;
+                try
+                {
+                    ended = await db.HashExistsAsync(Info(runId), "ended").ConfigureAwait(false);
+                    entries = await db.StreamRangeAsync(Events(runId), $"{after + 1}-0", "+", 500).ConfigureAwait(false);
+                }
+                catch (RedisException ex)
+                {
+                    // Redis went away under a follower: it waits and reads on (the stream's watch ends it if nobody runs the run).
+                    MarkDown(ex);
+                    await Task.Delay(PollEvery, ct).ConfigureAwait(false);
+                    continue;
+                }
+
                 if (entries.Length > 0 && Number(entries[0].Id) > after + 1)
                 {
                     throw new RunEventsTruncatedException();
