@@ -81,9 +81,10 @@ public sealed class ServerSentEventsResult(
         var last = after;
         using var stop = CancellationTokenSource.CreateLinkedTokenSource(ct);
         var tick = Watch is { } watch && watch.Every < pingInterval ? watch.Every : pingInterval;
+        var e = events.GetAsyncEnumerator(stop.Token);
+        Task<bool>? inFlight = null;
         try
         {
-            await using var e = events.GetAsyncEnumerator(stop.Token);
             Task? pingDue = null;
             var lastPing = System.Diagnostics.Stopwatch.GetTimestamp();
             long? ownerGoneAt = null;
@@ -95,7 +96,7 @@ public sealed class ServerSentEventsResult(
                     // What was written goes out before waiting for more: events logged together (a turn's first events,
                     // a tool step, a replay) leave in one write instead of one each.
                     await writer.FlushAsync(ct).ConfigureAwait(false);
-                    var pending = next.AsTask();
+                    var pending = inFlight = next.AsTask();
                     while (!ct.IsCancellationRequested)
                     {
                         pingDue ??= Task.Delay(tick, ct);
@@ -161,6 +162,17 @@ public sealed class ServerSentEventsResult(
         {
             // The client went away; the run stores what it has (and stops, unless it runs in the background).
             clientGone?.Invoke();
+        }
+        finally
+        {
+            // An enumerator cannot be disposed while a read is in flight (a write that failed while it waited): end it first.
+            if (inFlight is { IsCompleted: false })
+            {
+                await stop.CancelAsync().ConfigureAwait(false);
+                await inFlight.ContinueWith(static _ => { }, CancellationToken.None, TaskContinuationOptions.None, TaskScheduler.Default).ConfigureAwait(false);
+            }
+
+            await e.DisposeAsync().ConfigureAwait(false);
         }
     }
 

@@ -208,9 +208,10 @@ internal sealed partial class RedisRunEventLog(
                     ended = await db.HashExistsAsync(Info(runId), "ended").ConfigureAwait(false);
                     entries = await db.StreamRangeAsync(Events(runId), $"{after + 1}-0", "+", 500).ConfigureAwait(false);
                 }
-                catch (RedisException ex)
+                catch (Exception ex) when (ex is RedisException or RedisTimeoutException)
                 {
-                    // Redis went away under a follower: it waits and reads on (the stream's watch ends it if nobody runs the run).
+                    // Redis went away or stalled under a follower: it waits and reads on (the stream's watch ends it if nobody
+                    // runs the run). A timeout is not a RedisException.
                     MarkDown(ex);
                     await Task.Delay(PollEvery, ct).ConfigureAwait(false);
                     continue;
