@@ -33,7 +33,7 @@ public sealed class RunStreams(RunHost runs, IRunEventLog log, ITurnStore turns,
     {
         var every = TimeSpan.FromSeconds(Math.Clamp(options.Value.ClaimSeconds / 4.0, 1, 5));
         return new RunWatch(
-            async ct => await turns.ClaimStateAsync(run.SessionId, run.RunId, ct).ConfigureAwait(false) == RunClaimState.Held,
+            ct => turns.ClaimStateAsync(run.SessionId, run.RunId, ct),
             every,
             TimeSpan.FromSeconds(10) - every);
     }

@@ -1,3 +1,4 @@
+using ChatKit.Application.Abstractions;
 using System.Buffers;
 using ChatKit.Application.Runs.Execution;
 using ChatKit.Application.Runs.ThreadStream;
@@ -55,6 +56,9 @@ public sealed class ServerSentEventsResult(
     private static readonly byte[] EventEnd = "\n\n"u8.ToArray();
     private static readonly byte[] Ping = ": ping\n\n"u8.ToArray();
     private static readonly byte[] Done = "[DONE]"u8.ToArray();
+
+    private static readonly byte[] EndLost = ThreadStreamJson.Serialize(
+        new NoticeEvent("info", "This reply is stored; the server that wrote it stopped before sending its last events. Reload the session to read it."));
 
     private static readonly byte[] OwnerLost = ThreadStreamJson.Serialize(
         new StreamErrorEvent("The server running this reply stopped and no other could take it over yet. Reload the session in a moment to read what was stored."));
@@ -119,12 +123,13 @@ public sealed class ServerSentEventsResult(
 
                         if (Watch is { } w)
                         {
-                            ownerGoneAt = await w.OwnerAlive(ct).ConfigureAwait(false) ? null : ownerGoneAt ?? System.Diagnostics.Stopwatch.GetTimestamp();
+                            var state = await w.State(ct).ConfigureAwait(false);
+                            ownerGoneAt = state == RunClaimState.Held ? null : ownerGoneAt ?? System.Diagnostics.Stopwatch.GetTimestamp();
                             if (ownerGoneAt is { } gone && System.Diagnostics.Stopwatch.GetElapsedTime(gone) >= w.Grace)
                             {
                                 await stop.CancelAsync().ConfigureAwait(false);
                                 await pending.ContinueWith(static _ => { }, CancellationToken.None, TaskContinuationOptions.None, TaskScheduler.Default).ConfigureAwait(false);
-                                throw new RunOwnerLostException();
+                                throw new RunOwnerLostException { Ended = state == RunClaimState.Released };
                             }
                         }
                     }
@@ -144,6 +149,18 @@ public sealed class ServerSentEventsResult(
             if (framing == Framing.Rest)
             {
                 Write(writer, DoneSent ? null : last + 1, Done);
+            }
+
+            await writer.FlushAsync(ct).ConfigureAwait(false);
+        }
+        catch (RunOwnerLostException ended) when (ended.Ended && !ct.IsCancellationRequested)
+        {
+            // The run ended (its reply stored, its claim released), but its instance died before the log's last events:
+            // the stream ends as a run's does, after a notice without an id (it is not one of the run's events).
+            Write(writer, null, EndLost);
+            if (framing == Framing.Rest)
+            {
+                Write(writer, last + 1, Done);
             }
 
             await writer.FlushAsync(ct).ConfigureAwait(false);
@@ -198,11 +215,14 @@ public sealed class ServerSentEventsResult(
 
 /// <summary>How a stream checks that its run is still run somewhere: every <paramref name="Every"/> of silence it asks.</summary>
 /// <param name="Grace">How long no instance may hold the run before the stream gives up on it.</param>
-public sealed record RunWatch(Func<CancellationToken, Task<bool>> OwnerAlive, TimeSpan Every, TimeSpan Grace);
+public sealed record RunWatch(Func<CancellationToken, Task<RunClaimState>> State, TimeSpan Every, TimeSpan Grace);
 
 /// <summary>No instance runs the run any more and none took it over in time.</summary>
 public sealed class RunOwnerLostException : Exception
 {
+    /// <summary>The run did end (its claim was released): only its last events were lost.</summary>
+    public bool Ended { get; init; }
+
     public RunOwnerLostException()
         : base("No instance runs the run.")
     {

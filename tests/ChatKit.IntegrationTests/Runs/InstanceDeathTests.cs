@@ -86,6 +86,96 @@ public sealed class InstanceDeathTests
         Assert.That(continued.Messages[^1].Content, Does.Contain("cut off when the server writing it stopped"));
     }
 
+    /// <summary>
+    /// Three instances; runs with a tool step in flight on the first, which is SIGKILLed at a random moment (mid-text,
+    /// mid-tool or between steps, whichever each run is in); each client resumes on one of the two others. For every run:
+    /// ids without a gap or a repeat to [DONE], one notice at most, the text it saw stored, one task per add_task call.
+    /// </summary>
+    [Test]
+    public async Task RunsKilledAtARandomMoment_AreEachTakenOverOnce_WithNothingSeenLost_AndNoToolRunTwice()
+    {
+        var suffix = Guid.NewGuid().ToString("N")[..8];
+        await using var a = await ApiProcess.StartAsync("race-a-" + suffix, Upstream);
+        await using var b = await ApiProcess.StartAsync("race-b-" + suffix, Upstream);
+        await using var c = await ApiProcess.StartAsync("race-c-" + suffix, Upstream);
+        const int Runs = 6;
+        var runs = new List<(string User, string Session, string Marker, HttpClient OnA, Task<List<Seen>> Reading, string RunId)>();
+        for (var i = 0; i < Runs; i++)
+        {
+            var user = ChatKitFactory.NewUser();
+            var onA = a.ClientFor(user);
+            var marker = NativeApi.Marker();
+            Upstream.Script(
+                marker,
+                new ScriptStep(["Let ", "me ", "add ", "it. "], [new ScriptedCall($"call_{i}_{suffix}", "add_task", $$"""{"title":"Task {{i}}"}""")]) { Finish = "tool_calls", GapMs = 60 },
+                ScriptStep.Text([.. Enumerable.Range(0, 40).Select(n => $"t{n} ")]) with { GapMs = 25 });
+            var session = await onA.CreateSessionAsync();
+            var request = new HttpRequestMessage(HttpMethod.Post, ChatApi.RunsOf(session)) { Content = JsonContent.Create(ChatApi.MessageBody("Add task " + i + " " + marker, background: true)) };
+            var started = await onA.SendAsync(request, HttpCompletionOption.ResponseHeadersRead);
+            runs.Add((user, session, marker, onA, CollectAsync(started), started.Headers.GetValues("X-Run-Id").Single()));
+        }
+
+        await Task.Delay(Random.Shared.Next(100, 1500));
+        a.Kill();
+        var before = new List<List<Seen>>();
+        foreach (var run in runs)
+        {
+            before.Add(await run.Reading);
+        }
+
+        var after = await Task.WhenAll(runs.Select(async (run, i) =>
+        {
+            using var client = (i % 2 == 0 ? b : c).ClientFor(run.User);
+            using var resume = new HttpRequestMessage(HttpMethod.Get, $"{ChatApi.Sessions}/{run.Session}/runs/{run.RunId}/events");
+            resume.Headers.Add("Last-Event-ID", (before[i].LastOrDefault()?.Id ?? 0).ToString(System.Globalization.CultureInfo.InvariantCulture));
+            using var resumed = await client.SendAsync(resume, HttpCompletionOption.ResponseHeadersRead);
+            Assert.That(resumed.StatusCode, Is.EqualTo(HttpStatusCode.OK), await resumed.Content.ReadAsStringAsync());
+            var events = new List<Seen>();
+            await foreach (var e in ReadAsync(resumed))
+            {
+                events.Add(e);
+            }
+
+            return events;
+        }));
+
+        for (var i = 0; i < Runs; i++)
+        {
+            // A run that had ended (stored) when its instance died may close with a notice that has no id; nothing else may.
+            var all = before[i].Concat(after[i]).Where(e => e.Id is not null || e.Json?["type"]?.GetValue<string>() != "notice").ToList();
+            var where = $"run {i}: " + string.Join(' ', all.Select(e => e.Json?["type"]?.GetValue<string>() ?? "[DONE]"));
+            Assert.That(all.Select(e => e.Id ?? -1), Is.EqualTo(Enumerable.Range(1, all.Count).Select(n => (long)n)), where);
+            Assert.That(all[^1].Done, Is.True, where);
+            Assert.That(all.Count(e => e.Json?["type"]?.GetValue<string>() == "notice"), Is.LessThanOrEqualTo(1), where);
+
+            using var client = b.ClientFor(runs[i].User);
+            var stored = string.Concat((await client.MessagesAsync(runs[i].Session))
+                .Where(m => m!["role"]!.GetValue<string>() == "assistant")
+                .Select(m => m!["content"]!.AsArray().Count == 0 ? string.Empty : m["content"]![0]!["text"]!.GetValue<string>()));
+            Assert.That(stored, Does.StartWith(string.Concat(Deltas(before[i]))), where + ": every delta the client saw is stored, in order");
+            var tasks = (await (await client.GetAsync("/api/v1/tasks")).JsonAsync())["data"]!.AsArray();
+            Assert.That(tasks.Count(t => t!["title"]!.GetValue<string>() == $"Task {i}"), Is.LessThanOrEqualTo(1), where + ": one task per add_task call");
+        }
+
+        foreach (var run in runs)
+        {
+            run.OnA.Dispose();
+        }
+    }
+
+    /// <summary>The events a client read until its stream ended or broke.</summary>
+    private static async Task<List<Seen>> CollectAsync(HttpResponseMessage response)
+    {
+        var seen = new List<Seen>();
+        await foreach (var e in ReadAsync(response))
+        {
+            seen.Add(e);
+        }
+
+        response.Dispose();
+        return seen;
+    }
+
     [Test]
     public async Task WithoutTakeover_TheSurvivorStoresWhatWasSeen_AndEndsTheRunWithAnError()
     {
