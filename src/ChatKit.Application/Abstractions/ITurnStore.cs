@@ -108,6 +108,9 @@ public interface ITurnStore
     /// <summary>Takes the orphaned run's claim for this instance (the same claim id); null when another instance was first or it ended.</summary>
     Task<TakenOverRun?> TryTakeOverAsync(OrphanedRun run, bool heldByThisInstance, TimeSpan claimLength, CancellationToken ct);
 
+    /// <summary>Lets a run this instance took over go (its takeover failed): its claim lapses now, for the next round to try again.</summary>
+    Task LetGoAsync(OrphanedRun run, CancellationToken ct);
+
     /// <summary>Records that the run was asked to stop (a survivor then ends it instead of going on); false when it no longer holds the claim.</summary>
     Task<bool> RequestCancelAsync(Guid sessionId, Guid runId, CancellationToken ct);
 

@@ -163,6 +163,14 @@ internal sealed class TurnStore(NpgsqlDataSource dataSource, TimeProvider clock,
         return row is null ? null : new TakenOverRun(row.ToSession(), row.RunCancelRequested);
     }
 
+    public async Task LetGoAsync(OrphanedRun run, CancellationToken ct)
+    {
+        await using var conn = await dataSource.OpenConnectionAsync(ct).ConfigureAwait(false);
+        await conn.ExecuteAsync(new CommandDefinition(
+            "UPDATE sessions SET run_claimed_until = clock_timestamp() WHERE id = @Id AND run_claim_id = @RunId AND run_owner = @Owner",
+            new { Id = run.SessionId, run.RunId, Owner }, cancellationToken: ct)).ConfigureAwait(false);
+    }
+
     public async Task<bool> RequestCancelAsync(Guid sessionId, Guid runId, CancellationToken ct)
     {
         await using var conn = await dataSource.OpenConnectionAsync(ct).ConfigureAwait(false);

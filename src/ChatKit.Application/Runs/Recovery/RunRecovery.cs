@@ -46,7 +46,10 @@ public sealed partial class RunRecovery(
             }
             catch (Exception ex) when (ex is not OperationCanceledException)
             {
+                // Let the run go at once (its taken claim would otherwise hold for a whole RUN_CLAIM_SECONDS): the next round,
+                // here or on another instance, tries again.
                 LogRecoveryFailed(logger, ex, orphan.SessionId);
+                await turns.LetGoAsync(orphan, CancellationToken.None).ConfigureAwait(false);
             }
         }
 
