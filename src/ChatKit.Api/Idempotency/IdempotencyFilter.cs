@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using System.Security.Cryptography;
 using System.Text.Json;
 using ChatKit.Api.Auth;
@@ -117,15 +118,14 @@ public sealed class IdempotencyFilter(
                     await store.RecordRunAsync(user, key, stream.RunId, ct).ConfigureAwait(false);
                     _first = null;
                     break;
-                case ObjectResult result:
-                    await store.RecordAnswerAsync(user, key, result.StatusCode ?? StatusCodes.Status200OK, JsonSerializer.Serialize(result.Value, JsonDefaults.Api), ct)
-                        .ConfigureAwait(false);
-                    _first = null;
-                    break;
-                case JsonResult result:
-                    var options = result.SerializerSettings as JsonSerializerOptions ?? JsonDefaults.Api;
-                    await store.RecordAnswerAsync(user, key, result.StatusCode ?? StatusCodes.Status200OK, JsonSerializer.Serialize(result.Value, options), ct)
-                        .ConfigureAwait(false);
+                case ObjectResult or JsonResult:
+                    var (status, body) = context.Result switch
+                    {
+                        ObjectResult o => (o.StatusCode, JsonSerializer.Serialize(o.Value, JsonDefaults.Api)),
+                        JsonResult j => (j.StatusCode, JsonSerializer.Serialize(j.Value, j.SerializerSettings as JsonSerializerOptions ?? JsonDefaults.Api)),
+                        _ => throw new UnreachableException(),
+                    };
+                    await store.RecordAnswerAsync(user, key, status ?? StatusCodes.Status200OK, body, ct).ConfigureAwait(false);
                     _first = null;
                     break;
             }

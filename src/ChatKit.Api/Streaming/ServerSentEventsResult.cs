@@ -127,9 +127,7 @@ public sealed class ServerSentEventsResult(
                             ownerGoneAt = state == RunClaimState.Held ? null : ownerGoneAt ?? System.Diagnostics.Stopwatch.GetTimestamp();
                             if (ownerGoneAt is { } gone && System.Diagnostics.Stopwatch.GetElapsedTime(gone) >= w.Grace)
                             {
-                                await stop.CancelAsync().ConfigureAwait(false);
-                                await pending.ContinueWith(static _ => { }, CancellationToken.None, TaskContinuationOptions.None, TaskScheduler.Default).ConfigureAwait(false);
-                                throw new RunOwnerLostException { Ended = state == RunClaimState.Released };
+                                throw new RunOwnerLostException { Ended = state == RunClaimState.Released }; // the read in flight ends in finally
                             }
                         }
                     }

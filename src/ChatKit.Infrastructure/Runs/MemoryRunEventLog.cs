@@ -29,9 +29,6 @@ internal sealed class MemoryRunEventLog : IRunEventLog, IDisposable
 
     public bool Has(Guid runId) => _runs.ContainsKey(runId);
 
-    /// <summary>The number of the run's latest event (0 before the first).</summary>
-    public long LastId(Guid runId) => _runs.TryGetValue(runId, out var buffer) ? buffer.LastId : 0;
-
     public bool Shared => false;
 
     public void Open(RunInfo run) => _runs[run.RunId] = new RunBuffer(run, _options.MaxEventsPerRun);
@@ -139,17 +136,6 @@ internal sealed class MemoryRunEventLog : IRunEventLog, IDisposable
                 lock (_gate)
                 {
                     return _events.Count > _head ? _events[_head].Id : _next;
-                }
-            }
-        }
-
-        public long LastId
-        {
-            get
-            {
-                lock (_gate)
-                {
-                    return _next - 1;
                 }
             }
         }

@@ -80,6 +80,9 @@ public sealed class InstanceDeathTests
         Assert.That(replies[1]!["content"]![0]!["text"]!.GetValue<string>(), Is.EqualTo("and the rest."));
         Assert.That(replies[1]!["status"]!.GetValue<string>(), Is.EqualTo("completed"));
 
+        // What the survivor sent (the cut item closed, the notice, the rest) is what the reference server's types allow.
+        await ReferenceTypes.AssertValidAsync(ReferenceTypes.Events(after.Where(e => e.Json is not null).Select(e => e.Json!)));
+
         // The survivor's model call saw the cut reply and was asked to go on from it.
         var continued = Upstream.RequestsWith(marker)[^1];
         Assert.That(continued.Messages.Any(m => m.Role == "assistant" && m.Content == watched), Is.True);
