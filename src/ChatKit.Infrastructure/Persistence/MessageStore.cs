@@ -26,7 +26,7 @@ internal sealed class MessageStore(NpgsqlDataSource dataSource) : IMessageStore
         await using var conn = await dataSource.OpenConnectionAsync(ct).ConfigureAwait(false);
         var rows = await conn.QueryAsync<Rows.MessageRow>(new CommandDefinition(
             sql, new { SessionId = sessionId, UserId = userId, After = after, Take = take }, cancellationToken: ct)).ConfigureAwait(false);
-        return rows.Select(r => r.ToMessage()).ToList();
+        return await Rows.ToMessagesAsync(conn, null, rows.AsList(), ct).ConfigureAwait(false);
     }
 
     public async Task<IReadOnlyList<ChatMessage>> ReadToolResultsAsync(

@@ -73,7 +73,7 @@ internal sealed class SessionStore(NpgsqlDataSource dataSource) : ISessionStore
             """;
         Rows.SessionRow? session = null;
         Rows.UsageTotalsRow? usage = null;
-        var messages = new List<ChatMessage>();
+        var messageRows = new List<Rows.MessageRow>();
         await using var conn = await dataSource.OpenConnectionAsync(ct).ConfigureAwait(false);
         await conn.QueryAsync<Rows.SessionRow, Rows.UsageTotalsRow, Rows.MessageRow?, bool>(
             new CommandDefinition(sql, new { Id = sessionId, UserId = userId, AfterAt = afterAt, AfterId = afterId, Take = limit + 1 }, cancellationToken: ct),
@@ -83,13 +83,14 @@ internal sealed class SessionStore(NpgsqlDataSource dataSource) : ISessionStore
                 usage ??= u;
                 if (m is not null)
                 {
-                    messages.Add(m.ToMessage());
+                    messageRows.Add(m);
                 }
 
                 return true;
             },
             splitOn: "prompt_total,id").ConfigureAwait(false);
-        var next = Rows.TrimPage(messages, limit, m => PagingRules.Encode(m.CreatedAt, m.Id));
+        var next = Rows.TrimPage(messageRows, limit, m => PagingRules.Encode(Rows.Utc(m.CreatedAt), m.Id));
+        var messages = await Rows.ToMessagesAsync(conn, null, messageRows, ct).ConfigureAwait(false);
         return new SessionDetail(Lookup(session), usage?.ToTotals() ?? new UsageTotals(0, 0, 0, 0), new MessagePage(messages, next));
     }
 
