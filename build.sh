@@ -154,10 +154,11 @@ case "$cmd" in
     stop_pg "$DEV_PG"; say "stopped"
     ;;
   bench)
-    ensure_packages || { say "cannot provision PostgreSQL here"; exit 1; }
-    BENCH_PORT=${CHATKIT_BENCH_PG_PORT:-25434}
-    trap 'stop_pg "$BENCH_PG"' EXIT
+    ensure_packages redis || { say "cannot provision PostgreSQL and Redis here"; exit 1; }
+    BENCH_PORT=${CHATKIT_BENCH_PG_PORT:-25434}; BENCH_REDIS_PORT=${CHATKIT_BENCH_REDIS_PORT:-26380}
+    trap 'stop_pg "$BENCH_PG"; redis-cli -p "$BENCH_REDIS_PORT" shutdown nosave >/dev/null 2>&1 || true' EXIT
     start_pg "$BENCH_PG" "$BENCH_PORT" 1 "${CHATKIT_BENCH_FAST_PG:-0}"
+    start_redis "$LOCAL/redis-bench" "$BENCH_REDIS_PORT"   # only the takeover section's instances use it
     ulimit -n "$(ulimit -Hn)" 2>/dev/null || true
     say "open-files limit $(ulimit -n) (each open stream needs about 2 in the service and 2 in the benchmark; the open-streams steps stop below it)"
     mkdir -p "$LOCAL/bench"; export CHATKIT_BENCH_DIR=$LOCAL/bench; : > "$LOCAL/bench/api.log"
@@ -167,6 +168,7 @@ case "$cmd" in
       --api-dll "${CHATKIT_BENCH_API_DLL:-$ROOT/src/ChatKit.Api/bin/Release/net10.0/ChatKit.Api.dll}" \
       --database-url "Host=127.0.0.1;Port=$BENCH_PORT;Database=chatkit;Username=chatkit;Password=chatkit;Maximum Pool Size=100" \
       --pg-bin "$(pg_bin)" --pg-host 127.0.0.1 --pg-port "$BENCH_PORT" --out "$LOCAL/bench/results.json" \
+      --redis-url "127.0.0.1:$BENCH_REDIS_PORT" \
       --max-streams $(( ($(ulimit -n) - 1000) / 2 )) "$@"
     ;;
   soak)

@@ -78,6 +78,7 @@ public static class Comparison
             var other = Rows(b, "reads").ElementAtOrDefault(i);
             yield return new($"{row?["request"]}, {row?["clients"]} clients (req/s)", Value(row, "api_rps"), Value(other, "api_rps"), true);
             yield return new($"{row?["request"]}, {row?["clients"]} clients (of pgbench)", Value(row, "ratio"), Value(other, "ratio"), true);
+            yield return new($"{row?["request"]}, {row?["clients"]} clients (service CPU µs)", Value(row, "cpu_us_per_request"), Value(other, "cpu_us_per_request"), false);
         }
 
         foreach (var (row, i) in Rows(a, "open_streams").Select((r, i) => (r, i)))

@@ -4,7 +4,7 @@ using ChatKit.Bench;
 using ChatKit.Testing;
 
 // Usage (build.sh passes these): bench|soak --api-dll PATH --database-url URL --pg-bin DIR --pg-host HOST --pg-port N
-//   [--out FILE] [--quick] [--compare OTHER_API_DLL] [--sections relay,reads,streams,tools,runs,growth] [--minutes M] [--redis-url URL] [--services SCRIPT]
+//   [--out FILE] [--quick] [--compare OTHER_API_DLL] [--sections relay,reads,...,takeover] [--minutes M] [--redis-url URL] [--services SCRIPT]
 var mode = args.Length > 0 ? args[0] : "bench";
 string Arg(string name, string? fallback = null) =>
     Array.IndexOf(args, name) is var i and >= 0 && i + 1 < args.Length ? args[i + 1] : fallback ?? throw new ArgumentException($"{name} is required");
@@ -75,6 +75,17 @@ foreach (var (label, dll) in builds)
     var results = await bench.RunAsync();
     all[label] = results;
     lost += results["replies_lost"]!.GetValue<long>();
+}
+
+// Kills need Redis (a survivor reads what the victim's clients saw) and only this build is measured: the baseline may
+// predate takeovers, and a figure against itself says nothing.
+if (Array.IndexOf(args, "--redis-url") >= 0 && (options.Sections is null || options.Sections.Contains("takeover")))
+{
+    Console.WriteLine("\n9. Instances killed under their runs (a victim and a survivor sharing PostgreSQL and Redis, separate processes; this build only)");
+    var takeover = new TakeoverBench(Arg("--api-dll"), Arg("--database-url"), env, Arg("--redis-url"), rounds: quick ? 3 : 12, runsPerRound: 4);
+    var (figures, runsLost) = await takeover.RunAsync(Console.WriteLine);
+    all["this build"]!["takeover"] = figures;
+    lost += runsLost;
 }
 
 var worse = builds.Count > 1 ? Comparison.Print(all["baseline"]!.AsObject(), all["this build"]!.AsObject(), Console.WriteLine) : [];

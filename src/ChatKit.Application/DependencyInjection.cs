@@ -39,6 +39,7 @@ public static class DependencyInjection
         services.AddSingleton<TurnRunner>();
         services.AddSingleton<TurnStarter>();
         services.AddSingleton<Runs.Recovery.RunRecovery>();
+        services.AddSingleton<Runs.Recovery.OrphanWatch>();
         services.AddSingleton<Runs.Execution.RunCheckpointer>();
         services.AddSingleton<Runs.Execution.RunHost>();
         services.AddSingleton<Runs.Execution.IRunHost>(sp => sp.GetRequiredService<Runs.Execution.RunHost>());

@@ -14,7 +14,7 @@ namespace ChatKit.Api.Hosting;
 /// never read what it would write (and without Redis there is meant to be one instance).
 /// </summary>
 public sealed partial class RunRecoveryService(
-    RunRecovery recovery, IRunEventLog log, IOptions<RunOptions> options, TimeProvider clock, ILogger<RunRecoveryService> logger)
+    RunRecovery recovery, IRunEventLog log, OrphanWatch orphans, IOptions<RunOptions> options, TimeProvider clock, ILogger<RunRecoveryService> logger)
     : BackgroundService
 {
     private TimeSpan Interval => TimeSpan.FromSeconds(Math.Clamp(options.Value.ClaimSeconds / 4.0, 1, 5));
@@ -27,9 +27,10 @@ public sealed partial class RunRecoveryService(
             return;
         }
 
-        using var timer = new PeriodicTimer(Interval, clock);
-        while (await timer.WaitForNextTickAsync(stoppingToken).ConfigureAwait(false))
+        while (!stoppingToken.IsCancellationRequested)
         {
+            // A send that met an orphaned run wakes the loop early: its session is refused until the run is taken over.
+            await orphans.WaitAsync(Interval, clock, stoppingToken).ConfigureAwait(false);
             await RoundAsync(heldByThisInstance: false, stoppingToken).ConfigureAwait(false);
         }
     }

@@ -71,9 +71,7 @@ public sealed class IdempotencyFilter(
                 context.Result = ApiErrors.ToActionResult(Errors.IdempotencyKeyReused);
                 return;
             case IdempotencyClaim.Run run:
-                context.Result = await log.FindAsync(run.RunId, ct).ConfigureAwait(false) is { } found
-                    ? streams.Attach(found, 0, Framing(http))
-                    : ApiErrors.ToActionResult(Errors.RunEventsTruncated);
+                context.Result = await AttachAsync(run.RunId, http, ct).ConfigureAwait(false);
                 return;
             case IdempotencyClaim.Answered answered:
                 context.Result = new ContentResult { StatusCode = answered.Status, Content = answered.Body, ContentType = "application/json; charset=utf-8" };
@@ -81,6 +79,21 @@ public sealed class IdempotencyFilter(
             default:
                 context.Result = ApiErrors.ToActionResult(Errors.IdempotencyKeyInUse);
                 return;
+        }
+    }
+
+    /// <summary>A repeat of a send: the first one's run from its first event, wherever it runs.</summary>
+    private async Task<IActionResult> AttachAsync(Guid runId, HttpContext http, CancellationToken ct)
+    {
+        try
+        {
+            return await log.FindAsync(runId, ct).ConfigureAwait(false) is { } found
+                ? streams.Attach(found, 0, Framing(http))
+                : ApiErrors.ToActionResult(Errors.RunEventsTruncated);
+        }
+        catch (RunLogUnreachableException)
+        {
+            return ApiErrors.ToActionResult(Errors.RunLogUnreachable);
         }
     }
 

@@ -37,6 +37,8 @@ public sealed record OpenTurn(string UserId, Guid SessionId, Budgets Budgets, Gu
 /// <param name="RetryItem">For a retry: the session's user message by that id, when there is one.</param>
 /// <param name="CostToday">What every model call cost today (read only under a cost limit).</param>
 /// <param name="TokensSpent">The user's tokens today, with what their other runs in flight reserve (only under a token budget).</param>
+/// <param name="Orphaned">A run holds the session's claim but nobody renewed it in time: its instance died, and its reply
+/// waits for a survivor to take it over (ADR-023).</param>
 public sealed record TurnFacts(
     bool SessionCreated,
     bool Exists,
@@ -47,7 +49,8 @@ public sealed record TurnFacts(
     string Title,
     ChatMessage? RetryItem = null,
     decimal CostToday = 0,
-    long TokensSpent = 0);
+    long TokensSpent = 0,
+    bool Orphaned = false);
 
 /// <summary>A start's last write: the user message (none for a retry or a continuation), the title, the claim, the reservation.</summary>
 /// <param name="UserMessage">The message to store; null for a retry, which deletes every message after its item instead, and
@@ -92,8 +95,11 @@ public interface ITurnStore
     /// <summary>Opens a turn's start transaction on one connection: creates the session if asked, locks it, reads the facts.</summary>
     Task<ITurnTransaction> OpenAsync(OpenTurn open, CancellationToken ct);
 
-    /// <summary>Claims the session for a run that stores no user message (a widget action); false while another run holds it.</summary>
-    Task<bool> TryClaimAsync(Guid sessionId, Guid claimId, TimeSpan claimLength, CancellationToken ct);
+    /// <summary>
+    /// Claims the session for a run that stores no user message (a widget action); false while another run holds it, and
+    /// with <paramref name="orphansWait"/> while a dead instance's run waits for its takeover.
+    /// </summary>
+    Task<bool> TryClaimAsync(Guid sessionId, Guid claimId, TimeSpan claimLength, bool orphansWait, CancellationToken ct);
 
     Task<bool> RenewRunClaimAsync(Guid sessionId, Guid claimId, TimeSpan claimLength, CancellationToken ct);
 

@@ -72,6 +72,12 @@ public static class Errors
             RetryAfter = retryAfter,
         };
 
+    public static readonly Error RunLogUnreachable =
+        new("SERVICE_UNAVAILABLE", "Runs started on other servers cannot be reached right now (the shared run log is unreachable). Retry shortly.", ErrorKind.Unavailable)
+        {
+            RetryAfter = TimeSpan.FromSeconds(5),
+        };
+
     public static Error RunNotFound(string runId) =>
         new(RunNotFoundCode, $"Run {runId} not found", ErrorKind.NotFound);
 

@@ -21,7 +21,7 @@ public sealed record CustomActionCommand(string UserId, string ThreadId, string?
 
 public sealed class CustomActionValidator : WidgetActionValidator<CustomActionCommand>;
 
-public sealed class CustomActionHandler(WidgetActions actions, ITurnStore turns, IRunHost host, IOptions<RunOptions> runs)
+public sealed class CustomActionHandler(WidgetActions actions, ITurnStore turns, IRunHost host, IOptions<RunOptions> runs, Runs.Recovery.OrphanWatch orphans)
     : ICommandHandler<CustomActionCommand, Result<Guid>>
 {
     public async ValueTask<Result<Guid>> Handle(CustomActionCommand command, CancellationToken cancellationToken)
@@ -34,7 +34,7 @@ public sealed class CustomActionHandler(WidgetActions actions, ITurnStore turns,
 
         var (session, widget) = found.Value;
         var runId = Guid.CreateVersion7();
-        if (!await turns.TryClaimAsync(session.Id, runId, TimeSpan.FromSeconds(runs.Value.ClaimSeconds), cancellationToken).ConfigureAwait(false))
+        if (!await turns.TryClaimAsync(session.Id, runId, TimeSpan.FromSeconds(runs.Value.ClaimSeconds), orphans.OrphansWait, cancellationToken).ConfigureAwait(false))
         {
             return Errors.RunInProgress;
         }

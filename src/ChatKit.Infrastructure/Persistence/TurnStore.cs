@@ -33,13 +33,14 @@ internal sealed class TurnStore(NpgsqlDataSource dataSource, TimeProvider clock,
             var row = await conn.QuerySingleOrDefaultAsync<TurnRow>(new CommandDefinition(
                 """
                 SELECT user_id = @UserId AS owned, message_count, auto_title, title,
-                       run_claimed_until IS NOT NULL AND run_claimed_until > clock_timestamp() AS busy
+                       run_claimed_until IS NOT NULL AND run_claimed_until > clock_timestamp() AS busy,
+                       run_claim_id IS NOT NULL AND run_claimed_until <= clock_timestamp() AS orphaned
                 FROM sessions WHERE id = @Id FOR UPDATE
                 """,
                 new { Id = open.SessionId, open.UserId }, tx, cancellationToken: ct)).ConfigureAwait(false);
             var facts = row is null
                 ? new TurnFacts(true, false, false, 0, false, false, string.Empty)
-                : new TurnFacts(true, true, row.Owned, row.MessageCount, row.Busy, row.AutoTitle, row.Title);
+                : new TurnFacts(true, true, row.Owned, row.MessageCount, row.Busy, row.AutoTitle, row.Title, Orphaned: row.Orphaned);
             if (facts is { Exists: true, Owned: true })
             {
                 facts = await ReadRestAsync(conn, tx, open, facts, ct).ConfigureAwait(false);
@@ -104,7 +105,7 @@ internal sealed class TurnStore(NpgsqlDataSource dataSource, TimeProvider clock,
         return facts;
     }
 
-    public async Task<bool> TryClaimAsync(Guid sessionId, Guid claimId, TimeSpan claimLength, CancellationToken ct)
+    public async Task<bool> TryClaimAsync(Guid sessionId, Guid claimId, TimeSpan claimLength, bool orphansWait, CancellationToken ct)
     {
         await using var conn = await dataSource.OpenConnectionAsync(ct).ConfigureAwait(false);
         return await conn.ExecuteAsync(new CommandDefinition(
@@ -112,9 +113,9 @@ internal sealed class TurnStore(NpgsqlDataSource dataSource, TimeProvider clock,
             UPDATE sessions
             SET run_claim_id = @ClaimId, run_owner = @Owner, run_cancel_requested = false, run_claimed_until = clock_timestamp() + @ClaimLength, run_started_at = clock_timestamp(),
                 run_background = false, run_reserved_tokens = 0
-            WHERE id = @Id AND (run_claimed_until IS NULL OR run_claimed_until <= clock_timestamp())
+            WHERE id = @Id AND (run_claimed_until IS NULL OR run_claimed_until <= clock_timestamp()) AND NOT (@OrphansWait AND run_claim_id IS NOT NULL)
             """,
-            new { Id = sessionId, ClaimId = claimId, ClaimLength = claimLength, Owner },
+            new { Id = sessionId, ClaimId = claimId, ClaimLength = claimLength, Owner, OrphansWait = orphansWait },
             cancellationToken: ct)).ConfigureAwait(false) == 1;
     }
 
@@ -255,5 +256,7 @@ internal sealed class TurnStore(NpgsqlDataSource dataSource, TimeProvider clock,
         public string Title { get; init; } = string.Empty;
 
         public bool Busy { get; init; }
+
+        public bool Orphaned { get; init; }
     }
 }

@@ -43,22 +43,24 @@ internal sealed partial class RedisRunEventLog(
 
     public async Task<IReadOnlyList<RunEventRecord>?> SnapshotAsync(Guid runId, CancellationToken ct)
     {
-        if (Database() is not { } db)
+        if (!redis.Configured)
         {
             return await local.SnapshotAsync(runId, ct).ConfigureAwait(false);
         }
 
         try
         {
+            var db = await ConnectedAsync().ConfigureAwait(false);
             var entries = await db.StreamRangeAsync(Events(runId), "-", "+").ConfigureAwait(false);
             return entries.Length == 0 && !await db.KeyExistsAsync(Info(runId)).ConfigureAwait(false)
                 ? null
                 : entries.Select(e => new RunEventRecord(Number(e.Id), (byte[])e["e"]!)).ToList();
         }
-        catch (RedisException ex)
+        catch (Exception ex) when (ex is RedisException or RedisTimeoutException or RunLogUnreachableException)
         {
             MarkDown(ex);
-            return await local.SnapshotAsync(runId, ct).ConfigureAwait(false);
+            return await local.SnapshotAsync(runId, ct).ConfigureAwait(false)
+                ?? throw new RunLogUnreachableException("The shared run log cannot be reached.", ex);
         }
     }
 
@@ -139,13 +141,14 @@ internal sealed partial class RedisRunEventLog(
             return here;
         }
 
-        if (Database() is not { } db)
+        if (!redis.Configured)
         {
             return null;
         }
 
         try
         {
+            var db = await ConnectedAsync().ConfigureAwait(false);
             var fields = (await db.HashGetAllAsync(Info(runId)).ConfigureAwait(false)).ToDictionary(e => e.Name.ToString(), e => e.Value);
             if (!fields.TryGetValue("session", out var session))
             {
@@ -166,10 +169,11 @@ internal sealed partial class RedisRunEventLog(
                 LastEventId = last.Length == 0 ? 0 : Number(last[0].Id),
             };
         }
-        catch (RedisException ex)
+        catch (Exception ex) when (ex is RedisException or RedisTimeoutException or RunLogUnreachableException)
         {
+            // Unknown is not absent: a resume answers 503, a takeover lets the run go and tries again.
             MarkDown(ex);
-            return null;
+            throw new RunLogUnreachableException("The shared run log cannot be reached.", ex);
         }
     }
 
@@ -251,6 +255,14 @@ internal sealed partial class RedisRunEventLog(
     {
         var id = streamId.ToString();
         return long.Parse(id.AsSpan(0, id.IndexOf('-', StringComparison.Ordinal)), CultureInfo.InvariantCulture);
+    }
+
+    /// <summary>Redis, once its first connection attempt is over (a start does not take "not yet" for "down").</summary>
+    /// <exception cref="RunLogUnreachableException">Redis is not connected.</exception>
+    private async Task<IDatabase> ConnectedAsync()
+    {
+        var connection = await redis.GetAsync().ConfigureAwait(false);
+        return connection is { IsConnected: true } ? connection.GetDatabase() : throw new RunLogUnreachableException();
     }
 
     private IDatabase? Database()

@@ -318,7 +318,7 @@ public sealed class BackgroundRunTests
     }
 
     [Test]
-    public async Task WithRedisUnreachable_OneInstanceStillRunsResumesAndCancels()
+    public async Task WithRedisUnreachable_OneInstanceStillRunsResumesAndCancels_AndARunItDoesNotHoldIsUnknown()
     {
         await using var app = ChatKitFactory.Create(Upstream, ("REDIS_URL", "127.0.0.1:1"));
         using var client = app.ClientFor();
@@ -333,5 +333,10 @@ public sealed class BackgroundRunTests
         using var cancel = await client.PostAsync($"{ChatApi.Sessions}/{id}/runs/{runId}/cancel", null);
         Assert.That(cancel.StatusCode, Is.EqualTo(HttpStatusCode.OK));
         Assert.That((await ChatApi.ReadStreamAsync(response)).Data[^1], Is.EqualTo("[DONE]"));
+
+        // A run this instance does not hold may be running elsewhere: unknown, not "not found".
+        using var elsewhere = await client.GetAsync($"{ChatApi.Sessions}/{id}/runs/{Guid.CreateVersion7()}/events");
+        await elsewhere.AssertErrorAsync(HttpStatusCode.ServiceUnavailable, "SERVICE_UNAVAILABLE");
+        Assert.That(elsewhere.Headers.RetryAfter, Is.Not.Null);
     }
 }

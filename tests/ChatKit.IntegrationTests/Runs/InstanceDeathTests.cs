@@ -179,6 +179,66 @@ public sealed class InstanceDeathTests
         return seen;
     }
 
+    /// <summary>
+    /// A send on a survivor between the claim's lapse and the takeover must not start a turn over the dead run (the
+    /// reply its client watched would be lost): it is refused while the run is orphaned, wakes the survivor's recovery,
+    /// and is accepted once the taken-over run ended — after what the client saw was stored.
+    /// </summary>
+    [Test]
+    public async Task ASendWhileADeadInstancesRunAwaitsItsTakeover_IsRefused_AndNothingTheClientSawIsLost()
+    {
+        await using var a = await ApiProcess.StartAsync("death-e-" + Guid.NewGuid().ToString("N")[..8], Upstream);
+        await using var b = await ApiProcess.StartAsync("death-f-" + Guid.NewGuid().ToString("N")[..8], Upstream);
+        var user = ChatKitFactory.NewUser();
+        using var onA = a.ClientFor(user);
+        using var onB = b.ClientFor(user);
+        var marker = NativeApi.Marker();
+        var next = NativeApi.Marker();
+        Upstream.Script(marker, ScriptStep.Text([.. Enumerable.Range(0, 200).Select(i => $"w{i} ")]) with { GapMs = 25 }, ScriptStep.Text("and ", "the ", "rest."));
+        Upstream.Script(next, ScriptStep.Text("the ", "next ", "answer"));
+        var sessionId = await onA.CreateSessionAsync();
+        using var request = new HttpRequestMessage(HttpMethod.Post, ChatApi.RunsOf(sessionId)) { Content = JsonContent.Create(ChatApi.MessageBody("A long one " + marker, background: true)) };
+        using var started = await onA.SendAsync(request, HttpCompletionOption.ResponseHeadersRead);
+        var before = new List<Seen>();
+        await foreach (var e in ReadAsync(started))
+        {
+            before.Add(e);
+            if (Deltas(before).Count >= 10)
+            {
+                break;
+            }
+        }
+
+        a.Kill();
+
+        // Sends every 50 ms, through the claim's lapse and the takeover, until one is accepted.
+        var refused = 0;
+        var deadline = DateTime.UtcNow.AddSeconds(60);
+        while (true)
+        {
+            using var sent = await onB.SendRunAsync(sessionId, "And then? " + next);
+            if (sent.StatusCode == HttpStatusCode.OK)
+            {
+                Assert.That((await ChatApi.ReadStreamAsync(sent)).Data[^1], Is.EqualTo("[DONE]"));
+                break;
+            }
+
+            await sent.AssertErrorAsync(HttpStatusCode.Conflict, "RUN_IN_PROGRESS");
+            refused++;
+            Assert.That(DateTime.UtcNow, Is.LessThan(deadline), "the session stayed refused");
+            await Task.Delay(50);
+        }
+
+        var messages = await onB.MessagesAsync(sessionId);
+        var shape = messages.Select(m => m!["role"]!.GetValue<string>() + ":" + m["content"]![0]!["text"]!.GetValue<string>()).ToList();
+        Assert.That(refused, Is.GreaterThan(0));
+        Assert.That(shape, Has.Count.EqualTo(5), string.Join('\n', shape));
+        Assert.That(shape[1], Does.StartWith("assistant:" + string.Concat(Deltas(before))), "the reply the client watched, stored first");
+        Assert.That(shape[2], Is.EqualTo("assistant:and the rest."), "the dead run went on before the new turn");
+        Assert.That(shape[3], Does.StartWith("user:And then?"));
+        Assert.That(shape[4], Is.EqualTo("assistant:the next answer"));
+    }
+
     [Test]
     public async Task WithoutTakeover_TheSurvivorStoresWhatWasSeen_AndEndsTheRunWithAnError()
     {

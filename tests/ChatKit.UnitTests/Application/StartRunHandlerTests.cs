@@ -31,6 +31,7 @@ public sealed class StartRunHandlerTests
         _host,
         new TurnRunnerTests.RecordingWriter(),
         TestAttachments.Links,
+        new ChatKit.Application.Runs.Recovery.OrphanWatch(Substitute.For<IRunEventLog>()),
         Microsoft.Extensions.Logging.Abstractions.NullLogger<TurnStarter>.Instance));
 
     private StartRunCommand Command(string? sessionId = null, string? threadId = null) =>

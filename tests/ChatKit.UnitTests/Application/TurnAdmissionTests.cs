@@ -25,6 +25,11 @@ public sealed class TurnAdmissionTests
         yield return new TestCaseData(Fine with { MessageCount = 3, Busy = true }, Start(false), BeginTurnOutcome.ThreadNotFound).SetName("the thread before the cap");
         yield return new TestCaseData(Fine with { MessageCount = 3, Busy = true }, Start(), BeginTurnOutcome.MessageLimit).SetName("the cap before the claim");
         yield return new TestCaseData(Fine with { Busy = true, CostToday = 5m }, Start(), BeginTurnOutcome.RunInProgress).SetName("the claim before the budgets");
+        yield return new TestCaseData(Fine with { Orphaned = true, CostToday = 5m }, Start() with { OrphansWait = true }, BeginTurnOutcome.RunInProgress)
+            .SetName("a dead instance's run waits for its takeover (shared log), before the budgets");
+        yield return new TestCaseData(Fine with { Orphaned = true, RetryItem = null }, Retry with { OrphansWait = true }, BeginTurnOutcome.RunInProgress)
+            .SetName("retry: a dead instance's run before the item");
+        yield return new TestCaseData(Fine with { Orphaned = true }, Start(), BeginTurnOutcome.Started).SetName("without a shared log a lapsed claim frees the session");
         yield return new TestCaseData(Fine with { CostToday = 1m, TokensSpent = 500 }, Start(), BeginTurnOutcome.DailyCostLimit).SetName("cost before tokens");
         yield return new TestCaseData(Fine with { TokensSpent = 100 }, Start(), BeginTurnOutcome.TokenBudgetExceeded).SetName("the token budget, spent");
         yield return new TestCaseData(Fine with { MessageCount = 3 }, Retry, BeginTurnOutcome.Started).SetName("retry: no message cap");

@@ -16,6 +16,28 @@ public sealed record RunInfo(Guid RunId, Guid SessionId, string UserId, DateTime
     public long LastEventId { get; init; }
 }
 
+/// <summary>
+/// The shared log (Redis) could not be asked about a run this instance does not hold: whether it exists, and what its
+/// clients saw, is unknown — not "no such run" (a takeover would otherwise store nothing of what clients watched).
+/// </summary>
+public sealed class RunLogUnreachableException : Exception
+{
+    public RunLogUnreachableException()
+        : base("The shared run log cannot be reached.")
+    {
+    }
+
+    public RunLogUnreachableException(string message)
+        : base(message)
+    {
+    }
+
+    public RunLogUnreachableException(string message, Exception innerException)
+        : base(message, innerException)
+    {
+    }
+}
+
 /// <summary>A resume asked for events from before the oldest one still kept (the run passed the per-run cap).</summary>
 public sealed class RunEventsTruncatedException : Exception
 {
@@ -54,6 +76,7 @@ public interface IRunEventLog
     void Adopt(RunInfo run);
 
     /// <summary>The run's events so far, without waiting for more; null when the log does not know the run.</summary>
+    /// <exception cref="RunLogUnreachableException">The shared log cannot be reached and this instance does not hold the run.</exception>
     Task<IReadOnlyList<RunEventRecord>?> SnapshotAsync(Guid runId, CancellationToken ct);
 
     /// <summary>Appends the next event of the run; it gets the next number.</summary>
@@ -62,6 +85,8 @@ public interface IRunEventLog
     /// <summary>The run has ended: readers get what is left, then their stream ends.</summary>
     void Complete(Guid runId);
 
+    /// <summary>The run's facts; null when the log does not know it.</summary>
+    /// <exception cref="RunLogUnreachableException">The shared log cannot be reached and this instance does not hold the run.</exception>
     Task<RunInfo?> FindAsync(Guid runId, CancellationToken ct);
 
     /// <summary>The events after number <paramref name="after"/>, then live ones until the run ends.</summary>

@@ -4,7 +4,10 @@ using ChatKit.Application.Sessions;
 
 namespace ChatKit.Application.Runs.Execution;
 
-/// <summary>Finds a run of the user's session: the session's 403/404 first, then 404 <c>RUN_NOT_FOUND</c>.</summary>
+/// <summary>
+/// Finds a run of the user's session: the session's 403/404 first, then 404 <c>RUN_NOT_FOUND</c>, or 503 when the shared
+/// run log cannot be asked.
+/// </summary>
 internal static class SessionRun
 {
     public static async Task<Result<RunInfo>> FindAsync(
@@ -22,8 +25,15 @@ internal static class SessionRun
             return runId.Error!;
         }
 
-        return await log.FindAsync(runId.Value, ct).ConfigureAwait(false) is { } run && run.SessionId == session.Value.Id
-            ? run
-            : Errors.RunNotFound(rawRunId);
+        try
+        {
+            return await log.FindAsync(runId.Value, ct).ConfigureAwait(false) is { } run && run.SessionId == session.Value.Id
+                ? run
+                : Errors.RunNotFound(rawRunId);
+        }
+        catch (RunLogUnreachableException)
+        {
+            return Errors.RunLogUnreachable;
+        }
     }
 }

@@ -11,6 +11,12 @@ public sealed record AdmissionRequest(bool ThreadMatches, bool IsRetry, int MaxM
 {
     /// <summary>A retry needs its item; a continuation (a client tool's answer) goes on from the thread's last step instead.</summary>
     public bool NeedsItem { get; init; } = true;
+
+    /// <summary>
+    /// A dead instance's run keeps its session until a survivor takes it over (there is one when the event log is shared):
+    /// a new turn then would lose the reply its clients watched.
+    /// </summary>
+    public bool OrphansWait { get; init; }
 }
 
 /// <summary>
@@ -32,6 +38,7 @@ public static class TurnAdmission
             _ when !request.ThreadMatches => BeginTurnOutcome.ThreadNotFound,
             _ when !request.IsRetry && facts.MessageCount >= request.MaxMessagesPerSession => BeginTurnOutcome.MessageLimit,
             { Busy: true } => BeginTurnOutcome.RunInProgress,
+            { Orphaned: true } when request.OrphansWait => BeginTurnOutcome.RunInProgress,
             { RetryItem: null } when request.IsRetry && request.NeedsItem => BeginTurnOutcome.ItemNotFound,
             _ when budgets.MaxCostPerDayUsd > 0 && facts.CostToday >= budgets.MaxCostPerDayUsd => BeginTurnOutcome.DailyCostLimit,
             _ when budgets.TokensPerUserPerDay > 0 && facts.TokensSpent >= budgets.TokensPerUserPerDay => BeginTurnOutcome.TokenBudgetExceeded,

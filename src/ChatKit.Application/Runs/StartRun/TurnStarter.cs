@@ -32,6 +32,7 @@ public sealed partial class TurnStarter(
     IRunHost host,
     ITurnWriter writer,
     AttachmentLinks links,
+    Recovery.OrphanWatch orphans,
     ILogger<TurnStarter> logger)
 {
     /// <summary>How long a send waits for the session's previous run, already ending, to free the session.</summary>
@@ -120,10 +121,16 @@ public sealed partial class TurnStarter(
     /// </summary>
     private async Task<(ITurnTransaction Tx, BeginTurnOutcome Outcome)> AdmitAsync(OpenTurn open, AdmissionRequest request, CancellationToken ct)
     {
+        request = request with { OrphansWait = orphans.OrphansWait };
         for (var attempt = 0; ; attempt++)
         {
             var tx = await store.OpenAsync(open, ct).ConfigureAwait(false);
             var outcome = TurnAdmission.Decide(tx.Facts, request);
+            if (outcome == BeginTurnOutcome.RunInProgress && tx.Facts.Orphaned)
+            {
+                orphans.Nudge();
+            }
+
             WarnNearCostLimit(tx.Facts, open.Budgets);
             if (outcome == BeginTurnOutcome.Started)
             {
