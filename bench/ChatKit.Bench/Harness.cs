@@ -68,15 +68,20 @@ public sealed class Harness : IAsyncDisposable
     /// <summary>The last line the service wrote (why it exited, when it did).</summary>
     public string LastLogLine() => File.ReadLines(_log).LastOrDefault(l => l.Trim().Length > 0)?.Trim() ?? "no output";
 
-    /// <summary>Starts the service again, on the same port and database (stopping it first if it still runs).</summary>
-    public async Task RestartAsync()
+    /// <summary>SIGKILLs the service (nothing of it ends cleanly) and waits until it is gone.</summary>
+    public async Task KillAsync()
     {
         if (!_api.HasExited)
         {
             _api.Kill(entireProcessTree: true);
             await _api.WaitForExitAsync();
         }
+    }
 
+    /// <summary>Starts the service again, on the same port and database (stopping it first if it still runs).</summary>
+    public async Task RestartAsync()
+    {
+        await KillAsync();
         _api.Dispose();
         _api = Process.Start(_start)!;
         await WaitReadyAsync();
@@ -215,12 +220,7 @@ public sealed class Harness : IAsyncDisposable
     public async ValueTask DisposeAsync()
     {
         Client.Dispose();
-        if (!_api.HasExited)
-        {
-            _api.Kill(entireProcessTree: true);
-            await _api.WaitForExitAsync();
-        }
-
+        await KillAsync();
         _api.Dispose();
     }
 }

@@ -35,7 +35,7 @@ public sealed class TakeoverBench(string apiDll, string databaseUrl, IDictionary
             using var onVictim = victim.NewClient(TimeSpan.FromSeconds(90));
             var watched = await Task.WhenAll(Enumerable.Range(0, runsPerRound).Select(i => WatchAsync(onVictim, $"takeover-{round}-{i}")));
             var killed = Stopwatch.GetTimestamp();
-            await victim.DisposeAsync(); // SIGKILL: nothing of the victim ends cleanly
+            await victim.KillAsync();
             var resumed = await Task.WhenAll(watched.Select(w => ResumeAsync(onSurvivor, w, killed)));
             foreach (var (run, (firstMs, done, replayed)) in watched.Zip(resumed))
             {
