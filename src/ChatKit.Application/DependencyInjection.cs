@@ -25,6 +25,9 @@ public static class DependencyInjection
         Bind<ClientToolOptions>(services).Validate(
             o => o.NameList.All(AgentTools.IsClient), $"CLIENT_TOOLS may only name {string.Join(", ", AgentTools.KnownNames)}.");
         Bind<BudgetOptions>(services);
+        services.AddOptions<PlanOptions>().BindConfiguration(string.Empty).ValidateOnStart();
+        services.AddSingleton<Microsoft.Extensions.Options.IValidateOptions<PlanOptions>, Plans.PlanValidation>();
+        services.AddSingleton<Plans.PlanCatalog>();
         Bind<RunEventOptions>(services);
         Bind<AttachmentOptions>(services)
             .Validate(o => o.TypeList.Count > 0, "ATTACHMENT_TYPES must name at least one MIME type.")

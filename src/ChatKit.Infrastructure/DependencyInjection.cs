@@ -51,6 +51,7 @@ public static class DependencyInjection
 
         services.AddSingleton(sp => new NpgsqlDataSourceBuilder(sp.GetRequiredService<IOptions<DatabaseOptions>>().Value.ConnectionString).Build());
         Rows.RegisterTypeMaps();
+        services.AddSingleton<IPostConfigureOptions<Application.Options.PlanOptions>, Plans.PlansFileReader>();
         services.AddSingleton<ISessionStore, SessionStore>();
         services.AddSingleton<IMessageStore, MessageStore>();
         services.AddSingleton<ITurnStore, TurnStore>();

@@ -56,6 +56,7 @@ public static class Composition
         services.AddSingleton<DatabaseOutage>();
         services.AddSingleton<Streaming.RunStreams>();
         services.AddChatKitAuthentication();
+        services.AddHealthChecks().AddCheck<Auth.IdentityProviderHealthCheck>("identity_provider", tags: [DatabaseHealthCheck.ReadyTag]);
         if (ApiDocsEnabled(configuration))
         {
             services.AddOpenApi(o =>
@@ -116,6 +117,7 @@ public static class Composition
         app.UseRouting();
         app.UseCors();
         app.UseAuthentication();
+        app.UseMiddleware<Plans.PlanFromToken>();
         app.UseRequestFacts();
         app.UseMiddleware<RequestHygiene>();
         app.UseRateLimiter();
@@ -174,6 +176,13 @@ public static class Composition
     /// <summary><c>MCP_ENABLED</c> (default true): the MCP server at <c>/mcp</c>.</summary>
     private static bool McpEnabled(IConfiguration configuration) => Settings.Flag(configuration, "MCP_ENABLED", true);
 
+    private static string StatusName(HealthStatus status) => status switch
+    {
+        HealthStatus.Healthy => "healthy",
+        HealthStatus.Degraded => "degraded",
+        _ => "unhealthy",
+    };
+
     private static Task WriteHealth(HttpContext context, HealthReport report)
     {
         context.Response.ContentType = "application/json; charset=utf-8";
@@ -182,8 +191,8 @@ public static class Composition
             ? new { status = "healthy" }
             : new
             {
-                status = "unhealthy",
-                checks = report.Entries.ToDictionary(e => e.Key, e => e.Value.Status == HealthStatus.Healthy ? "healthy" : "unhealthy"),
+                status = StatusName(report.Status),
+                checks = report.Entries.ToDictionary(e => e.Key, e => StatusName(e.Value.Status)),
             };
         return context.Response.WriteAsJsonAsync(body, JsonDefaults.Api, context.RequestAborted);
     }

@@ -2,6 +2,7 @@ using System.Net;
 using System.Threading.RateLimiting;
 using ChatKit.Api.Auth;
 using ChatKit.Api.ErrorHandling;
+using ChatKit.Application.Plans;
 using ChatKit.Infrastructure.Options;
 using ChatKit.Infrastructure.RateLimiting;
 using ChatKit.Infrastructure;
@@ -25,11 +26,11 @@ public static class EdgeProtection
         Settings.Bind<RateLimitOptions>(services);
         services.AddSingleton<SharedWindowLimiter>();
         services.AddRateLimiter(_ => { });
-        services.AddOptions<RateLimiterOptions>().Configure<SharedWindowLimiter>((o, limiter) =>
+        services.AddOptions<RateLimiterOptions>().Configure<SharedWindowLimiter, PlanCatalog>((o, limiter, plans) =>
         {
-            if (limiter.PermitLimit > 0)
+            if (limiter.PermitLimit > 0 || plans.All.Any(p => p.RequestsPerMinute > 0))
             {
-                o.GlobalLimiter = limiter.WithTranslatedKey<HttpContext>(ClientKey, leaveOpen: true);
+                o.GlobalLimiter = limiter.WithTranslatedKey<HttpContext>(http => new RateLimitKey(ClientKey(http), PermitsOf(http, limiter)), leaveOpen: true);
             }
 
             o.OnRejected = (context, ct) =>
@@ -37,7 +38,7 @@ public static class EdgeProtection
                 var http = context.HttpContext;
                 var retryAfter = context.Lease.TryGetMetadata(MetadataName.RetryAfter, out var after) ? after : TimeSpan.FromMinutes(1);
                 http.Response.Headers.RetryAfter = Math.Max(1, (int)Math.Ceiling(retryAfter.TotalSeconds)).ToString(System.Globalization.CultureInfo.InvariantCulture);
-                http.Response.Headers["X-RateLimit-Limit"] = limiter.PermitLimit.ToString(System.Globalization.CultureInfo.InvariantCulture);
+                http.Response.Headers["X-RateLimit-Limit"] = PermitsOf(http, limiter).ToString(System.Globalization.CultureInfo.InvariantCulture);
                 http.Response.Headers["X-RateLimit-Remaining"] = "0";
                 return new ValueTask(ApiErrors.WriteAsync(http, StatusCodes.Status429TooManyRequests));
             };
@@ -74,6 +75,10 @@ public static class EdgeProtection
             }
         });
     }
+
+    /// <summary>Requests a minute for the request's plan (set by <see cref="Plans.PlanFromToken"/>), else the global setting.</summary>
+    public static int PermitsOf(HttpContext context, SharedWindowLimiter limiter) =>
+        JwtSetup.UserId(context.User) is not null && CurrentPlan.Get()?.RequestsPerMinute is { } plan ? plan : limiter.PermitLimit;
 
     /// <summary>Who a request counts against: the JWT subject, or else the client address (after trusted proxies).</summary>
     public static string ClientKey(HttpContext context) =>

@@ -25,16 +25,19 @@ public static class Settings
                 o.Issuer = NullIfBlank(o.Issuer);
                 o.Audience = NullIfBlank(o.Audience);
             })
-            .Validate(o => o.KeyBytes.Length >= 32, "JWT_SECRET must be set to at least 32 bytes (it signs and checks HS256 tokens).");
+            .Validate<IOptions<IdentitySettings>>(
+                (o, identity) => o.KeyBytes.Length >= 32 || (o.KeyBytes.Length == 0 && identity.Value.Enabled),
+                "JWT_SECRET must be set to at least 32 bytes (it signs and checks HS256 tokens), unless tokens come from AUTH_AUTHORITY or AUTH_JWKS_URL alone.");
+        Bind<IdentitySettings>(services);
         services.AddOptions<AttachmentOptions>().PostConfigure<IConfiguration, IOptions<JwtSettings>>((o, c, jwt) =>
         {
             // Links signed on one instance must check on every other: the key comes from the environment, or from the JWT
             // secret every instance already shares (derived, so a link's signature never reveals anything about it).
-            o.UrlKey = NullIfBlank(o.UrlKey) ?? Convert.ToHexString(HKDF.DeriveKey(
-                HashAlgorithmName.SHA256, jwt.Value.KeyBytes, 32, info: "chatkit attachment links"u8.ToArray()));
+            o.UrlKey = NullIfBlank(o.UrlKey) ?? (jwt.Value.KeyBytes.Length == 0 ? string.Empty : Convert.ToHexString(HKDF.DeriveKey(
+                HashAlgorithmName.SHA256, jwt.Value.KeyBytes, 32, info: "chatkit attachment links"u8.ToArray())));
             o.PublicBaseUrl = NullIfBlank(o.PublicBaseUrl)?.TrimEnd('/')
                 ?? $"http://localhost:{Int(c, "PORT", 8000, 1, 65535).ToString(CultureInfo.InvariantCulture)}";
-        });
+        }).Validate(o => !string.IsNullOrEmpty(o.UrlKey), "ATTACHMENT_URL_KEY must be set when JWT_SECRET is not (every instance signs attachment links with it).");
         Bind<ShutdownSettings>(services);
         services.AddOptions<HostOptions>().Configure<IOptions<ShutdownSettings>>((o, shutdown) =>
             o.ShutdownTimeout = TimeSpan.FromSeconds(shutdown.Value.DrainSeconds + ShutdownSettings.ExtraForWrites));

@@ -37,6 +37,7 @@ public sealed record OpenTurn(string UserId, Guid SessionId, Budgets Budgets, Gu
 /// <param name="RetryItem">For a retry: the session's user message by that id, when there is one.</param>
 /// <param name="CostToday">What every model call cost today (read only under a cost limit).</param>
 /// <param name="TokensSpent">The user's tokens today, with what their other runs in flight reserve (only under a token budget).</param>
+/// <param name="UserCostToday">What the user's model calls cost today (read only under a plan's own cost limit).</param>
 /// <param name="Orphaned">A run holds the session's claim but nobody renewed it in time: its instance died, and its reply
 /// waits for a survivor to take it over (ADR-023).</param>
 public sealed record TurnFacts(
@@ -50,7 +51,8 @@ public sealed record TurnFacts(
     ChatMessage? RetryItem = null,
     decimal CostToday = 0,
     long TokensSpent = 0,
-    bool Orphaned = false);
+    bool Orphaned = false,
+    decimal UserCostToday = 0);
 
 /// <summary>A start's last write: the user message (none for a retry or a continuation), the title, the claim, the reservation.</summary>
 /// <param name="UserMessage">The message to store; null for a retry, which deletes every message after its item instead, and
@@ -177,6 +179,9 @@ public sealed record UsageRecord(
 /// <param name="Reserve">Tokens a run in flight holds against its user's budget until its usage is recorded.</param>
 public sealed record Budgets(int TokensPerUserPerDay, decimal MaxCostPerDayUsd, int Reserve)
 {
+    /// <summary>What one user may spend a day (a plan's <c>cost_per_day_usd</c>; 0 = no limit of their own).</summary>
+    public decimal UserCostPerDayUsd { get; init; }
+
     public static readonly Budgets None = new(0, 0, 0);
 }
 

@@ -40,7 +40,7 @@ public sealed class CreateAttachmentValidator : AbstractValidator<CreateAttachme
 }
 
 public sealed class CreateAttachmentHandler(
-    IAttachmentStore store, AttachmentLinks links, IOptions<AttachmentOptions> options, TimeProvider clock)
+    IAttachmentStore store, AttachmentLinks links, IOptions<AttachmentOptions> options, TimeProvider clock, Plans.PlanCatalog plans)
     : ICommandHandler<CreateAttachmentCommand, Result<AttachmentDto>>
 {
     public async ValueTask<Result<AttachmentDto>> Handle(CreateAttachmentCommand command, CancellationToken cancellationToken)
@@ -53,9 +53,9 @@ public sealed class CreateAttachmentHandler(
 
         var attachment = new Attachment(
             Guid.CreateVersion7(), command.UserId, AttachmentTypes.CleanName(command.Name), command.MimeType!.ToLowerInvariant(), command.Size!.Value, clock.GetUtcNow().UtcDateTime);
-        return await store.TryCreateAsync(attachment, o.BytesPerUser, cancellationToken).ConfigureAwait(false)
+        return await store.TryCreateAsync(attachment, plans.Current.AttachmentBytes, cancellationToken).ConfigureAwait(false)
             ? links.ToDto(attachment)
-            : Errors.StorageLimit(o.BytesPerUser);
+            : Errors.StorageLimit(plans.Current.AttachmentBytes);
     }
 }
 

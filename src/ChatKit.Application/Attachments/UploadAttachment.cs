@@ -17,7 +17,7 @@ public sealed record UploadAttachmentCommand(string AttachmentId, AttachmentCred
 public sealed record UploadNewAttachmentCommand(string UserId, string? Name, string? MimeType, Stream Body) : ICommand<Result<AttachmentDto>>;
 
 public sealed class UploadAttachmentHandler(
-    IAttachmentStore store, AttachmentLinks links, IOptions<AttachmentOptions> options, AttachmentMetrics metrics, TimeProvider clock)
+    IAttachmentStore store, AttachmentLinks links, IOptions<AttachmentOptions> options, AttachmentMetrics metrics, TimeProvider clock, Plans.PlanCatalog plans)
     : ICommandHandler<UploadAttachmentCommand, Result<AttachmentDto>>, ICommandHandler<UploadNewAttachmentCommand, Result<AttachmentDto>>
 {
     public async ValueTask<Result<AttachmentDto>> Handle(UploadAttachmentCommand command, CancellationToken cancellationToken)
@@ -56,7 +56,7 @@ public sealed class UploadAttachmentHandler(
         try
         {
             stored = await store.StoreAsync(
-                attachment, create, o.BytesPerUser, UploadChunks.ReadAsync(body, attachment.MimeType, declared, o.MaxBytes, ct), ct).ConfigureAwait(false);
+                attachment, create, plans.Current.AttachmentBytes, UploadChunks.ReadAsync(body, attachment.MimeType, declared, o.MaxBytes, ct), ct).ConfigureAwait(false);
         }
         catch (AttachmentRejectedException rejected) when (rejected.Error is { } error)
         {
@@ -77,7 +77,7 @@ public sealed class UploadAttachmentHandler(
                 return links.ToDto(attachment with { Size = stored.Bytes, Uploaded = true });
             case UploadOutcome.OverStorageLimit:
                 metrics.Uploaded("over_limit");
-                return Errors.StorageLimit(o.BytesPerUser);
+                return Errors.StorageLimit(plans.Current.AttachmentBytes);
             default:
                 return Errors.AttachmentNotFound(attachment.WireId);
         }

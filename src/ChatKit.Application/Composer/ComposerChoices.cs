@@ -9,9 +9,10 @@ namespace ChatKit.Application.Composer;
 /// What the composer may offer and what a message may ask for: the models of <c>MODELS</c> (the first the default; without
 /// it, the configured model alone) and the agent's tools.
 /// </summary>
-public sealed class ComposerChoices(IOptions<ComposerOptions> options, IChatModel model, Toolbox toolbox)
+public sealed class ComposerChoices(Plans.PlanCatalog plans, Toolbox toolbox)
 {
-    public IReadOnlyList<string> Models { get; } = options.Value.ModelList is { Count: > 0 } list ? list : [model.Name];
+    /// <summary>The models the current request's plan may pick, its default first.</summary>
+    public IReadOnlyList<string> Models => plans.Current.Models;
 
     public string DefaultModel => Models[0];
 

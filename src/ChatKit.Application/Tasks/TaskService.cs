@@ -19,7 +19,7 @@ public sealed record TaskChanges(
 /// widget actions all send (validated in the pipeline by the same rules this applies). A task id that is not a UUID,
 /// does not exist or is someone else's is the same 404.
 /// </summary>
-public sealed class TaskService(ITaskStore store, TimeProvider clock, IOptions<TaskOptions> options)
+public sealed class TaskService(ITaskStore store, TimeProvider clock, Plans.PlanCatalog plans)
 {
     public async Task<Result<TaskItem>> AddAsync(string userId, TaskDraft draft, CancellationToken ct)
     {
@@ -34,7 +34,7 @@ public sealed class TaskService(ITaskStore store, TimeProvider clock, IOptions<T
 
         var now = SessionRules.ToStoragePrecision(clock.GetUtcNow());
         var task = new TaskItem(Guid.CreateVersion7(), userId, title, description, false, priority, tags, now, now);
-        var max = options.Value.MaxTasksPerUser;
+        var max = plans.Current.MaxTasks;
         return await store.TryAddAsync(task, max, ct).ConfigureAwait(false) ? task : Errors.TaskLimit(max);
     }
 

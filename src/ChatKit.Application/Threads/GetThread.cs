@@ -11,7 +11,7 @@ namespace ChatKit.Application.Threads;
 /// <summary><c>threads.get_by_id</c>: one thread with its oldest 20 items, ascending.</summary>
 public sealed record GetThreadQuery(string UserId, string ThreadId) : IQuery<Result<ThreadInfo>>;
 
-public sealed class GetThreadHandler(ISessionStore store, ThreadItems items, IOptions<LimitsOptions> limits) : IQueryHandler<GetThreadQuery, Result<ThreadInfo>>
+public sealed class GetThreadHandler(ISessionStore store, ThreadItems items, Plans.PlanCatalog plans) : IQueryHandler<GetThreadQuery, Result<ThreadInfo>>
 {
     public async ValueTask<Result<ThreadInfo>> Handle(GetThreadQuery query, CancellationToken cancellationToken)
     {
@@ -22,6 +22,6 @@ public sealed class GetThreadHandler(ISessionStore store, ThreadItems items, IOp
         }
 
         var page = await items.PageAsync(session.Value.Id, query.UserId, ThreadItems.DefaultLimit, false, null, cancellationToken).ConfigureAwait(false);
-        return ThreadInfo.From(session.Value, limits.Value.MaxMessagesPerSession) with { Items = page };
+        return ThreadInfo.From(session.Value, plans.Current.MaxMessagesPerSession) with { Items = page };
     }
 }

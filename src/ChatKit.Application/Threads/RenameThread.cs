@@ -20,12 +20,12 @@ public sealed class RenameThreadValidator : AbstractValidator<RenameThreadComman
     }
 }
 
-public sealed class RenameThreadHandler(ISessionStore store, IOptions<LimitsOptions> limits) : ICommandHandler<RenameThreadCommand, Result<ThreadInfo>>
+public sealed class RenameThreadHandler(ISessionStore store, Plans.PlanCatalog plans) : ICommandHandler<RenameThreadCommand, Result<ThreadInfo>>
 {
     public async ValueTask<Result<ThreadInfo>> Handle(RenameThreadCommand command, CancellationToken cancellationToken)
     {
         var session = await RenameSessionHandler.RenameAsync(store, command.UserId, command.ThreadId, command.Title!, cancellationToken)
             .ConfigureAwait(false);
-        return session.IsSuccess ? ThreadInfo.From(session.Value, limits.Value.MaxMessagesPerSession) : session.Error!;
+        return session.IsSuccess ? ThreadInfo.From(session.Value, plans.Current.MaxMessagesPerSession) : session.Error!;
     }
 }

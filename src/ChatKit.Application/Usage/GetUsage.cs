@@ -27,7 +27,7 @@ public sealed class GetUsageValidator : AbstractValidator<GetUsageQuery>
         RuleFor(q => q.Days).InclusiveBetween(1, 90).When(q => q.Days is not null).WithMessage("days must be between 1 and 90");
 }
 
-public sealed class GetUsageHandler(IUsageStore usage, TimeProvider clock, IOptions<BudgetOptions> budgets) : IQueryHandler<GetUsageQuery, Result<UsageDto>>
+public sealed class GetUsageHandler(IUsageStore usage, TimeProvider clock, Plans.PlanCatalog plans) : IQueryHandler<GetUsageQuery, Result<UsageDto>>
 {
     public async ValueTask<Result<UsageDto>> Handle(GetUsageQuery query, CancellationToken cancellationToken)
     {
@@ -35,7 +35,7 @@ public sealed class GetUsageHandler(IUsageStore usage, TimeProvider clock, IOpti
         var today = DateOnly.FromDateTime(now.UtcDateTime);
         var days = await usage.DaysAsync(query.UserId, today.AddDays(1 - (query.Days ?? 30)), cancellationToken).ConfigureAwait(false);
         var todays = days.FirstOrDefault(d => d.Date == today) ?? new UsageDay(today, 0, 0, 0, 0, 0);
-        var budget = budgets.Value.TokensPerUserPerDay;
+        var budget = plans.Current.TokensPerDay;
         return new UsageDto(
             UsageDayDto.From(todays),
             days.Select(UsageDayDto.From).ToList(),

@@ -85,6 +85,16 @@ internal sealed class TurnStore(NpgsqlDataSource dataSource, TimeProvider clock,
             };
         }
 
+        if (open.Budgets.UserCostPerDayUsd > 0)
+        {
+            facts = facts with
+            {
+                UserCostToday = await conn.ExecuteScalarAsync<decimal>(new CommandDefinition(
+                    "SELECT coalesce(sum(cost_usd), 0) FROM usage WHERE user_id = @UserId AND created_at >= @DayStart",
+                    new { open.UserId, DayStart = dayStart }, tx, cancellationToken: ct)).ConfigureAwait(false),
+            };
+        }
+
         if (open.Budgets.TokensPerUserPerDay > 0)
         {
             await conn.ExecuteAsync(new CommandDefinition(

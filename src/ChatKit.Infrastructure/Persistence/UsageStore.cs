@@ -24,6 +24,35 @@ internal sealed class UsageStore(NpgsqlDataSource dataSource) : IUsageStore
         return rows.Select(r => new UsageDay(DateOnly.FromDateTime(r.Day), (int)r.Runs, r.PromptTokens, r.CompletionTokens, r.TotalTokens, r.CostUsd)).ToList();
     }
 
+    public async Task<AccountUsage> AccountAsync(string userId, DateTime dayStart, CancellationToken ct)
+    {
+        await using var conn = await dataSource.OpenConnectionAsync(ct).ConfigureAwait(false);
+        var row = await conn.QuerySingleAsync<AccountRow>(new CommandDefinition(
+            """
+            SELECT (SELECT coalesce(sum(total_tokens), 0) FROM usage WHERE user_id = @UserId AND created_at >= @DayStart) AS tokens_today,
+                   (SELECT coalesce(sum(cost_usd), 0) FROM usage WHERE user_id = @UserId AND created_at >= @DayStart) AS cost_today,
+                   (SELECT count(*) FROM sessions WHERE user_id = @UserId) AS sessions,
+                   (SELECT count(*) FROM tasks WHERE user_id = @UserId) AS tasks,
+                   (SELECT coalesce(sum(size), 0) FROM attachments WHERE user_id = @UserId) AS attachment_bytes
+            """,
+            new { UserId = userId, DayStart = dayStart },
+            cancellationToken: ct)).ConfigureAwait(false);
+        return new AccountUsage(row.TokensToday, row.CostToday, (int)row.Sessions, (int)row.Tasks, row.AttachmentBytes);
+    }
+
+    internal sealed class AccountRow
+    {
+        public long TokensToday { get; init; }
+
+        public decimal CostToday { get; init; }
+
+        public long Sessions { get; init; }
+
+        public long Tasks { get; init; }
+
+        public long AttachmentBytes { get; init; }
+    }
+
     internal sealed class DayRow
     {
         public DateTime Day { get; init; }

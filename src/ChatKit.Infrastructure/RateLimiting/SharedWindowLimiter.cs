@@ -7,13 +7,16 @@ using StackExchange.Redis;
 
 namespace ChatKit.Infrastructure.RateLimiting;
 
+/// <summary>Who a request counts against, and how many requests a minute its plan allows (0 = unlimited).</summary>
+public readonly record struct RateLimitKey(string Client, int PermitsPerMinute);
+
 /// <summary>
-/// A fixed window of <see cref="RateLimitOptions.PermitsPerMinute"/> per client key. With Redis the count
+/// A fixed window of the key's permits (its plan's, else <see cref="RateLimitOptions.PermitsPerMinute"/>) per client. With Redis the count
 /// lives there (one atomic script per request), so every instance shares it. If Redis is unreachable or slow
 /// (over <see cref="RateLimitOptions.RedisTimeout"/>), the instance counts by itself with the built-in
 /// fixed-window limiter, logs a warning once, and tries Redis again after a short pause.
 /// </summary>
-public sealed partial class SharedWindowLimiter : PartitionedRateLimiter<string>
+public sealed partial class SharedWindowLimiter : PartitionedRateLimiter<RateLimitKey>
 {
     // INCR the window's key, set its expiry on first use, answer the count and the time left.
     private const string Script = """
@@ -24,7 +27,7 @@ public sealed partial class SharedWindowLimiter : PartitionedRateLimiter<string>
         """;
 
     private readonly RateLimitOptions _options;
-    private readonly PartitionedRateLimiter<string> _local;
+    private readonly PartitionedRateLimiter<RateLimitKey> _local;
     private readonly RedisConnection _redis;
     private readonly TimeProvider _clock;
     private readonly ILogger<SharedWindowLimiter> _logger;
@@ -38,23 +41,27 @@ public sealed partial class SharedWindowLimiter : PartitionedRateLimiter<string>
         _clock = clock;
         _logger = logger;
         var window = _options.Window;
-        var permits = _options.PermitsPerMinute;
-        _local = PartitionedRateLimiter.Create<string, string>(key => RateLimitPartition.GetFixedWindowLimiter(key, _ =>
-            new FixedWindowRateLimiterOptions { PermitLimit = permits, Window = window, QueueLimit = 0, AutoReplenishment = true }));
+
+        // A partition per client and plan size: a user whose plan changes counts afresh here (Redis keeps one count).
+        _local = PartitionedRateLimiter.Create<RateLimitKey, RateLimitKey>(key => key.PermitsPerMinute <= 0
+            ? RateLimitPartition.GetNoLimiter(key)
+            : RateLimitPartition.GetFixedWindowLimiter(key, k =>
+                new FixedWindowRateLimiterOptions { PermitLimit = k.PermitsPerMinute, Window = window, QueueLimit = 0, AutoReplenishment = true }));
     }
 
+    /// <summary>The global setting (<c>RATE_LIMIT_PER_MINUTE</c>), for a plan that sets none.</summary>
     public int PermitLimit => _options.PermitsPerMinute;
 
-    public override RateLimiterStatistics? GetStatistics(string resource) => _local.GetStatistics(resource);
+    public override RateLimiterStatistics? GetStatistics(RateLimitKey resource) => _local.GetStatistics(resource);
 
-    protected override RateLimitLease AttemptAcquireCore(string resource, int permitCount) =>
+    protected override RateLimitLease AttemptAcquireCore(RateLimitKey resource, int permitCount) =>
 
         // Redis is asynchronous: a failed attempt sends the middleware on to AcquireAsync.
-        UsableRedis() is null ? _local.AttemptAcquire(resource, permitCount) : Deferred.Instance;
+        resource.PermitsPerMinute <= 0 || UsableRedis() is null ? _local.AttemptAcquire(resource, permitCount) : Deferred.Instance;
 
-    protected override async ValueTask<RateLimitLease> AcquireAsyncCore(string resource, int permitCount, CancellationToken cancellationToken)
+    protected override async ValueTask<RateLimitLease> AcquireAsyncCore(RateLimitKey resource, int permitCount, CancellationToken cancellationToken)
     {
-        if (UsableRedis() is { } redis)
+        if (resource.PermitsPerMinute > 0 && UsableRedis() is { } redis)
         {
             try
             {
@@ -75,17 +82,17 @@ public sealed partial class SharedWindowLimiter : PartitionedRateLimiter<string>
         return await _local.AcquireAsync(resource, permitCount, cancellationToken).ConfigureAwait(false);
     }
 
-    private async Task<RateLimitLease> AcquireInRedisAsync(ConnectionMultiplexer redis, string resource, int permitCount)
+    private async Task<RateLimitLease> AcquireInRedisAsync(ConnectionMultiplexer redis, RateLimitKey resource, int permitCount)
     {
         var window = (long)_options.Window.TotalMilliseconds;
         var index = _clock.GetUtcNow().ToUnixTimeMilliseconds() / window;
-        var key = new RedisKey($"chatkit:rl:{resource}:{index}");
+        var key = new RedisKey($"chatkit:rl:{resource.Client}:{index}");
         var result = (RedisResult[])(await redis.GetDatabase()
             .ScriptEvaluateAsync(Script, [key], [window])
             .WaitAsync(_options.RedisTimeout).ConfigureAwait(false))!;
         var count = (long)result[0];
         var ttl = Math.Max(0, (long)result[1]);
-        return new WindowLease(count + permitCount - 1 <= _options.PermitsPerMinute, TimeSpan.FromMilliseconds(ttl));
+        return new WindowLease(count + permitCount - 1 <= resource.PermitsPerMinute, TimeSpan.FromMilliseconds(ttl));
     }
 
     private ConnectionMultiplexer? UsableRedis()

@@ -86,7 +86,7 @@ public sealed class RateLimitTests
         await WaitUntilRedisCountsAsync(client, sub);
     }
 
-    private static async Task WaitUntilRedisCountsAsync(HttpClient client, string sub)
+    internal static async Task WaitUntilRedisCountsAsync(HttpClient client, string sub)
     {
         for (var i = 0; i < 100; i++)
         {
@@ -102,7 +102,7 @@ public sealed class RateLimitTests
         Assert.Fail("the limiter never counted in Redis");
     }
 
-    private static async Task<int> RedisCountAsync(string sub)
+    internal static async Task<int> RedisCountAsync(string sub)
     {
         try
         {

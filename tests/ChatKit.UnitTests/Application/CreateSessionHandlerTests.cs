@@ -15,7 +15,7 @@ public sealed class CreateSessionHandlerTests
     public async Task Handle_WhenStoreRefusesAtTheCap_ReturnsSessionLimitNamingTheCap()
     {
         _store.TryCreateAsync(Arg.Any<ChatSession>(), Arg.Any<bool>(), 3, Arg.Any<CancellationToken>()).Returns(false);
-        var handler = new CreateSessionHandler(_store, TimeProvider.System, Options.Create(new LimitsOptions { MaxSessionsPerUser = 3 }));
+        var handler = new CreateSessionHandler(_store, TimeProvider.System, TestPlans.Catalog(new LimitsOptions { MaxSessionsPerUser = 3 }));
 
         var result = await handler.Handle(new CreateSessionCommand("bob", null), CancellationToken.None);
 
@@ -27,7 +27,7 @@ public sealed class CreateSessionHandlerTests
     public async Task Handle_WithoutTitle_CreatesNewChatWithAutoTitleOn()
     {
         _store.TryCreateAsync(Arg.Any<ChatSession>(), Arg.Any<bool>(), Arg.Any<int>(), Arg.Any<CancellationToken>()).Returns(true);
-        var handler = new CreateSessionHandler(_store, TimeProvider.System, Options.Create(new LimitsOptions()));
+        var handler = new CreateSessionHandler(_store, TimeProvider.System, TestPlans.Catalog());
 
         var result = await handler.Handle(new CreateSessionCommand("bob", null), CancellationToken.None);
 

@@ -24,7 +24,7 @@ public sealed class StartRunHandlerTests
     private StartRunHandler HandlerWith(IChatModel model, LimitsOptions limits) => new(new TurnStarter(
         _store,
         TurnRunnerTests.Runner(model, _store, new TurnRunnerTests.RecordingWriter(), Substitute.For<ITaskStore>()),
-        TimeProvider.System, Options.Create(limits), Options.Create(new RunOptions()),
+        TimeProvider.System, Options.Create(new RunOptions()),
         Options.Create(new PromptOptions { HistoryMaxMessages = 5 }),
         Options.Create(new BudgetOptions()),
         TurnRunnerTests.Metrics(),
@@ -32,6 +32,7 @@ public sealed class StartRunHandlerTests
         new TurnRunnerTests.RecordingWriter(),
         TestAttachments.Links,
         new ChatKit.Application.Runs.Recovery.OrphanWatch(Substitute.For<IRunEventLog>()),
+        TestPlans.Catalog(limits),
         Microsoft.Extensions.Logging.Abstractions.NullLogger<TurnStarter>.Instance));
 
     private StartRunCommand Command(string? sessionId = null, string? threadId = null) =>

@@ -14,8 +14,7 @@ public sealed class StartRunValidationTests
         Options.Create(new LimitsOptions { MaxMessageLength = 5 }),
         TestAttachments.Options,
         new ComposerChoices(
-            Options.Create(new ComposerOptions()),
-            NSubstitute.Substitute.For<ChatKit.Application.Abstractions.IChatModel>(),
+            TestPlans.Catalog(),
             new ChatKit.Application.Tools.Toolbox([], Microsoft.Extensions.Logging.Abstractions.NullLogger<ChatKit.Application.Tools.Toolbox>.Instance)));
 
     // The REST door checks its wire shape first, then the command's rules apply (the contract's order).

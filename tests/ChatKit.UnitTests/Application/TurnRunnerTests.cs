@@ -32,7 +32,7 @@ public sealed class TurnRunnerTests
 
     internal static TurnRunner Runner(IChatModel model, ITurnStore turns, ITurnWriter writer, ITaskStore tasks, int maxSteps = 5)
     {
-        var service = new TaskService(tasks, TimeProvider.System, Options.Create(new TaskOptions()));
+        var service = new TaskService(tasks, TimeProvider.System, TestPlans.Catalog());
         IAgentTool[] tools = [new AddTaskTool(Tools.TaskCommandSender.For(service)), new ListTasksTool(service)];
         using var provider = new ServiceCollection().AddMetrics().BuildServiceProvider();
         var toolbox = new Toolbox(tools, NullLogger<Toolbox>.Instance);
@@ -40,7 +40,7 @@ public sealed class TurnRunnerTests
             model, toolbox, new AgentTools(toolbox, Options.Create(new ClientToolOptions())), turns, writer,
             new PromptBuilder(Options.Create(new PromptOptions()), TestAttachments.Options), TestAttachments.Reader(), TimeProvider.System,
             Options.Create(new RunOptions { MaxSteps = maxSteps, SaveWait = TimeSpan.FromSeconds(2) }),
-            Options.Create(new LimitsOptions()),
+            TestPlans.Catalog(),
             new RunMetrics(provider.GetRequiredService<IMeterFactory>()), NullLogger<TurnRunner>.Instance);
     }
 

@@ -21,7 +21,7 @@ public sealed class TaskToolsTests
 
     public TaskToolsTests()
     {
-        var service = new TaskService(_store, TimeProvider.System, Options.Create(new TaskOptions { MaxTasksPerUser = 3 }));
+        var service = new TaskService(_store, TimeProvider.System, ChatKit.UnitTests.Application.TestPlans.Catalog(tasks: new TaskOptions { MaxTasksPerUser = 3 }));
         var sender = TaskCommandSender.For(service);
         IAgentTool[] tools =
         [
@@ -182,7 +182,7 @@ public sealed class TaskToolsTests
     public async Task AToolDuringADatabaseOutage_IsAFailedResult_LoggedAsOneWarningWithoutAStack()
     {
         var logger = new ListLogger();
-        var toolbox = new Toolbox([new ListTagsTool(new TaskService(_store, TimeProvider.System, Options.Create(new TaskOptions())))], logger);
+        var toolbox = new Toolbox([new ListTagsTool(new TaskService(_store, TimeProvider.System, ChatKit.UnitTests.Application.TestPlans.Catalog()))], logger);
         _store.ListTagsAsync(default!, default).ReturnsForAnyArgs<IReadOnlyList<TagCount>>(_ => throw new UnreachableDatabase());
 
         var outcome = await toolbox.InvokeAsync("alice", new ToolCall("c", "function", new ToolCallFunction("list_tags", "{}")), CancellationToken.None);

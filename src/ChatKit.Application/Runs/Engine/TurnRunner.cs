@@ -31,7 +31,7 @@ public sealed partial class TurnRunner(
     PromptAttachmentReader attachments,
     TimeProvider clock,
     IOptions<RunOptions> options,
-    IOptions<LimitsOptions> limits,
+    Plans.PlanCatalog plans,
     RunMetrics metrics,
     ILogger<TurnRunner> logger)
 {
@@ -367,7 +367,7 @@ public sealed partial class TurnRunner(
     {
         var locked = turn.Steps >= run.MessagesLeft;
         return locked || run.TitleChanged
-            ? new ThreadInfo(run.Session.Id, run.Session.Title, run.Session.CreatedAt, locked ? ThreadStatus.Locked(limits.Value.MaxMessagesPerSession) : ThreadStatus.Active)
+            ? new ThreadInfo(run.Session.Id, run.Session.Title, run.Session.CreatedAt, locked ? ThreadStatus.Locked(plans.Current.MaxMessagesPerSession) : ThreadStatus.Active)
             : null;
     }
 

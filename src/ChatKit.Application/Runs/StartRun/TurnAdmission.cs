@@ -41,6 +41,7 @@ public static class TurnAdmission
             { Orphaned: true } when request.OrphansWait => BeginTurnOutcome.RunInProgress,
             { RetryItem: null } when request.IsRetry && request.NeedsItem => BeginTurnOutcome.ItemNotFound,
             _ when budgets.MaxCostPerDayUsd > 0 && facts.CostToday >= budgets.MaxCostPerDayUsd => BeginTurnOutcome.DailyCostLimit,
+            _ when budgets.UserCostPerDayUsd > 0 && facts.UserCostToday >= budgets.UserCostPerDayUsd => BeginTurnOutcome.DailyCostLimit,
             _ when budgets.TokensPerUserPerDay > 0 && facts.TokensSpent >= budgets.TokensPerUserPerDay => BeginTurnOutcome.TokenBudgetExceeded,
             _ => BeginTurnOutcome.Started,
         };

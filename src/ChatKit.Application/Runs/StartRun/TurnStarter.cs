@@ -24,7 +24,6 @@ public sealed partial class TurnStarter(
     ITurnStore store,
     TurnRunner runner,
     TimeProvider clock,
-    IOptions<LimitsOptions> limits,
     IOptions<RunOptions> runs,
     IOptions<PromptOptions> prompt,
     IOptions<BudgetOptions> budgets,
@@ -33,8 +32,16 @@ public sealed partial class TurnStarter(
     ITurnWriter writer,
     AttachmentLinks links,
     Recovery.OrphanWatch orphans,
+    Plans.PlanCatalog plans,
     ILogger<TurnStarter> logger)
 {
+    /// <summary>The daily budgets of the request's plan (the service-wide cost limit is everyone's).</summary>
+    private Budgets Budgets => budgets.Value.ToBudgets() with
+    {
+        TokensPerUserPerDay = plans.Current.TokensPerDay,
+        UserCostPerDayUsd = plans.Current.CostPerDayUsd,
+    };
+
     /// <summary>How long a send waits for the session's previous run, already ending, to free the session.</summary>
     private static readonly TimeSpan EndingRunWait = TimeSpan.FromSeconds(2);
 
@@ -54,9 +61,9 @@ public sealed partial class TurnStarter(
         }
 
         var sessionId = parsed.Value;
-        var open = new OpenTurn(userId, sessionId, budgets.Value.ToBudgets()) { NewSession = newSession, MaxSessionsPerUser = limits.Value.MaxSessionsPerUser };
+        var open = new OpenTurn(userId, sessionId, Budgets) { NewSession = newSession, MaxSessionsPerUser = plans.Current.MaxSessions };
         var request = new AdmissionRequest(
-            threadId is null || (Guid.TryParse(threadId, out var thread) && thread == sessionId), IsRetry: false, limits.Value.MaxMessagesPerSession, open.Budgets);
+            threadId is null || (Guid.TryParse(threadId, out var thread) && thread == sessionId), IsRetry: false, plans.Current.MaxMessagesPerSession, open.Budgets);
         var (tx, outcome) = await AdmitAsync(open, request, ct).ConfigureAwait(false);
         if (outcome != BeginTurnOutcome.Started)
         {
@@ -84,7 +91,7 @@ public sealed partial class TurnStarter(
             }
 
             var message = ChatMessage.FromUser(sessionId, input, closed.Count > 0 ? at.AddTicks(10) : at);
-            message = message with { Attachments = attachments.Value.Select(a => a with { SessionId = sessionId, MessageId = message.Id }).ToList() };
+            message = message with { Model = message.Model ?? plans.DefaultModelOf(plans.Current), Attachments = attachments.Value.Select(a => a with { SessionId = sessionId, MessageId = message.Id }).ToList() };
 
             // The first model call starts now, while the message commits: time to first token is the longer of the two,
             // not their sum. If the commit fails the call is cancelled and never seen.
@@ -167,10 +174,10 @@ public sealed partial class TurnStarter(
     {
         BeginTurnOutcome.Forbidden => Errors.Forbidden,
         BeginTurnOutcome.ThreadNotFound => Errors.ThreadNotFound(threadId!),
-        BeginTurnOutcome.MessageLimit => Errors.MessageLimit(limits.Value.MaxMessagesPerSession),
+        BeginTurnOutcome.MessageLimit => Errors.MessageLimit(plans.Current.MaxMessagesPerSession),
         BeginTurnOutcome.RunInProgress => Errors.RunInProgress,
         BeginTurnOutcome.ItemNotFound => Errors.ItemNotFound(rawItemId!),
-        BeginTurnOutcome.SessionLimit => Errors.SessionLimit(limits.Value.MaxSessionsPerUser),
+        BeginTurnOutcome.SessionLimit => Errors.SessionLimit(plans.Current.MaxSessions),
         BeginTurnOutcome.TokenBudgetExceeded or BeginTurnOutcome.DailyCostLimit => OverBudget(outcome),
         _ => Errors.SessionNotFound(rawSessionId),
     };
@@ -182,7 +189,7 @@ public sealed partial class TurnStarter(
         metrics.BudgetRefused(outcome == BeginTurnOutcome.DailyCostLimit ? "daily_cost" : "user_tokens");
         return outcome == BeginTurnOutcome.DailyCostLimit
             ? Errors.DailyCostLimit(resets - now)
-            : Errors.TokenBudgetExceeded(budgets.Value.TokensPerUserPerDay, resets, resets - now);
+            : Errors.TokenBudgetExceeded(plans.Current.TokensPerDay, resets, resets - now);
     }
 
     /// <summary>Runs the turn again from an earlier user message: every later message is deleted in the same transaction.</summary>
@@ -201,8 +208,8 @@ public sealed partial class TurnStarter(
             return itemId.Error!;
         }
 
-        var open = new OpenTurn(userId, sessionId.Value, budgets.Value.ToBudgets(), itemId.Value);
-        var (tx, outcome) = await AdmitAsync(open, new AdmissionRequest(true, IsRetry: true, limits.Value.MaxMessagesPerSession, open.Budgets), ct)
+        var open = new OpenTurn(userId, sessionId.Value, Budgets, itemId.Value);
+        var (tx, outcome) = await AdmitAsync(open, new AdmissionRequest(true, IsRetry: true, plans.Current.MaxMessagesPerSession, open.Budgets), ct)
             .ConfigureAwait(false);
         if (outcome != BeginTurnOutcome.Started)
         {
@@ -234,8 +241,8 @@ public sealed partial class TurnStarter(
             return sessionId.Error!;
         }
 
-        var open = new OpenTurn(userId, sessionId.Value, budgets.Value.ToBudgets());
-        var (tx, outcome) = await AdmitAsync(open, new AdmissionRequest(true, IsRetry: true, limits.Value.MaxMessagesPerSession, open.Budgets) { NeedsItem = false }, ct)
+        var open = new OpenTurn(userId, sessionId.Value, Budgets);
+        var (tx, outcome) = await AdmitAsync(open, new AdmissionRequest(true, IsRetry: true, plans.Current.MaxMessagesPerSession, open.Budgets) { NeedsItem = false }, ct)
             .ConfigureAwait(false);
         if (outcome != BeginTurnOutcome.Started)
         {
@@ -287,7 +294,7 @@ public sealed partial class TurnStarter(
         {
             Continues = last,
             Background = run.Background,
-            MessagesLeft = limits.Value.MaxMessagesPerSession - session.MessageCount,
+            MessagesLeft = plans.Current.MaxMessagesPerSession - session.MessageCount,
         };
         var events = ThreadStreamMapper.MapAsync(runner.RunAsync(started, CancellationToken.None), links);
         host.Adopt(new TurnStream(run.RunId, session.Id, session.UserId, run.Background, Prepend(opening, events)), run);
@@ -338,7 +345,7 @@ public sealed partial class TurnStarter(
     /// <summary>Hands the started turn to the run host; its events open with <paramref name="first"/> when there is one.</summary>
     private Guid Run(StartedRun started, RunEvent? first = null)
     {
-        var run = started with { MessagesLeft = limits.Value.MaxMessagesPerSession - started.Session.MessageCount };
+        var run = started with { MessagesLeft = plans.Current.MaxMessagesPerSession - started.Session.MessageCount };
         var events = ThreadStreamMapper.MapAsync(runner.RunAsync(run, CancellationToken.None), links);
         return host.Start(new TurnStream(run.ClaimId, run.Session.Id, run.Session.UserId, run.Background, first is null ? events : Prepend(first, events)));
     }

@@ -27,7 +27,7 @@ public sealed class CreateSessionValidator : AbstractValidator<CreateSessionComm
     }
 }
 
-public sealed class CreateSessionHandler(ISessionStore store, TimeProvider clock, IOptions<LimitsOptions> limits)
+public sealed class CreateSessionHandler(ISessionStore store, TimeProvider clock, Plans.PlanCatalog plans)
     : ICommandHandler<CreateSessionCommand, Result<SessionDto>>
 {
     public async ValueTask<Result<SessionDto>> Handle(CreateSessionCommand command, CancellationToken cancellationToken)
@@ -35,7 +35,7 @@ public sealed class CreateSessionHandler(ISessionStore store, TimeProvider clock
         var now = SessionRules.ToStoragePrecision(clock.GetUtcNow());
         var session = new ChatSession(
             Guid.CreateVersion7(), command.UserId, command.Title?.Trim() ?? SessionRules.DefaultTitle, now, now, 0);
-        var max = limits.Value.MaxSessionsPerUser;
+        var max = plans.Current.MaxSessions;
         var created = await store.TryCreateAsync(session, autoTitle: command.Title is null, max, cancellationToken)
             .ConfigureAwait(false);
         return created ? SessionDto.From(session) : Errors.SessionLimit(max);

@@ -1,0 +1,120 @@
+using ChatKit.Api.Options;
+using Microsoft.Extensions.Options;
+using Microsoft.IdentityModel.Protocols;
+using Microsoft.IdentityModel.Protocols.OpenIdConnect;
+using Microsoft.IdentityModel.Protocols.OpenIdConnect.Configuration;
+using Microsoft.IdentityModel.Tokens;
+
+namespace ChatKit.Api.Auth;
+
+/// <summary>
+/// Which token schemes are on, and the identity provider's keys: the library's configuration manager over the discovery
+/// document (<c>AUTH_AUTHORITY</c>) or the bare key set (<c>AUTH_JWKS_URL</c>). It fetches on first use (the service
+/// starts while the provider is down), keeps the keys it has when a refresh fails (an outage does not fail tokens whose
+/// key is cached), refreshes on an unknown <c>kid</c> at most once per <c>AUTH_JWKS_REFRESH_SECONDS</c>, and never falls
+/// back to a "last known good" set (a removed key is a revoked key).
+/// </summary>
+public sealed class IdentityProviderKeys : IDisposable
+{
+    /// <summary>How long a fetch of the provider's documents may take before it counts as down.</summary>
+    public static readonly TimeSpan FetchTimeout = TimeSpan.FromSeconds(5);
+
+    /// <summary>Keys are fetched again this often even when every token's key is known (a revoked key leaves the set).</summary>
+    public static readonly TimeSpan AutomaticRefresh = TimeSpan.FromMinutes(10);
+
+    private readonly HttpClient? _http;
+    private readonly string? _issuer;
+    private OpenIdConnectConfiguration? _current;
+
+    public IdentityProviderKeys(IOptions<IdentitySettings> identity, IOptions<JwtSettings> jwt)
+    {
+        var id = identity.Value;
+        _issuer = string.IsNullOrWhiteSpace(id.Issuer) ? null : id.Issuer.Trim();
+        SecretEnabled = jwt.Value.KeyBytes.Length > 0;
+        Enabled = id.Enabled;
+        if (!Enabled)
+        {
+            return;
+        }
+
+        _http = new HttpClient { Timeout = FetchTimeout };
+        var documents = new HttpDocumentRetriever(_http) { RequireHttps = !id.AllowHttp };
+        var discovery = string.IsNullOrWhiteSpace(id.JwksUrl);
+        var address = discovery ? id.Authority!.Trim().TrimEnd('/') + "/.well-known/openid-configuration" : id.JwksUrl!.Trim();
+        IConfigurationRetriever<OpenIdConnectConfiguration> retriever = discovery
+            ? new OpenIdConnectConfigurationRetriever()
+            : new JwksRetriever(id.Issuer!.Trim());
+        Manager = new ConfigurationManager<OpenIdConnectConfiguration>(address, retriever, documents, new OpenIdConnectConfigurationValidator())
+        {
+            RefreshInterval = TimeSpan.FromSeconds(id.JwksRefreshSeconds),
+            AutomaticRefreshInterval = AutomaticRefresh,
+            UseLastKnownGoodConfiguration = false,
+        };
+    }
+
+    /// <summary>Tokens signed with <c>JWT_SECRET</c> are accepted.</summary>
+    public bool SecretEnabled { get; }
+
+    /// <summary>Tokens signed by the identity provider's keys are accepted.</summary>
+    public bool Enabled { get; }
+
+    public ConfigurationManager<OpenIdConnectConfiguration>? Manager { get; }
+
+    /// <summary>The keys of the provider's set as last fetched (none before the first fetch).</summary>
+    public IEnumerable<SecurityKey> SigningKeys => Volatile.Read(ref _current)?.SigningKeys ?? [];
+
+    /// <summary>Whether a token's <c>iss</c> is the provider's: <c>AUTH_ISSUER</c>, else the discovery document's issuer.</summary>
+    public bool Accepts(string issuer) =>
+        string.Equals(issuer, _issuer ?? Volatile.Read(ref _current)?.Issuer, StringComparison.Ordinal);
+
+    /// <summary>
+    /// Before a provider token is checked: the keys in hand (fetched on first use), refreshed when the token names a key
+    /// the set does not have — at most once per <c>AUTH_JWKS_REFRESH_SECONDS</c>, the manager's own bound. A provider
+    /// that cannot be reached leaves the cached keys in place.
+    /// </summary>
+    public async Task PrepareForAsync(string? keyId, CancellationToken ct)
+    {
+        if (Manager is null)
+        {
+            return;
+        }
+
+        try
+        {
+            var configuration = await Manager.GetConfigurationAsync(ct).ConfigureAwait(false);
+            if (keyId is not null && !configuration.SigningKeys.Any(k => k.KeyId == keyId))
+            {
+                Manager.RequestRefresh();
+                configuration = await Manager.GetConfigurationAsync(ct).ConfigureAwait(false);
+            }
+
+            Volatile.Write(ref _current, configuration);
+        }
+        catch (Exception ex) when (ex is InvalidOperationException or HttpRequestException or IOException or TaskCanceledException)
+        {
+            // Unreachable with nothing cached: the token then fails for want of a key.
+        }
+    }
+
+    /// <summary>Whether the provider's keys are in hand (fetched now, or cached from before); for readiness.</summary>
+    public async Task<bool> HaveKeysAsync(CancellationToken ct)
+    {
+        if (Manager is null)
+        {
+            return true;
+        }
+
+        try
+        {
+            var configuration = await Manager.GetConfigurationAsync(ct).ConfigureAwait(false);
+            Volatile.Write(ref _current, configuration);
+            return configuration.SigningKeys.Count > 0;
+        }
+        catch (Exception ex) when (ex is InvalidOperationException or HttpRequestException or IOException or TaskCanceledException)
+        {
+            return false;
+        }
+    }
+
+    public void Dispose() => _http?.Dispose();
+}

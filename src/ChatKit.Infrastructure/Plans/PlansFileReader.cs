@@ -1,0 +1,88 @@
+using ChatKit.Application.Options;
+using ChatKit.Application.Plans;
+using Microsoft.Extensions.Options;
+using YamlDotNet.Core;
+using YamlDotNet.Serialization;
+using YamlDotNet.Serialization.NamingConventions;
+
+namespace ChatKit.Infrastructure.Plans;
+
+/// <summary>
+/// Reads <c>PLANS_FILE</c> once, at start: YAML, or JSON (which YAML reads as it is). The file is
+/// <c>plans: { name: { limit: value, … }, … }</c>; a key that is not a known limit, a value of the wrong type or a file
+/// that does not parse is an error naming the file and the line, which stops the start (ADR-024).
+/// </summary>
+internal sealed class PlansFileReader : IPostConfigureOptions<PlanOptions>
+{
+    private static readonly IDeserializer Yaml = new DeserializerBuilder()
+        .WithNamingConvention(UnderscoredNamingConvention.Instance)
+        .Build();
+
+    public void PostConfigure(string? name, PlanOptions options)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        if (string.IsNullOrWhiteSpace(options.File))
+        {
+            return;
+        }
+
+        try
+        {
+            using var reader = new StreamReader(options.File);
+            var file = Yaml.Deserialize<PlansFile?>(reader);
+            options.Definitions = (file?.Plans ?? []).ToDictionary(p => p.Key, p => p.Value.ToDefinition(), StringComparer.Ordinal);
+        }
+        catch (YamlException ex)
+        {
+            options.Error = $"PLANS_FILE {options.File}, line {ex.Start.Line}: {Reason(ex)}";
+        }
+        catch (IOException ex)
+        {
+            options.Error = $"PLANS_FILE {options.File} cannot be read: {ex.Message}";
+        }
+        catch (UnauthorizedAccessException ex)
+        {
+            options.Error = $"PLANS_FILE {options.File} cannot be read: {ex.Message}";
+        }
+    }
+
+    // YamlDotNet wraps the reason (an unknown key, a value that does not convert) in an exception of its own.
+    private static string Reason(YamlException ex) =>
+        (ex.InnerException?.Message ?? ex.Message).Replace("on type 'ChatKit.Infrastructure.Plans.PlansFileReader+PlanLimits'", "(not a known limit)", StringComparison.Ordinal);
+
+    private sealed class PlansFile
+    {
+        public Dictionary<string, PlanLimits>? Plans { get; set; }
+    }
+
+    private sealed class PlanLimits
+    {
+        public int? RequestsPerMinute { get; set; }
+
+        public int? TokensPerDay { get; set; }
+
+        public decimal? CostPerDayUsd { get; set; }
+
+        public int? MaxSessions { get; set; }
+
+        public int? MaxMessagesPerSession { get; set; }
+
+        public int? MaxTasks { get; set; }
+
+        public List<string>? Models { get; set; }
+
+        public long? Attachments { get; set; }
+
+        public PlanDefinition ToDefinition() => new()
+        {
+            RequestsPerMinute = RequestsPerMinute,
+            TokensPerDay = TokensPerDay,
+            CostPerDayUsd = CostPerDayUsd,
+            MaxSessions = MaxSessions,
+            MaxMessagesPerSession = MaxMessagesPerSession,
+            MaxTasks = MaxTasks,
+            Models = Models,
+            Attachments = Attachments,
+        };
+    }
+}
