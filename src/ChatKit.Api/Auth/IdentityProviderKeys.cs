@@ -24,13 +24,17 @@ public sealed class IdentityProviderKeys : IDisposable
 
     private readonly HttpClient? _http;
     private readonly string? _issuer;
+    private readonly SemaphoreSlim _refreshing = new(1, 1);
+    private readonly TimeSpan _refreshInterval;
     private OpenIdConnectConfiguration? _current;
+    private long _lastRefresh;
 
     public IdentityProviderKeys(IOptions<IdentitySettings> identity, IOptions<JwtSettings> jwt)
     {
         var id = identity.Value;
         _issuer = string.IsNullOrWhiteSpace(id.Issuer) ? null : id.Issuer.Trim();
         SecretEnabled = jwt.Value.KeyBytes.Length > 0;
+        _refreshInterval = TimeSpan.FromSeconds(id.JwksRefreshSeconds);
         Enabled = id.Enabled;
         if (!Enabled)
         {
@@ -60,6 +64,9 @@ public sealed class IdentityProviderKeys : IDisposable
 
     public ConfigurationManager<OpenIdConnectConfiguration>? Manager { get; }
 
+    /// <summary>Whether the provider's keys have been fetched at least once.</summary>
+    public bool HasKeys => Volatile.Read(ref _current) is not null;
+
     /// <summary>The keys of the provider's set as last fetched (none before the first fetch).</summary>
     public IEnumerable<SecurityKey> SigningKeys => Volatile.Read(ref _current)?.SigningKeys ?? [];
 
@@ -84,8 +91,7 @@ public sealed class IdentityProviderKeys : IDisposable
             var configuration = await Manager.GetConfigurationAsync(ct).ConfigureAwait(false);
             if (keyId is not null && !configuration.SigningKeys.Any(k => k.KeyId == keyId))
             {
-                Manager.RequestRefresh();
-                configuration = await Manager.GetConfigurationAsync(ct).ConfigureAwait(false);
+                configuration = await RefreshAsync(configuration, ct).ConfigureAwait(false);
             }
 
             Volatile.Write(ref _current, configuration);
@@ -93,6 +99,42 @@ public sealed class IdentityProviderKeys : IDisposable
         catch (Exception ex) when (ex is InvalidOperationException or HttpRequestException or IOException or TaskCanceledException)
         {
             // Unreachable with nothing cached: the token then fails for want of a key.
+        }
+    }
+
+    /// <summary>
+    /// A fresh key set, when the last refresh is at least <c>AUTH_JWKS_REFRESH_SECONDS</c> old (else the set in hand). The
+    /// manager refreshes in the background once asked; this waits for its answer (up to the fetch timeout), so the first
+    /// token signed with a rotated key is accepted rather than only the ones after it.
+    /// </summary>
+    private async Task<OpenIdConnectConfiguration> RefreshAsync(OpenIdConnectConfiguration held, CancellationToken ct)
+    {
+        await _refreshing.WaitAsync(ct).ConfigureAwait(false);
+        try
+        {
+            var current = await Manager!.GetConfigurationAsync(ct).ConfigureAwait(false);
+            if (!ReferenceEquals(current, held) || TimeProvider.System.GetElapsedTime(Interlocked.Read(ref _lastRefresh)) < _refreshInterval)
+            {
+                return current; // another token refreshed it meanwhile, or the bound holds
+            }
+
+            Interlocked.Exchange(ref _lastRefresh, TimeProvider.System.GetTimestamp());
+            Manager.RequestRefresh();
+            var deadline = TimeProvider.System.GetTimestamp();
+            while (ReferenceEquals(current, held) && TimeProvider.System.GetElapsedTime(deadline) < FetchTimeout)
+            {
+                current = await Manager.GetConfigurationAsync(ct).ConfigureAwait(false);
+                if (ReferenceEquals(current, held))
+                {
+                    await Task.Delay(20, ct).ConfigureAwait(false);
+                }
+            }
+
+            return current;
+        }
+        finally
+        {
+            _refreshing.Release();
         }
     }
 
@@ -116,5 +158,9 @@ public sealed class IdentityProviderKeys : IDisposable
         }
     }
 
-    public void Dispose() => _http?.Dispose();
+    public void Dispose()
+    {
+        _http?.Dispose();
+        _refreshing.Dispose();
+    }
 }

@@ -68,9 +68,9 @@ public static class JwtSetup
                     ValidateLifetime = true,
                     ClockSkew = TimeSpan.FromSeconds(id.ClockSkewSeconds),
                     ValidateIssuer = true,
-                    IssuerValidator = (issuer, _, _) => keys.Accepts(issuer)
-                        ? issuer
-                        : throw new SecurityTokenInvalidIssuerException("The token's issuer is not accepted"),
+                    IssuerValidator = (issuer, _, _) => keys.HasKeys
+                        ? (keys.Accepts(issuer) ? issuer : throw new SecurityTokenInvalidIssuerException("The token's issuer is not accepted"))
+                        : throw new SecurityTokenException(ProviderUnreachable),
                     ValidateAudience = true,
                     ValidAudience = id.Audience,
 
@@ -152,7 +152,15 @@ public static class JwtSetup
     private static JsonWebToken? HeaderOf(string token)
     {
         var handler = new JsonWebTokenHandler();
-        return handler.CanReadToken(token) ? handler.ReadJsonWebToken(token) : null;
+        try
+        {
+            return handler.CanReadToken(token) ? handler.ReadJsonWebToken(token) : null;
+        }
+        catch (ArgumentException)
+        {
+            // Junk in a token's shape: its scheme refuses it as it would any token that does not parse.
+            return null;
+        }
     }
 
     private static JwtBearerEvents Events(string userClaim, string planClaim) => new()
@@ -227,6 +235,8 @@ public static class JwtSetup
 
     private const string UnusableUser = " is not a usable user id";
 
+    private const string ProviderUnreachable = "The identity provider cannot be reached to check the token";
+
     private const string CriticalExtensions = "The token lists critical header extensions this service does not understand.";
 
     /// <summary>
@@ -249,6 +259,7 @@ public static class JwtSetup
             SecurityTokenSignatureKeyNotFoundException when provider => "The token's signing key is not known",
             SecurityTokenInvalidAlgorithmException when provider => "The token's signing algorithm is not accepted",
             SecurityTokenException { Message: CriticalExtensions } => CriticalExtensions,
+            SecurityTokenException { Message: ProviderUnreachable } => ProviderUnreachable,
             SecurityTokenException { Message: var unusable } when unusable.EndsWith(UnusableUser, StringComparison.Ordinal) => unusable,
             SecurityTokenException { Message: CookieRequestRule.Refusal } => CookieRequestRule.Refusal,
             _ => "The token is not valid",

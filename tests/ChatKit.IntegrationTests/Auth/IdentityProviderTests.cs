@@ -143,7 +143,7 @@ public sealed class IdentityProviderTests
         // Without JWT_SECRET, an HS256 token meets only the provider's scheme, which takes no HS algorithm.
         await using var providerOnly = App(withSecret: false);
         using var onlyClient = providerOnly.CreateClient();
-        await AssertRefusedAsync(onlyClient, app.TokenFor("someone"), "algorithm");
+        await AssertRefusedAsync(onlyClient, app.TokenFor("someone"), "signing key");
         using var fine = await MeAsync(onlyClient, _idp.Token("u"));
         Assert.That(fine.StatusCode, Is.EqualTo(HttpStatusCode.OK));
     }
@@ -217,7 +217,7 @@ public sealed class IdentityProviderTests
             Assert.That(JsonNode.Parse(await notReady.Content.ReadAsStringAsync())!["checks"]!["identity_provider"]!.GetValue<string>(), Is.EqualTo("unhealthy"));
         }
 
-        await AssertRefusedAsync(coldClient, _idp.Token("u"), "not valid");
+        await AssertRefusedAsync(coldClient, _idp.Token("u"), "cannot be reached");
         _idp.Down = false;
         await Task.Delay(1100);
         using var back = await MeAsync(coldClient, _idp.Token("u"));
@@ -233,7 +233,7 @@ public sealed class IdentityProviderTests
         using var client = app.CreateClient();
         _idp.Delay = TimeSpan.FromSeconds(30);
         var started = System.Diagnostics.Stopwatch.StartNew();
-        await AssertRefusedAsync(client, _idp.Token("u"), "not valid");
+        await AssertRefusedAsync(client, _idp.Token("u"), "cannot be reached");
         Assert.That(started.Elapsed, Is.LessThan(TimeSpan.FromSeconds(15)));
     }
 

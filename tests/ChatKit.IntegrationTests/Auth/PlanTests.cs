@@ -52,7 +52,7 @@ public sealed class PlanTests
     [Test]
     public async Task TwoUsersOnDifferentPlans_AreEachStoppedAtTheirOwnLimits_OnTwoInstancesSharingRedis()
     {
-        (string, string?)[] settings = [("PLANS_FILE", _file), ("REDIS_URL", TestEnvironment.RedisUrl), ("RATE_LIMIT_PER_MINUTE", "100000")];
+        (string, string?)[] settings = [("PLANS_FILE", _file), ("MODELS", "fake/model,fake/mini"), ("REDIS_URL", TestEnvironment.RedisUrl), ("RATE_LIMIT_PER_MINUTE", "100000")];
         await using var first = ChatKitFactory.Create(null, settings);
         await using var second = ChatKitFactory.Create(null, settings);
         foreach (var (plan, sessions, perMinute) in new[] { ("free", 1, 8), ("pro", 3, 16) })
@@ -65,7 +65,7 @@ public sealed class PlanTests
             for (var i = 0; i < sessions; i++)
             {
                 using var created = await (i % 2 == 0 ? a : b).PostAsJsonAsync(ChatApi.Sessions, new { });
-                Assert.That(created.StatusCode, Is.EqualTo(HttpStatusCode.Created), $"{plan}: session {i + 1}");
+                Assert.That(created.IsSuccessStatusCode, Is.True, $"{plan}: session {i + 1}");
             }
 
             using var over = await (sessions % 2 == 0 ? a : b).PostAsJsonAsync(ChatApi.Sessions, new { });
@@ -133,7 +133,7 @@ public sealed class PlanTests
     {
         await using var app = ChatKitFactory.Create(Upstream, ("PLANS_FILE", _file), ("MODELS", "fake/model,fake/mini"));
         using var free = ClientOn(app, ChatKitFactory.NewUser(), "free");
-        var composer = JsonNode.Parse(await free.GetStringAsync("/api/v1/chatkit/composer"))!["data"]!;
+        var composer = JsonNode.Parse(await free.GetStringAsync("/api/v1/chatkit/composer"))!;
         Assert.That(composer["models"]!.AsArray().Select(m => m!["id"]!.GetValue<string>()), Is.EqualTo(new[] { "fake/mini" }));
 
         var session = await free.CreateSessionAsync();

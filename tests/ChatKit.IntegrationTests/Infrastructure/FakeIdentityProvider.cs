@@ -48,18 +48,24 @@ public sealed class FakeIdentityProvider : IAsyncDisposable
 
     public static async Task<FakeIdentityProvider> StartAsync()
     {
+        int port;
+        using (var probe = new System.Net.Sockets.TcpListener(System.Net.IPAddress.Loopback, 0))
+        {
+            probe.Start();
+            port = ((System.Net.IPEndPoint)probe.LocalEndpoint).Port;
+        }
+
         var builder = WebApplication.CreateSlimBuilder();
         builder.Logging.ClearProviders();
-        builder.WebHost.UseUrls("http://127.0.0.1:0");
+        builder.WebHost.UseUrls($"http://127.0.0.1:{port}");
         var app = builder.Build();
-        await app.StartAsync();
-        var url = app.Urls.First().TrimEnd('/');
-        var provider = new FakeIdentityProvider(app, url);
+        var provider = new FakeIdentityProvider(app, $"http://127.0.0.1:{port}");
         provider.AddKey("rsa-1", RsaKey());
         provider.AddKey("ec-256", new ECDsaSecurityKey(ECDsa.Create(ECCurve.NamedCurves.nistP256)));
         provider.AddKey("ec-384", new ECDsaSecurityKey(ECDsa.Create(ECCurve.NamedCurves.nistP384)));
         app.MapGet("/.well-known/openid-configuration", provider.DiscoveryAsync);
         app.MapGet("/jwks", provider.JwksAsync);
+        await app.StartAsync();
         return provider;
     }
 
