@@ -36,7 +36,7 @@ public sealed class PlanCatalog
                 d.Value.MaxSessions ?? limits.Value.MaxSessionsPerUser,
                 d.Value.MaxMessagesPerSession ?? limits.Value.MaxMessagesPerSession,
                 d.Value.MaxTasks ?? tasks.Value.MaxTasksPerUser,
-                d.Value.Models is { Count: > 0 } models ? models : AllModels,
+                d.Value.Models is { Count: > 0 } models ? [.. models] : AllModels,
                 d.Value.Attachments ?? attachments.Value.BytesPerUser),
             StringComparer.Ordinal);
         Default = _plans[Plan.DefaultName];

@@ -16,7 +16,7 @@ public sealed record PlanDefinition
     public int? MaxTasks { get; init; }
 
     /// <summary>The allowed subset of <c>MODELS</c>, the first the plan's default.</summary>
-    public IReadOnlyList<string>? Models { get; init; }
+    public IList<string>? Models { get; init; }
 
     /// <summary>Attachment bytes a user may keep stored.</summary>
     public long? Attachments { get; init; }

@@ -30,7 +30,7 @@ internal sealed class PlansFileReader : IPostConfigureOptions<PlanOptions>
         {
             using var reader = new StreamReader(options.File);
             var file = Yaml.Deserialize<PlansFile?>(reader);
-            options.Definitions = (file?.Plans ?? []).ToDictionary(p => p.Key, p => p.Value.ToDefinition(), StringComparer.Ordinal);
+            options.Definitions = new Dictionary<string, PlanDefinition>(file?.Plans ?? [], StringComparer.Ordinal);
         }
         catch (YamlException ex)
         {
@@ -48,41 +48,10 @@ internal sealed class PlansFileReader : IPostConfigureOptions<PlanOptions>
 
     // YamlDotNet wraps the reason (an unknown key, a value that does not convert) in an exception of its own.
     private static string Reason(YamlException ex) =>
-        (ex.InnerException?.Message ?? ex.Message).Replace("on type 'ChatKit.Infrastructure.Plans.PlansFileReader+PlanLimits'", "(not a known limit)", StringComparison.Ordinal);
+        (ex.InnerException?.Message ?? ex.Message).Replace($"on type '{typeof(PlanDefinition).FullName}'", "(not a known limit)", StringComparison.Ordinal);
 
     private sealed class PlansFile
     {
-        public Dictionary<string, PlanLimits>? Plans { get; set; }
-    }
-
-    private sealed class PlanLimits
-    {
-        public int? RequestsPerMinute { get; set; }
-
-        public int? TokensPerDay { get; set; }
-
-        public decimal? CostPerDayUsd { get; set; }
-
-        public int? MaxSessions { get; set; }
-
-        public int? MaxMessagesPerSession { get; set; }
-
-        public int? MaxTasks { get; set; }
-
-        public List<string>? Models { get; set; }
-
-        public long? Attachments { get; set; }
-
-        public PlanDefinition ToDefinition() => new()
-        {
-            RequestsPerMinute = RequestsPerMinute,
-            TokensPerDay = TokensPerDay,
-            CostPerDayUsd = CostPerDayUsd,
-            MaxSessions = MaxSessions,
-            MaxMessagesPerSession = MaxMessagesPerSession,
-            MaxTasks = MaxTasks,
-            Models = Models,
-            Attachments = Attachments,
-        };
+        public Dictionary<string, PlanDefinition>? Plans { get; set; }
     }
 }

@@ -27,18 +27,7 @@ public sealed class InstanceDeathTests
         Upstream.Script(marker, ScriptStep.Text([.. Enumerable.Range(0, 200).Select(i => $"w{i} ")]) with { GapMs = 25 }, ScriptStep.Text("and ", "the ", "rest."));
         var sessionId = await onA.CreateSessionAsync();
 
-        using var request = new HttpRequestMessage(HttpMethod.Post, ChatApi.RunsOf(sessionId)) { Content = JsonContent.Create(ChatApi.MessageBody("Tell me a long story " + marker, background: true)) };
-        using var started = await onA.SendAsync(request, HttpCompletionOption.ResponseHeadersRead);
-        var runId = started.Headers.GetValues("X-Run-Id").Single();
-        var before = new List<Seen>();
-        await foreach (var e in ReadAsync(started))
-        {
-            before.Add(e);
-            if (Deltas(before).Count >= 20)
-            {
-                break;
-            }
-        }
+        var (runId, before) = await WatchAsync(onA, sessionId, "Tell me a long story " + marker, 20);
 
         a.Kill();
         var lastSeen = before[^1].Id!.Value;
@@ -178,6 +167,24 @@ public sealed class InstanceDeathTests
         }
     }
 
+    /// <summary>Starts a background run and reads it until the client has seen <paramref name="deltas"/> text deltas.</summary>
+    private static async Task<(string RunId, List<Seen> Seen)> WatchAsync(HttpClient client, string sessionId, string text, int deltas)
+    {
+        using var request = new HttpRequestMessage(HttpMethod.Post, ChatApi.RunsOf(sessionId)) { Content = JsonContent.Create(ChatApi.MessageBody(text, background: true)) };
+        using var started = await client.SendAsync(request, HttpCompletionOption.ResponseHeadersRead);
+        var seen = new List<Seen>();
+        await foreach (var e in ReadAsync(started))
+        {
+            seen.Add(e);
+            if (Deltas(seen).Count >= deltas)
+            {
+                break;
+            }
+        }
+
+        return (started.Headers.GetValues("X-Run-Id").Single(), seen);
+    }
+
     /// <summary>The events a client read until its stream ended or broke.</summary>
     private static async Task<List<Seen>> CollectAsync(HttpResponseMessage response)
     {
@@ -209,17 +216,7 @@ public sealed class InstanceDeathTests
         Upstream.Script(marker, ScriptStep.Text([.. Enumerable.Range(0, 200).Select(i => $"w{i} ")]) with { GapMs = 25 }, ScriptStep.Text("and ", "the ", "rest."));
         Upstream.Script(next, ScriptStep.Text("the ", "next ", "answer"));
         var sessionId = await onA.CreateSessionAsync();
-        using var request = new HttpRequestMessage(HttpMethod.Post, ChatApi.RunsOf(sessionId)) { Content = JsonContent.Create(ChatApi.MessageBody("A long one " + marker, background: true)) };
-        using var started = await onA.SendAsync(request, HttpCompletionOption.ResponseHeadersRead);
-        var before = new List<Seen>();
-        await foreach (var e in ReadAsync(started))
-        {
-            before.Add(e);
-            if (Deltas(before).Count >= 10)
-            {
-                break;
-            }
-        }
+        var (_, before) = await WatchAsync(onA, sessionId, "A long one " + marker, 10);
 
         a.Kill();
 
@@ -262,18 +259,7 @@ public sealed class InstanceDeathTests
         var marker = NativeApi.Marker();
         Upstream.Script(marker, ScriptStep.Text([.. Enumerable.Range(0, 200).Select(i => $"w{i} ")]) with { GapMs = 25 });
         var sessionId = await onA.CreateSessionAsync();
-        using var request = new HttpRequestMessage(HttpMethod.Post, ChatApi.RunsOf(sessionId)) { Content = JsonContent.Create(ChatApi.MessageBody("Another long one " + marker, background: true)) };
-        using var started = await onA.SendAsync(request, HttpCompletionOption.ResponseHeadersRead);
-        var runId = started.Headers.GetValues("X-Run-Id").Single();
-        var before = new List<Seen>();
-        await foreach (var e in ReadAsync(started))
-        {
-            before.Add(e);
-            if (Deltas(before).Count >= 10)
-            {
-                break;
-            }
-        }
+        var (runId, before) = await WatchAsync(onA, sessionId, "Another long one " + marker, 10);
 
         a.Kill();
         using var resume = new HttpRequestMessage(HttpMethod.Get, $"{ChatApi.Sessions}/{sessionId}/runs/{runId}/events");
@@ -311,16 +297,7 @@ public sealed class InstanceDeathTests
         {
             using var client = first.ClientFor(user);
             sessionId = await client.CreateSessionAsync();
-            using var request = new HttpRequestMessage(HttpMethod.Post, ChatApi.RunsOf(sessionId)) { Content = JsonContent.Create(ChatApi.MessageBody("A long one " + marker, background: true)) };
-            using var started = await client.SendAsync(request, HttpCompletionOption.ResponseHeadersRead);
-            await foreach (var e in ReadAsync(started))
-            {
-                before.Add(e);
-                if (Deltas(before).Count >= 60)
-                {
-                    break;
-                }
-            }
+            before.AddRange((await WatchAsync(client, sessionId, "A long one " + marker, 60)).Seen);
 
             first.Kill();
         }
