@@ -31,6 +31,10 @@ public sealed class TurnAdmissionTests
             .SetName("retry: a dead instance's run before the item");
         yield return new TestCaseData(Fine with { Orphaned = true }, Start(), BeginTurnOutcome.Started).SetName("without a shared log a lapsed claim frees the session");
         yield return new TestCaseData(Fine with { CostToday = 1m, TokensSpent = 500 }, Start(), BeginTurnOutcome.DailyCostLimit).SetName("cost before tokens");
+        yield return new TestCaseData(Fine with { UserCostToday = 2m, TokensSpent = 500 }, new AdmissionRequest(true, false, 3, Both with { UserCostPerDayUsd = 2m }), BeginTurnOutcome.DailyCostLimit)
+            .SetName("a plan's own daily cost, spent, before tokens");
+        yield return new TestCaseData(Fine with { UserCostToday = 1.99m }, new AdmissionRequest(true, false, 3, Both with { UserCostPerDayUsd = 2m }), BeginTurnOutcome.Started)
+            .SetName("a plan's own daily cost, not yet spent");
         yield return new TestCaseData(Fine with { TokensSpent = 100 }, Start(), BeginTurnOutcome.TokenBudgetExceeded).SetName("the token budget, spent");
         yield return new TestCaseData(Fine with { MessageCount = 3 }, Retry, BeginTurnOutcome.Started).SetName("retry: no message cap");
         yield return new TestCaseData(Fine with { Busy = true, RetryItem = null }, Retry, BeginTurnOutcome.RunInProgress).SetName("retry: the claim before the item");
