@@ -8,7 +8,7 @@ public static class SessionRules
     public const string DefaultTitle = "New Chat";
     public const int MaxTitleLength = 200;
     public const int AutoTitleLength = 60;
-    public const int MaxUserIdLength = 128;
+    public const int MaxUserIdLength = 200;
     public const string Ellipsis = "…";
 
     /// <summary>

@@ -32,14 +32,15 @@ public sealed class SubjectHardeningTests
     }
 
     [Test]
-    public async Task Subject_OfUnicodeLettersUpTo128Units_IsAccepted()
+    public async Task Subject_OfUnicodeLettersUpTo200Units_IsAccepted_AndStoredInSessionsAndTasks()
     {
         using var client = AssemblySetup.App.CreateClient();
-        client.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", TokenFor("Zoë-😀-" + new string('a', 118)));
+        client.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", TokenFor("Zoë-😀-" + new string('a', 190)));
 
         using var response = await client.PostAsync(ChatApi.Sessions, null);
-
         Assert.That(response.StatusCode, Is.EqualTo(HttpStatusCode.OK), await response.Content.ReadAsStringAsync());
+        using var task = await client.PostAsync("/api/v1/tasks", System.Net.Http.Json.JsonContent.Create(new { title = "long id" }));
+        Assert.That(task.IsSuccessStatusCode, Is.True, await task.Content.ReadAsStringAsync());
     }
 
     [Test]
