@@ -25,6 +25,7 @@ public static class DependencyInjection
         Bind<ClientToolOptions>(services).Validate(
             o => o.NameList.All(AgentTools.IsClient), $"CLIENT_TOOLS may only name {string.Join(", ", AgentTools.KnownNames)}.");
         Bind<BudgetOptions>(services);
+        Bind<RetentionOptions>(services);
         services.AddOptions<PlanOptions>().BindConfiguration(string.Empty).ValidateOnStart();
         services.AddSingleton<Microsoft.Extensions.Options.IValidateOptions<PlanOptions>, Plans.PlanValidation>();
         services.AddSingleton<Plans.PlanCatalog>();

@@ -53,6 +53,9 @@ public static class DependencyInjection
         Rows.RegisterTypeMaps();
         services.AddSingleton<IPostConfigureOptions<Application.Options.PlanOptions>, Plans.PlansFileReader>();
         services.AddSingleton<ISessionStore, SessionStore>();
+        services.AddSingleton<IAccountStore, AccountStore>();
+        services.AddSingleton<RetentionSweeper>();
+        services.AddHostedService(sp => sp.GetRequiredService<RetentionSweeper>());
         services.AddSingleton<IMessageStore, MessageStore>();
         services.AddSingleton<ITurnStore, TurnStore>();
         services.AddSingleton<ITaskStore, TaskStore>();

@@ -1,6 +1,7 @@
 using ChatKit.Api.Auth;
 using ChatKit.Api.ErrorHandling;
 using ChatKit.Api.Hosting;
+using ChatKit.Api.OpenApi;
 using ChatKit.Application.Me;
 using ChatKit.Infrastructure.RateLimiting;
 using Mediator;
@@ -22,4 +23,15 @@ public sealed class MeController(IMediator mediator, SharedWindowLimiter limiter
     [ProducesResponseType<MeDto>(StatusCodes.Status200OK)]
     public async Task<IActionResult> Get(CancellationToken ct) =>
         (await mediator.Send(new GetMeQuery(JwtSetup.UserId(User)!, EdgeProtection.PermitsOf(HttpContext, limiter)), ct)).ToActionResult();
+
+    /// <summary>Erases everything of the caller; the body repeats their user id: <c>{"confirm": "&lt;user id&gt;"}</c>.</summary>
+    [HttpDelete]
+    [EndpointSummary("Erase everything of the caller: sessions, messages, tasks, attachments, run logs, idempotency records; the usage ledger is kept anonymised")]
+    [ProducesResponseType<ErasedDto>(StatusCodes.Status200OK)]
+    [ErrorResponse(StatusCodes.Status400BadRequest, Application.Common.Errors.ValidationCode)]
+    public async Task<IActionResult> Erase([FromBody] EraseMeBody body, CancellationToken ct) =>
+        (await mediator.Send(new EraseMeCommand(JwtSetup.UserId(User)!, body?.Confirm), ct)).ToActionResult();
 }
+
+/// <summary>The body of <c>DELETE /api/v1/me</c>.</summary>
+public sealed record EraseMeBody(string? Confirm);

@@ -98,6 +98,20 @@ internal sealed class MemoryRunEventLog : IRunEventLog, IDisposable
         }
     }
 
+    public Task<int> ForgetUserAsync(string userId, CancellationToken ct)
+    {
+        var forgotten = 0;
+        foreach (var (id, buffer) in _runs)
+        {
+            if (buffer.Info.UserId == userId && buffer.EndedAt is not null && _runs.TryRemove(id, out _))
+            {
+                forgotten++;
+            }
+        }
+
+        return Task.FromResult(forgotten);
+    }
+
     private void Sweep()
     {
         var cutoff = _clock.GetUtcNow() - TimeSpan.FromSeconds(_options.TtlSeconds);

@@ -30,6 +30,9 @@ internal sealed partial class RedisRunEventLog(
 
     private static RedisKey Events(Guid runId) => $"chatkit:run:{runId}:events";
 
+    // The user's runs, so their erasure finds them (it expires with the runs it names).
+    private static RedisKey UserRuns(string userId) => $"chatkit:user:{userId}:runs";
+
     private static RedisChannel Wake(Guid runId) => RedisChannel.Literal($"chatkit:run:{runId}");
 
     public bool Shared => redis.Configured;
@@ -77,7 +80,25 @@ internal sealed partial class RedisRunEventLog(
                 new("background", run.Background),
             ], CommandFlags.FireAndForget);
             db.KeyExpireAsync(Info(run.RunId), Unfinished, CommandFlags.FireAndForget);
+            db.SetAddAsync(UserRuns(run.UserId), run.RunId.ToString(), CommandFlags.FireAndForget);
+            db.KeyExpireAsync(UserRuns(run.UserId), Unfinished, CommandFlags.FireAndForget);
         });
+    }
+
+    public async Task<int> ForgetUserAsync(string userId, CancellationToken ct)
+    {
+        var forgotten = await local.ForgetUserAsync(userId, ct).ConfigureAwait(false);
+        if (!redis.Configured)
+        {
+            return forgotten;
+        }
+
+        var db = await ConnectedAsync().ConfigureAwait(false);
+        var runs = await db.SetMembersAsync(UserRuns(userId)).ConfigureAwait(false);
+        var keys = runs.SelectMany(r => Guid.TryParse(r.ToString(), out var run) ? new[] { Info(run), Events(run) } : []).ToList();
+        keys.Add(UserRuns(userId));
+        await db.KeyDeleteAsync([.. keys]).ConfigureAwait(false);
+        return Math.Max(forgotten, runs.Length);
     }
 
     public void Append(Guid runId, ReadOnlyMemory<byte> json)

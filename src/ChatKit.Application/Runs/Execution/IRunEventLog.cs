@@ -89,6 +89,12 @@ public interface IRunEventLog
     /// <exception cref="RunLogUnreachableException">The shared log cannot be reached and this instance does not hold the run.</exception>
     Task<RunInfo?> FindAsync(Guid runId, CancellationToken ct);
 
+    /// <summary>
+    /// Forgets the user's ended runs (their erasure): their events are no longer kept here or in the shared log. Runs still
+    /// going end as they would, and are forgotten with the log's time-to-live. Answers how many runs it forgot.
+    /// </summary>
+    Task<int> ForgetUserAsync(string userId, CancellationToken ct);
+
     /// <summary>The events after number <paramref name="after"/>, then live ones until the run ends.</summary>
     /// <exception cref="RunEventsTruncatedException">Events after <paramref name="after"/> are no longer all kept.</exception>
     IAsyncEnumerable<RunEventRecord> ReadAsync(Guid runId, long after, CancellationToken ct);
