@@ -115,14 +115,43 @@ public sealed class Soak(string apiDll, string databaseUrl, Dictionary<string, s
     {
         const string User = "soak-takeover";
         using var client = api.NewClient(TimeSpan.FromSeconds(60));
-        using var create = Harness.Authorized(HttpMethod.Post, "/api/v1/chatkit/sessions", User, "{}");
-        using var created = await client.SendAsync(create);
-        var session = JsonNode.Parse(await created.Content.ReadAsStringAsync())!["data"]!["id"]!.GetValue<string>();
-        using var request = Harness.Authorized(HttpMethod.Post, $"/api/v1/chatkit/sessions/{session}/threads/{session}/runs", User, Harness.RunBody("takeover probe #tokens=120 #gapms=20", background: true));
-        using var response = await client.SendAsync(request, HttpCompletionOption.ResponseHeadersRead);
-        using var seen = new CancellationTokenSource(TimeSpan.FromMilliseconds(800));
-        var first = await StreamTiming.ReadAsync(response, Stopwatch.GetTimestamp(), upstreamFormat: false, seen.Token);
-        Acknowledge(first.UserMessageId, Guid.Parse(session));
+
+        // The probe needs a reply streaming: right after the database's restart a start may still be refused (503), so it
+        // tries again for a while rather than kill the service under nothing.
+        string? session = null;
+        StreamTiming? first = null;
+        var deadline = Stopwatch.StartNew();
+        while (first is null)
+        {
+            using var create = Harness.Authorized(HttpMethod.Post, "/api/v1/chatkit/sessions", User, "{}");
+            using var created = await client.SendAsync(create);
+            var refused = (int)created.StatusCode;
+            if (created.IsSuccessStatusCode)
+            {
+                session = JsonNode.Parse(await created.Content.ReadAsStringAsync())!["data"]!["id"]!.GetValue<string>();
+                using var request = Harness.Authorized(
+                    HttpMethod.Post, $"/api/v1/chatkit/sessions/{session}/threads/{session}/runs", User, Harness.RunBody("takeover probe #tokens=120 #gapms=20", background: true));
+                using var response = await client.SendAsync(request, HttpCompletionOption.ResponseHeadersRead);
+                refused = (int)response.StatusCode;
+                if (response.IsSuccessStatusCode)
+                {
+                    using var seen = new CancellationTokenSource(TimeSpan.FromMilliseconds(800));
+                    first = await StreamTiming.ReadAsync(response, Stopwatch.GetTimestamp(), upstreamFormat: false, seen.Token);
+                    break;
+                }
+            }
+
+            if (deadline.Elapsed > TimeSpan.FromSeconds(15))
+            {
+                _unexpected.Add($"the takeover probe could not start a reply to watch ({refused})");
+                return;
+            }
+
+            await Task.Delay(250);
+        }
+
+        var watchedIn = session!;
+        Acknowledge(first.UserMessageId, Guid.Parse(watchedIn));
         var outage = DateTime.UtcNow.AddSeconds(-1);
         lock (_outages)
         {
@@ -131,15 +160,17 @@ public sealed class Soak(string apiDll, string databaseUrl, Dictionary<string, s
 
         var killed = Stopwatch.GetTimestamp();
         await api.RestartAsync();
-        using var resume = Harness.Authorized(HttpMethod.Get, $"/api/v1/chatkit/sessions/{session}/runs/{first.RunId}/events", User);
+        using var resume = Harness.Authorized(HttpMethod.Get, $"/api/v1/chatkit/sessions/{watchedIn}/runs/{first.RunId}/events", User);
         resume.Headers.TryAddWithoutValidation("Last-Event-ID", first.LastEventId.ToString(CultureInfo.InvariantCulture));
         StreamTiming? rest = null;
         var status = 0;
+        var body = string.Empty;
         try
         {
             using var resumed = await client.SendAsync(resume, HttpCompletionOption.ResponseHeadersRead);
             status = (int)resumed.StatusCode;
             rest = resumed.IsSuccessStatusCode ? await StreamTiming.ReadAsync(resumed, killed, upstreamFormat: false, CancellationToken.None) : null;
+            body = resumed.IsSuccessStatusCode ? string.Empty : await resumed.Content.ReadAsStringAsync();
         }
         catch (Exception ex) when (ex is HttpRequestException or IOException)
         {
@@ -154,7 +185,7 @@ public sealed class Soak(string apiDll, string databaseUrl, Dictionary<string, s
 
         if (rest is not { SawDone: true })
         {
-            _unexpected.Add($"the reply watched through a SIGKILL did not go on to [DONE] (status {status})");
+            _unexpected.Add($"the reply watched through a SIGKILL did not go on to [DONE] (status {status}, run {first.RunId}, after event {first.LastEventId}: {body})");
             return;
         }
 
