@@ -54,6 +54,7 @@ public static class DependencyInjection
         services.AddSingleton<IPostConfigureOptions<Application.Options.PlanOptions>, Plans.PlansFileReader>();
         services.AddSingleton<ISessionStore, SessionStore>();
         services.AddSingleton<IAccountStore, AccountStore>();
+        services.AddSingleton<IExportStore, ExportStore>();
         services.AddSingleton<RetentionSweeper>();
         services.AddHostedService(sp => sp.GetRequiredService<RetentionSweeper>());
         services.AddSingleton<IMessageStore, MessageStore>();
