@@ -32,7 +32,7 @@ public sealed class IdentityProviderKeys : IDisposable
     public IdentityProviderKeys(IOptions<IdentitySettings> identity, IOptions<JwtSettings> jwt)
     {
         var id = identity.Value;
-        _issuer = string.IsNullOrWhiteSpace(id.Issuer) ? null : id.Issuer.Trim();
+        _issuer = Hosting.Settings.NullIfBlank(id.Issuer);
         SecretEnabled = jwt.Value.KeyBytes.Length > 0;
         _refreshInterval = TimeSpan.FromSeconds(id.JwksRefreshSeconds);
         Enabled = id.Enabled;
@@ -47,10 +47,10 @@ public sealed class IdentityProviderKeys : IDisposable
         var address = discovery ? id.Authority!.Trim().TrimEnd('/') + "/.well-known/openid-configuration" : id.JwksUrl!.Trim();
         IConfigurationRetriever<OpenIdConnectConfiguration> retriever = discovery
             ? new OpenIdConnectConfigurationRetriever()
-            : new JwksRetriever(id.Issuer!.Trim());
+            : new JwksRetriever(_issuer!);
         Manager = new ConfigurationManager<OpenIdConnectConfiguration>(address, retriever, documents, new OpenIdConnectConfigurationValidator())
         {
-            RefreshInterval = TimeSpan.FromSeconds(id.JwksRefreshSeconds),
+            RefreshInterval = _refreshInterval,
             AutomaticRefreshInterval = AutomaticRefresh,
             UseLastKnownGoodConfiguration = false,
         };
@@ -98,7 +98,8 @@ public sealed class IdentityProviderKeys : IDisposable
         }
         catch (Exception ex) when (ex is InvalidOperationException or HttpRequestException or IOException or TaskCanceledException)
         {
-            // Unreachable with nothing cached: the token then fails for want of a key.
+            // Unreachable with nothing cached (with keys cached the manager answers those): the token then fails for want
+            // of a key, and readiness says so.
         }
     }
 
@@ -120,8 +121,8 @@ public sealed class IdentityProviderKeys : IDisposable
 
             Interlocked.Exchange(ref _lastRefresh, TimeProvider.System.GetTimestamp());
             Manager.RequestRefresh();
-            var deadline = TimeProvider.System.GetTimestamp();
-            while (ReferenceEquals(current, held) && TimeProvider.System.GetElapsedTime(deadline) < FetchTimeout)
+            var asked = TimeProvider.System.GetTimestamp();
+            while (ReferenceEquals(current, held) && TimeProvider.System.GetElapsedTime(asked) < FetchTimeout)
             {
                 current = await Manager.GetConfigurationAsync(ct).ConfigureAwait(false);
                 if (ReferenceEquals(current, held))
@@ -146,16 +147,8 @@ public sealed class IdentityProviderKeys : IDisposable
             return true;
         }
 
-        try
-        {
-            var configuration = await Manager.GetConfigurationAsync(ct).ConfigureAwait(false);
-            Volatile.Write(ref _current, configuration);
-            return configuration.SigningKeys.Count > 0;
-        }
-        catch (Exception ex) when (ex is InvalidOperationException or HttpRequestException or IOException or TaskCanceledException)
-        {
-            return false;
-        }
+        await PrepareForAsync(null, ct).ConfigureAwait(false);
+        return Volatile.Read(ref _current)?.SigningKeys.Count > 0;
     }
 
     public void Dispose()

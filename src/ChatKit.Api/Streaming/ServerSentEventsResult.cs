@@ -1,5 +1,5 @@
-using ChatKit.Application.Abstractions;
 using System.Buffers;
+using ChatKit.Application.Abstractions;
 using ChatKit.Application.Runs.Execution;
 using ChatKit.Application.Runs.ThreadStream;
 using Microsoft.AspNetCore.Http.Features;

@@ -59,11 +59,10 @@ internal sealed partial class RedisRunEventLog(
                 ? null
                 : entries.Select(e => new RunEventRecord(Number(e.Id), (byte[])e["e"]!)).ToList();
         }
-        catch (Exception ex) when (ex is RedisException or RedisTimeoutException or RunLogUnreachableException)
+        catch (Exception ex) when (Unreachable(ex))
         {
             MarkDown(ex);
-            return await local.SnapshotAsync(runId, ct).ConfigureAwait(false)
-                ?? throw new RunLogUnreachableException("The shared run log cannot be reached.", ex);
+            return await local.SnapshotAsync(runId, ct).ConfigureAwait(false) ?? throw UnknownRun(ex);
         }
     }
 
@@ -93,12 +92,20 @@ internal sealed partial class RedisRunEventLog(
             return forgotten;
         }
 
-        var db = await ConnectedAsync().ConfigureAwait(false);
-        var runs = await db.SetMembersAsync(UserRuns(userId)).ConfigureAwait(false);
-        var keys = runs.SelectMany(r => Guid.TryParse(r.ToString(), out var run) ? new[] { Info(run), Events(run) } : []).ToList();
-        keys.Add(UserRuns(userId));
-        await db.KeyDeleteAsync([.. keys]).ConfigureAwait(false);
-        return Math.Max(forgotten, runs.Length);
+        try
+        {
+            var db = await ConnectedAsync().ConfigureAwait(false);
+            var runs = await db.SetMembersAsync(UserRuns(userId)).ConfigureAwait(false);
+            var keys = runs.SelectMany(r => Guid.TryParse(r.ToString(), out var run) ? new[] { Info(run), Events(run) } : []).ToList();
+            keys.Add(UserRuns(userId));
+            await db.KeyDeleteAsync([.. keys]).ConfigureAwait(false);
+            return Math.Max(forgotten, runs.Length);
+        }
+        catch (Exception ex) when (Unreachable(ex))
+        {
+            MarkDown(ex);
+            throw UnknownRun(ex);
+        }
     }
 
     public void Append(Guid runId, ReadOnlyMemory<byte> json)
@@ -190,11 +197,11 @@ internal sealed partial class RedisRunEventLog(
                 LastEventId = last.Length == 0 ? 0 : Number(last[0].Id),
             };
         }
-        catch (Exception ex) when (ex is RedisException or RedisTimeoutException or RunLogUnreachableException)
+        catch (Exception ex) when (Unreachable(ex))
         {
             // Unknown is not absent: a resume answers 503, a takeover lets the run go and tries again.
             MarkDown(ex);
-            throw new RunLogUnreachableException("The shared run log cannot be reached.", ex);
+            throw UnknownRun(ex);
         }
     }
 
@@ -233,10 +240,10 @@ internal sealed partial class RedisRunEventLog(
                     ended = await db.HashExistsAsync(Info(runId), "ended").ConfigureAwait(false);
                     entries = await db.StreamRangeAsync(Events(runId), $"{after + 1}-0", "+", 500).ConfigureAwait(false);
                 }
-                catch (Exception ex) when (ex is RedisException or RedisTimeoutException)
+                catch (Exception ex) when (Unreachable(ex))
                 {
                     // Redis went away or stalled under a follower: it waits and reads on (the stream's watch ends it if nobody
-                    // runs the run). A timeout is not a RedisException.
+                    // runs the run).
                     MarkDown(ex);
                     await Task.Delay(PollEvery, ct).ConfigureAwait(false);
                     continue;
@@ -277,6 +284,11 @@ internal sealed partial class RedisRunEventLog(
         var id = streamId.ToString();
         return long.Parse(id.AsSpan(0, id.IndexOf('-', StringComparison.Ordinal)), CultureInfo.InvariantCulture);
     }
+
+    /// <summary>An outage of Redis, as the client reports it (a timeout is not a <see cref="RedisException"/>).</summary>
+    private static bool Unreachable(Exception ex) => ex is RedisException or RedisTimeoutException or RunLogUnreachableException;
+
+    private static RunLogUnreachableException UnknownRun(Exception ex) => new("The shared run log cannot be reached.", ex);
 
     /// <summary>Redis, once its first connection attempt is over (a start does not take "not yet" for "down").</summary>
     /// <exception cref="RunLogUnreachableException">Redis is not connected.</exception>
