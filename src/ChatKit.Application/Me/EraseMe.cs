@@ -30,7 +30,17 @@ public sealed class EraseMeHandler(IAccountStore accounts, IRunEventLog log) : I
 
         // The ledger keeps what was spent (the daily cost cap counts it) under a name nobody can trace back to the user.
         var erased = await accounts.EraseAsync(command.UserId, "erased-" + Guid.NewGuid().ToString("N"), cancellationToken).ConfigureAwait(false);
-        var runLogs = await log.ForgetUserAsync(command.UserId, cancellationToken).ConfigureAwait(false);
+        int runLogs;
+        try
+        {
+            runLogs = await log.ForgetUserAsync(command.UserId, cancellationToken).ConfigureAwait(false);
+        }
+        catch (RunLogUnreachableException)
+        {
+            // The rows are gone; the run logs in Redis are not yet. A retry (harmless, as every repeat is) finishes it.
+            return Errors.RunLogUnreachable;
+        }
+
         return new ErasedDto(erased.Sessions, erased.Messages, erased.Tasks, erased.Attachments, erased.IdempotencyKeys, erased.UsageRowsAnonymised, runLogs);
     }
 }
