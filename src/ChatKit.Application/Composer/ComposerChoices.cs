@@ -1,13 +1,11 @@
 using ChatKit.Application.Abstractions;
-using ChatKit.Application.Options;
 using ChatKit.Application.Tools;
-using Microsoft.Extensions.Options;
 
 namespace ChatKit.Application.Composer;
 
 /// <summary>
-/// What the composer may offer and what a message may ask for: the models of <c>MODELS</c> (the first the default; without
-/// it, the configured model alone) and the agent's tools.
+/// What the composer may offer and what a message may ask for: the models the request's plan allows (of <c>MODELS</c>, or
+/// the configured model alone without it; the first the default) and the agent's tools.
 /// </summary>
 public sealed class ComposerChoices(Plans.PlanCatalog plans, Toolbox toolbox)
 {

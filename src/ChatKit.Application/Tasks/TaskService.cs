@@ -1,9 +1,7 @@
 using ChatKit.Application.Abstractions;
 using ChatKit.Application.Common;
-using ChatKit.Application.Options;
 using ChatKit.Domain.Sessions;
 using ChatKit.Domain.Tasks;
-using Microsoft.Extensions.Options;
 
 namespace ChatKit.Application.Tasks;
 

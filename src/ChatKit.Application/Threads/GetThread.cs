@@ -1,10 +1,8 @@
 using ChatKit.Application.Abstractions;
 using ChatKit.Application.Common;
-using ChatKit.Application.Options;
 using ChatKit.Application.Runs.ThreadStream;
 using ChatKit.Application.Sessions;
 using Mediator;
-using Microsoft.Extensions.Options;
 
 namespace ChatKit.Application.Threads;
 

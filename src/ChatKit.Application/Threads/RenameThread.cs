@@ -1,11 +1,9 @@
 using ChatKit.Application.Abstractions;
 using ChatKit.Application.Common;
-using ChatKit.Application.Options;
 using ChatKit.Application.Runs.ThreadStream;
 using ChatKit.Application.Sessions.RenameSession;
 using FluentValidation;
 using Mediator;
-using Microsoft.Extensions.Options;
 
 namespace ChatKit.Application.Threads;
 

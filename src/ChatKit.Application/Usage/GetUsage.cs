@@ -4,7 +4,6 @@ using ChatKit.Application.Common;
 using ChatKit.Application.Options;
 using FluentValidation;
 using Mediator;
-using Microsoft.Extensions.Options;
 
 namespace ChatKit.Application.Usage;
 

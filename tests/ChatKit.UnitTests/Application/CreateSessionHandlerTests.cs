@@ -2,7 +2,6 @@ using ChatKit.Application.Abstractions;
 using ChatKit.Application.Options;
 using ChatKit.Application.Sessions.CreateSession;
 using ChatKit.Domain.Sessions;
-using Microsoft.Extensions.Options;
 using NSubstitute;
 
 namespace ChatKit.UnitTests.Application;

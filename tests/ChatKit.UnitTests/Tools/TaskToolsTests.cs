@@ -7,7 +7,6 @@ using ChatKit.Application.Tools;
 using ChatKit.Domain.Sessions;
 using ChatKit.Domain.Tasks;
 using Microsoft.Extensions.Logging.Abstractions;
-using Microsoft.Extensions.Options;
 using NSubstitute;
 
 namespace ChatKit.UnitTests.Tools;

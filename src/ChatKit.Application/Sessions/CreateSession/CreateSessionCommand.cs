@@ -1,11 +1,9 @@
 using ChatKit.Application.Abstractions;
 using ChatKit.Application.Common;
-using ChatKit.Application.Options;
 using ChatKit.Domain.Sessions;
 using ChatKit.Domain.Text;
 using FluentValidation;
 using Mediator;
-using Microsoft.Extensions.Options;
 
 namespace ChatKit.Application.Sessions.CreateSession;
 
