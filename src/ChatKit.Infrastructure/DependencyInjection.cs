@@ -23,8 +23,17 @@ public static class DependencyInjection
                 {
                     o.ConnectionString = ConfigurationValue.Parse("DATABASE_URL", o.Url, DatabaseConnection.FromUrl);
                 }
+
+                o.SearchLanguage = o.SearchLanguage.Trim();
+                if (o.ConnectionString.Length > 0 && DatabaseConnection.IsSearchLanguage(o.SearchLanguage))
+                {
+                    o.ConnectionString = DatabaseConnection.WithSearchLanguage(o.ConnectionString, o.SearchLanguage);
+                }
             })
             .Validate(o => o.ConnectionString.Length > 0, "DATABASE_URL is required (a postgresql:// URI or an Npgsql connection string).")
+            .Validate(
+                o => DatabaseConnection.IsSearchLanguage(o.SearchLanguage),
+                "SEARCH_LANGUAGE must name a PostgreSQL text search configuration (letters and underscores, e.g. simple, english, german).")
             .ValidateOnStart();
         services.AddOptions<LlmOptions>().BindConfiguration(string.Empty)
             .PostConfigure(o =>
@@ -55,6 +64,9 @@ public static class DependencyInjection
         services.AddSingleton<ISessionStore, SessionStore>();
         services.AddSingleton<IAccountStore, AccountStore>();
         services.AddSingleton<IExportStore, ExportStore>();
+        services.AddSingleton<ISearchStore, SearchStore>();
+        services.AddSingleton<SearchBackfill>();
+        services.AddHostedService(sp => sp.GetRequiredService<SearchBackfill>());
         services.AddSingleton<RetentionSweeper>();
         services.AddHostedService(sp => sp.GetRequiredService<RetentionSweeper>());
         services.AddSingleton<IMessageStore, MessageStore>();

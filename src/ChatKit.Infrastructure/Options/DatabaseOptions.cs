@@ -14,4 +14,12 @@ public sealed class DatabaseOptions
     /// <summary>Apply pending migrations at start-up (<c>MIGRATE_ON_STARTUP</c>, default true).</summary>
     [ConfigurationKeyName("MIGRATE_ON_STARTUP")]
     public bool MigrateOnStartup { get; set; } = true;
+
+    /// <summary>
+    /// <c>SEARCH_LANGUAGE</c>: the PostgreSQL text search configuration messages are indexed and searched with
+    /// (<c>simple</c> by default: no stemming, no stop words, fine for any language). Set on every connection as
+    /// <c>default_text_search_config</c>, so the trigger that fills the index and the query agree.
+    /// </summary>
+    [ConfigurationKeyName("SEARCH_LANGUAGE")]
+    public string SearchLanguage { get; set; } = "simple";
 }

@@ -1,3 +1,4 @@
+using Npgsql;
 
 namespace ChatKit.Infrastructure.Persistence;
 
@@ -23,6 +24,22 @@ public static class DatabaseConnection
             builder.AutoPrepareMinUsages = 2;
         }
 
+        return builder.ConnectionString;
+    }
+
+    /// <summary>A text search configuration's name (checked here; whether the server has it, the first connection says).</summary>
+    public static bool IsSearchLanguage(string name) =>
+        name.Length is > 0 and <= 63 && name.All(c => c is (>= 'a' and <= 'z') or '_');
+
+    /// <summary>
+    /// The connection string with <c>default_text_search_config</c> set at connect: the search trigger and the search
+    /// query both use the connection's configuration, so they cannot disagree.
+    /// </summary>
+    public static string WithSearchLanguage(string connectionString, string language)
+    {
+        var builder = new NpgsqlConnectionStringBuilder(connectionString);
+        var setting = $"-c default_text_search_config={language}";
+        builder.Options = string.IsNullOrWhiteSpace(builder.Options) ? setting : $"{builder.Options} {setting}";
         return builder.ConnectionString;
     }
 }

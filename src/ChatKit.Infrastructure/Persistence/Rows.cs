@@ -31,7 +31,7 @@ internal static class Rows
     /// </summary>
     public static void RegisterTypeMaps()
     {
-        foreach (var type in new[] { typeof(SessionRow), typeof(MessageRow), typeof(TaskStore.TaskRow), typeof(TurnStore.TurnRow), typeof(UsageStore.DayRow), typeof(UsageStore.AccountRow), typeof(AccountStore.CountsRow), typeof(UsageTotalsRow), typeof(WidgetStore.WidgetRow), typeof(AttachmentStore.AttachmentRow), typeof(TurnStore.TakeOverRow) })
+        foreach (var type in new[] { typeof(SessionRow), typeof(MessageRow), typeof(TaskStore.TaskRow), typeof(TurnStore.TurnRow), typeof(UsageStore.DayRow), typeof(UsageStore.AccountRow), typeof(AccountStore.CountsRow), typeof(UsageTotalsRow), typeof(WidgetStore.WidgetRow), typeof(AttachmentStore.AttachmentRow), typeof(TurnStore.TakeOverRow), typeof(SearchStore.HitRow) })
         {
             SqlMapper.SetTypeMap(type, new CustomPropertyTypeMap(type, (t, column) =>
                 t.GetProperties().FirstOrDefault(p => string.Equals(p.Name, column.Replace("_", string.Empty, StringComparison.Ordinal), StringComparison.OrdinalIgnoreCase))!));
