@@ -4,7 +4,7 @@ using ChatKit.Bench;
 using ChatKit.Testing;
 
 // Usage (build.sh passes these): bench|soak --api-dll PATH --database-url URL --pg-bin DIR --pg-host HOST --pg-port N
-//   [--out FILE] [--quick] [--compare OTHER_API_DLL] [--sections relay,reads,...,takeover] [--minutes M] [--redis-url URL] [--services SCRIPT]
+//   [--out FILE] [--quick] [--compare OTHER_API_DLL] [--sections relay,reads,...,data,takeover] [--minutes M] [--redis-url URL] [--services SCRIPT]
 var mode = args.Length > 0 ? args[0] : "bench";
 string Arg(string name, string? fallback = null) =>
     Array.IndexOf(args, name) is var i and >= 0 && i + 1 < args.Length ? args[i + 1] : fallback ?? throw new ArgumentException($"{name} is required");
@@ -73,6 +73,11 @@ foreach (var (label, dll) in builds)
     await using var api = await Harness.StartAsync(dll, Arg("--database-url"), Harness.FreePort(), env);
     var bench = new Bench(api, upstream, Arg("--pg-bin"), Arg("--pg-host"), int.Parse(Arg("--pg-port"), System.Globalization.CultureInfo.InvariantCulture), options);
     var results = await bench.RunAsync();
+    if (label == "this build" && (options.Sections is null || options.Sections.Contains("data")))
+    {
+        results["data"] = await new DataBench(api, quick).RunAsync(Console.WriteLine);
+    }
+
     all[label] = results;
     lost += results["replies_lost"]!.GetValue<long>();
 }

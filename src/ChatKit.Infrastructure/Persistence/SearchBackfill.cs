@@ -12,7 +12,8 @@ namespace ChatKit.Infrastructure.Persistence;
 /// again). One instance does it (a session advisory lock); the others find the index valid and stop. Until the index
 /// is there, search still answers, by scanning.
 /// </summary>
-internal sealed partial class SearchBackfill(NpgsqlDataSource dataSource, ILogger<SearchBackfill> logger) : BackgroundService
+internal sealed partial class SearchBackfill(
+    NpgsqlDataSource dataSource, IHostApplicationLifetime lifetime, ILogger<SearchBackfill> logger) : BackgroundService
 {
     private const string IndexName = "ix_messages_search";
     private const int Batch = 1000;
@@ -21,6 +22,14 @@ internal sealed partial class SearchBackfill(NpgsqlDataSource dataSource, ILogge
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
+        // After every service has started, so after the start-up migration that creates the columns.
+        var started = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        using (lifetime.ApplicationStarted.Register(() => started.TrySetResult()))
+        using (stoppingToken.Register(() => started.TrySetCanceled(stoppingToken)))
+        {
+            await started.Task.ConfigureAwait(false);
+        }
+
         while (!stoppingToken.IsCancellationRequested)
         {
             try
