@@ -54,10 +54,10 @@ public sealed class DataBench(Harness api, bool quick)
         await SeedAsync(conn, SmallExporter, 1_000);
         var exportSmall = await ExportAsync(SmallExporter);
         var exportLarge = await ExportAsync(Searcher);
-        say("   export          | messages | lines   | MiB    | time s | service peak RSS over before (MiB)");
+        say("   export           | messages | lines   | MiB    | time s | service peak RSS over before (MiB)");
         foreach (var (label, e, count) in new[] { ("1 000 messages", exportSmall, 1_000), ($"{own:N0} messages", exportLarge, own) })
         {
-            say(string.Create(CultureInfo.InvariantCulture, $"   {label,-15} | {count,8} | {e.Lines,7} | {e.Bytes / 1048576.0,6:0.0} | {e.Seconds,6:0.00} | {e.PeakRssMiB,5:0.0}"));
+            say(string.Create(CultureInfo.InvariantCulture, $"   {label,-16} | {count,8} | {e.Lines,7} | {e.Bytes / 1048576.0,6:0.0} | {e.Seconds,6:0.00} | {e.PeakRssMiB,5:0.0}"));
         }
 
         results["export_small"] = new JsonObject { ["seconds"] = exportSmall.Seconds, ["peak_rss_mib"] = exportSmall.PeakRssMiB, ["lines"] = exportSmall.Lines };

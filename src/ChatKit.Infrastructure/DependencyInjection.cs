@@ -65,6 +65,7 @@ public static class DependencyInjection
         services.AddSingleton<IAccountStore, AccountStore>();
         services.AddSingleton<IExportStore, ExportStore>();
         services.AddSingleton<ISearchStore, SearchStore>();
+        services.AddSingleton<IBranchStore, BranchStore>();
         services.AddSingleton<SearchBackfill>();
         services.AddHostedService(sp => sp.GetRequiredService<SearchBackfill>());
         services.AddSingleton<RetentionSweeper>();

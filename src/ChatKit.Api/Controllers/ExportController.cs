@@ -1,5 +1,7 @@
 using System.Text;
 using ChatKit.Api.Auth;
+using ChatKit.Api.ErrorHandling;
+using ChatKit.Api.OpenApi;
 using ChatKit.Application.Export;
 using Mediator;
 using Microsoft.AspNetCore.Authorization;
@@ -19,15 +21,23 @@ public sealed class ExportController(IMediator mediator) : ControllerBase
 
     [HttpGet]
     [EndpointSummary("Export the caller's sessions, messages, tasks, attachments' metadata and usage as NDJSON, versioned")]
-    [Produces("application/x-ndjson")]
+    [Produces("application/x-ndjson", "application/json")]
     [ProducesResponseType<string>(StatusCodes.Status200OK, "application/x-ndjson")]
-    public async Task Get(CancellationToken ct)
+    [ErrorResponse(StatusCodes.Status400BadRequest, Application.Common.Errors.ValidationCode)]
+    /// <param name="include"><c>attachments</c>: each attachment's bytes too, base64, a stored chunk (at most 256 KiB) a line.</param>
+    /// <param name="ct">The request's cancellation.</param>
+    public async Task<IActionResult> Get([FromQuery] string? include, CancellationToken ct)
     {
+        if (include is not (null or "" or "attachments"))
+        {
+            return ApiErrors.ToActionResult(Application.Common.Errors.Invalid("include", "include must be attachments or absent"));
+        }
+
         Response.ContentType = "application/x-ndjson; charset=utf-8";
         Response.Headers.ContentDisposition = "attachment; filename=\"chatkit-export.ndjson\"";
         Response.Headers.CacheControl = "no-store";
         var written = 0;
-        await foreach (var line in mediator.CreateStream(new ExportQuery(JwtSetup.UserId(User)!), ct).ConfigureAwait(false))
+        await foreach (var line in mediator.CreateStream(new ExportQuery(JwtSetup.UserId(User)!, include == "attachments"), ct).ConfigureAwait(false))
         {
             await Response.Body.WriteAsync(Encoding.UTF8.GetBytes(line + "\n"), ct).ConfigureAwait(false);
             if (++written % FlushEvery == 0)
@@ -35,5 +45,7 @@ public sealed class ExportController(IMediator mediator) : ControllerBase
                 await Response.Body.FlushAsync(ct).ConfigureAwait(false);
             }
         }
+
+        return new EmptyResult(); // the body is written
     }
 }

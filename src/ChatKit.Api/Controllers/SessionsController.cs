@@ -3,6 +3,7 @@ using ChatKit.Api.ErrorHandling;
 using ChatKit.Api.Streaming;
 using ChatKit.Application.Runs.Execution;
 using ChatKit.Application.Runs.StartRun;
+using ChatKit.Application.Sessions.Branches;
 using ChatKit.Application.Sessions.CreateSession;
 using ChatKit.Application.Sessions.DeleteSession;
 using ChatKit.Application.Sessions.EnsureThread;
@@ -105,6 +106,42 @@ public sealed class SessionsController(IMediator mediator, RunStreams streams) :
         var started = await mediator.Send(new StartRunCommand(UserId, sessionId, threadId, body.Message!.Input, body.Background ?? false), ct);
         return started.IsSuccess ? streams.AttachStarter(started.Value, ServerSentEventsResult.Framing.Rest) : ApiErrors.ToActionResult(started.Error!);
     }
+
+    /// <summary>
+    /// Edits a user message of the active branch: the new message becomes its sibling (the old one and what followed it stay,
+    /// as another branch) and the reply streams as a run's does.
+    /// </summary>
+    [Idempotency.Idempotent]
+    [HttpPost("{sessionId}/messages/{messageId}/edit")]
+    [Produces("text/event-stream", "application/json")]
+    [EndpointSummary("Edit a user message: a new branch from that point (the old one is kept), then the reply as Server-Sent Events")]
+    [EventStream]
+    [ErrorResponse(StatusCodes.Status400BadRequest, Errors.EmptyMessageCode, Errors.MessageTooLongCode)]
+    [ErrorResponse(StatusCodes.Status403Forbidden, Errors.ForbiddenCode)]
+    [ErrorResponse(StatusCodes.Status404NotFound, Errors.SessionNotFoundCode, Errors.MessageNotFoundCode)]
+    [ErrorResponse(StatusCodes.Status409Conflict, Errors.RunInProgressCode)]
+    [ErrorResponse(StatusCodes.Status429TooManyRequests, Errors.TokenBudgetExceededCode)]
+    [ErrorResponse(StatusCodes.Status503ServiceUnavailable, Errors.DailyCostLimitCode)]
+    public async Task<IActionResult> Edit(string sessionId, string messageId, [FromBody] RunRequestBody body, CancellationToken ct)
+    {
+        if (RunRequestBodyValidator.Check(body) is { } shape)
+        {
+            return ApiErrors.ToActionResult(shape);
+        }
+
+        var started = await mediator.Send(
+            new StartRunCommand(UserId, sessionId, null, body.Message!.Input, body.Background ?? false) { EditOf = messageId }, ct);
+        return started.IsSuccess ? streams.AttachStarter(started.Value, ServerSentEventsResult.Framing.Rest) : ApiErrors.ToActionResult(started.Error!);
+    }
+
+    [HttpPost("{sessionId}/messages/{messageId}/activate")]
+    [EndpointSummary("Show the branch through this message: the session's messages and its prompt follow it from now on")]
+    [ProducesResponseType<SessionDetailDto>(StatusCodes.Status200OK)]
+    [ErrorResponse(StatusCodes.Status403Forbidden, Errors.ForbiddenCode)]
+    [ErrorResponse(StatusCodes.Status404NotFound, Errors.SessionNotFoundCode, Errors.MessageNotFoundCode)]
+    [ErrorResponse(StatusCodes.Status409Conflict, Errors.RunInProgressCode)]
+    public async Task<IActionResult> Activate(string sessionId, string messageId, CancellationToken ct) =>
+        (await mediator.Send(new ActivateBranchCommand(UserId, sessionId, messageId), ct)).ToActionResult(page => page.Session, _ => null);
 
     /// <summary>
     /// Reattaches to a run: the events after <c>Last-Event-ID</c> (or <c>?after=</c>), with their first ids and bytes, then

@@ -4,8 +4,9 @@ namespace ChatKit.Application.Abstractions;
 public interface IExportStore
 {
     /// <summary>
-    /// Each line one JSON object (sessions, then messages of every branch, tasks, attachments' metadata, usage rows),
-    /// streamed from the database as it reads: nothing is gathered in memory.
+    /// Each line one JSON object (sessions, then messages of every branch, tasks, attachments' metadata, with
+    /// <paramref name="withAttachmentBytes"/> their bytes a chunk a line, then usage rows), streamed from the database as it
+    /// reads: nothing is gathered in memory.
     /// </summary>
-    IAsyncEnumerable<string> ReadAsync(string userId, CancellationToken ct);
+    IAsyncEnumerable<string> ReadAsync(string userId, bool withAttachmentBytes, CancellationToken ct);
 }

@@ -55,16 +55,21 @@ public sealed record TurnFacts(
     decimal UserCostToday = 0);
 
 /// <summary>A start's last write: the user message (none for a retry or a continuation), the title, the claim, the reservation.</summary>
-/// <param name="UserMessage">The message to store; null for a retry, which deletes every message after its item instead, and
-/// for a continuation, which stores only its tool result.</param>
+/// <param name="UserMessage">The message to store; null for a retry, which sets aside every message after its item instead,
+/// and for a continuation, which stores only its tool result.</param>
 /// <param name="NewTitle">The title the first message gives the session, if it does.</param>
 /// <param name="ClaimId">Identifies this run's claim on the session, so only it can renew or release the claim.</param>
 /// <param name="ClaimLength">How long the claim lasts if it is not renewed (a crashed instance frees the session then).</param>
 /// <param name="ReservedTokens">What the run holds against its user's token budget until its usage is recorded.</param>
 public sealed record CommitTurn(ChatMessage? UserMessage, string? NewTitle, Guid ClaimId, TimeSpan ClaimLength, bool Background, int ReservedTokens)
 {
-    /// <summary>For a retry: the user message whose later messages are deleted.</summary>
+    /// <summary>
+    /// For a retry or an edit: the user message whose later messages are set aside as another branch (kept, inactive).
+    /// </summary>
     public ChatMessage? RetryItem { get; init; }
+
+    /// <summary>An edit: <see cref="RetryItem"/> is set aside too, and <see cref="UserMessage"/> becomes its sibling.</summary>
+    public bool EditsItem { get; init; }
 
     /// <summary>Client tool results stored first: the answer a continuation brings, or the calls a new message closes.</summary>
     public IReadOnlyList<ChatMessage> ToolResults { get; init; } = [];
@@ -87,7 +92,10 @@ public interface ITurnTransaction : IAsyncDisposable
     /// </summary>
     Task<IReadOnlyList<Domain.Attachments.Attachment>> LockAttachmentsAsync(IReadOnlyList<Guid> ids, CancellationToken ct);
 
-    /// <summary>Stores the start (or, for a retry, deletes what followed its item), claims the session and commits; the session after it.</summary>
+    /// <summary>
+    /// Stores the start (a retry or an edit first sets aside what followed its item as another branch), claims the session
+    /// and commits; the session after it.
+    /// </summary>
     Task<ChatSession> CommitAsync(CommitTurn commit, CancellationToken ct);
 }
 

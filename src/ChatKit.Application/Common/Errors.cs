@@ -15,6 +15,7 @@ public static class Errors
     public const string TaskNotFoundCode = "TASK_NOT_FOUND";
     public const string TaskLimitCode = "TASK_LIMIT";
     public const string ItemNotFoundCode = "ITEM_NOT_FOUND";
+    public const string MessageNotFoundCode = "MESSAGE_NOT_FOUND";
     public const string TokenBudgetExceededCode = "TOKEN_BUDGET_EXCEEDED";
     public const string DailyCostLimitCode = "DAILY_COST_LIMIT";
     public const string RunNotFoundCode = "RUN_NOT_FOUND";
@@ -56,6 +57,10 @@ public static class Errors
 
     public static Error TaskLimit(int max) =>
         new(TaskLimitCode, $"Maximum {max} tasks allowed. Please delete some first.", ErrorKind.LimitExceeded);
+
+    /// <param name="what">What the message must be, for the reader: "a user message on the session's active branch".</param>
+    public static Error MessageNotFound(string messageId, string what) =>
+        new(MessageNotFoundCode, $"Message {messageId} not found (it must be {what})", ErrorKind.NotFound);
 
     public static Error ItemNotFound(string itemId) =>
         new(ItemNotFoundCode, $"Item {itemId} not found (it must be a user message of the thread)", ErrorKind.NotFound);

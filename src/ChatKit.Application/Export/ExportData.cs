@@ -6,12 +6,13 @@ using Mediator;
 namespace ChatKit.Application.Export;
 
 /// <summary><c>GET /api/v1/chatkit/export</c>: the caller's data as NDJSON lines, a header first.</summary>
-public sealed record ExportQuery(string UserId) : IStreamQuery<string>;
+/// <param name="WithAttachmentBytes"><c>include=attachments</c>: each attachment's bytes follow as <c>attachment_chunk</c> lines.</param>
+public sealed record ExportQuery(string UserId, bool WithAttachmentBytes = false) : IStreamQuery<string>;
 
 public sealed class ExportHandler(IExportStore store, TimeProvider clock) : IStreamQueryHandler<ExportQuery, string>
 {
     /// <summary>The export format's version; a reader refuses a version it does not know.</summary>
-    public const int Version = 1;
+    public const int Version = 2;
 
     public async IAsyncEnumerable<string> Handle(ExportQuery query, [EnumeratorCancellation] CancellationToken cancellationToken)
     {
@@ -23,7 +24,7 @@ public sealed class ExportHandler(IExportStore store, TimeProvider clock) : IStr
             ["user_id"] = query.UserId,
             ["exported_at"] = clock.GetUtcNow().UtcDateTime,
         });
-        await foreach (var line in store.ReadAsync(query.UserId, cancellationToken).ConfigureAwait(false))
+        await foreach (var line in store.ReadAsync(query.UserId, query.WithAttachmentBytes, cancellationToken).ConfigureAwait(false))
         {
             yield return line;
         }

@@ -1,4 +1,5 @@
 using ChatKit.Application.Abstractions;
+using ChatKit.Application.Common;
 using ChatKit.Domain.Sessions;
 
 namespace ChatKit.Application.Sessions;
@@ -39,6 +40,10 @@ public sealed record MessageDto(
     string? Feedback,
     string? Model)
 {
+    /// <summary>Where the message stands among its siblings (an edit or a retry kept the others); absent when it has none.</summary>
+    [System.Text.Json.Serialization.JsonIgnore(Condition = System.Text.Json.Serialization.JsonIgnoreCondition.WhenWritingNull)]
+    public BranchDto? Branch { get; init; }
+
     /// <summary>A user message's attachments (with fresh signed links); absent on other messages.</summary>
     [System.Text.Json.Serialization.JsonIgnore(Condition = System.Text.Json.Serialization.JsonIgnoreCondition.WhenWritingNull)]
     public IReadOnlyList<Attachments.AttachmentDto>? Attachments { get; init; }
@@ -55,8 +60,12 @@ public sealed record MessageDto(
         m.Model)
     {
         Attachments = m.Role == MessageRole.User ? m.Attachments.Select(links.ToDto).ToList() : null,
+        Branch = m.Branch is { } b ? new BranchDto(b.Index, b.Count, b.SiblingIds) : null,
     };
 }
+
+/// <summary><c>"branch": {"index", "count", "sibling_ids"}</c>: the message is <c>sibling_ids[index]</c>, oldest first.</summary>
+public sealed record BranchDto(int Index, int Count, IReadOnlyList<Guid> SiblingIds);
 
 public sealed record SessionDetailDto(
     Guid Id,
@@ -89,4 +98,22 @@ public sealed record DeletedDto(bool Deleted, Guid SessionId);
 public sealed record Paged<T>(IReadOnlyList<T> Items, int? Total, string? NextCursor);
 
 /// <summary>A session's detail and the cursor of its next page of messages, if any.</summary>
-public sealed record SessionDetailPage(SessionDetailDto Session, string? NextCursor);
+public sealed record SessionDetailPage(SessionDetailDto Session, string? NextCursor)
+{
+    /// <summary>The read as the API shows it, or the 404/403 of a session that is not the caller's.</summary>
+    public static Result<SessionDetailPage> From(SessionDetail read, string rawSessionId, Attachments.AttachmentLinks links)
+    {
+        ArgumentNullException.ThrowIfNull(read);
+        var owned = OwnedSession.ToResult(read.Lookup.Access, rawSessionId, read.Lookup.Session);
+        if (!owned.IsSuccess)
+        {
+            return owned.Error!;
+        }
+
+        var s = owned.Value;
+        var detail = new SessionDetailDto(
+            s.Id, s.UserId, s.Title, s.CreatedAt, s.UpdatedAt, s.MessageCount, ActiveRunDto.From(s.ActiveRun), SessionUsageDto.From(read.Usage),
+            read.Messages.Items.Select(m => MessageDto.From(m, links)).ToList());
+        return new SessionDetailPage(detail, read.Messages.NextCursor);
+    }
+}

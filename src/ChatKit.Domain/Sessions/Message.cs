@@ -63,6 +63,12 @@ public sealed record ContentPart(string Type, string Text)
     public static readonly JsonElement EmptyData = JsonDocument.Parse("{}").RootElement.Clone();
 }
 
+/// <summary>
+/// A message among its siblings (the versions an edit or a retry made of one point of the conversation), oldest first:
+/// <paramref name="Index"/> is its place in <paramref name="SiblingIds"/>, which holds it too.
+/// </summary>
+public sealed record MessageBranch(int Index, int Count, IReadOnlyList<Guid> SiblingIds);
+
 /// <summary>A tool call in OpenAI's shape: <c>{"id", "type": "function", "function": {"name", "arguments"}}</c>.</summary>
 public sealed record ToolCall(string Id, string Type, ToolCallFunction Function);
 
@@ -106,6 +112,15 @@ public sealed record ChatMessage(
 
     /// <summary>What the user quoted when replying (ChatKit's reply-to).</summary>
     public string? QuotedText { get; init; }
+
+    /// <summary>
+    /// The message this one follows in its branch (the session's id for a first message): an edit or a retry starts a
+    /// sibling with the same parent. Null on a message stored before branches, until its session first branches.
+    /// </summary>
+    public Guid? ParentId { get; init; }
+
+    /// <summary>Where the message stands among its siblings, when it has some (read for the session's detail only).</summary>
+    public MessageBranch? Branch { get; init; }
 
     /// <summary>The tool the user chose in the composer for the turn's first model call (a user message only).</summary>
     public string? ToolChoice { get; init; }

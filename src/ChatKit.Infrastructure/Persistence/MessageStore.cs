@@ -18,7 +18,7 @@ internal sealed class MessageStore(NpgsqlDataSource dataSource) : IMessageStore
             $"""
             SELECT {Rows.MessageColumns}
             FROM messages m JOIN sessions s ON s.id = m.session_id AND s.user_id = @UserId
-            WHERE m.session_id = @SessionId AND m.role IN ('user', 'assistant')
+            WHERE m.session_id = @SessionId AND m.active AND m.role IN ('user', 'assistant')
             {(after is null ? string.Empty : $"AND (m.created_at, m.id) {comparison} (SELECT created_at, id FROM messages WHERE id = @After AND session_id = @SessionId)")}
             ORDER BY m.created_at {direction}, m.id {direction}
             LIMIT @Take
@@ -37,7 +37,7 @@ internal sealed class MessageStore(NpgsqlDataSource dataSource) : IMessageStore
             $"""
             SELECT {Rows.MessageColumns}
             FROM messages m JOIN sessions s ON s.id = m.session_id AND s.user_id = @UserId
-            WHERE m.session_id = @SessionId AND m.role = 'tool' AND m.tool_call_id = ANY(@CallIds)
+            WHERE m.session_id = @SessionId AND m.active AND m.role = 'tool' AND m.tool_call_id = ANY(@CallIds)
             ORDER BY m.created_at, m.id
             """,
             new { SessionId = sessionId, UserId = userId, CallIds = callIds.ToArray() }, cancellationToken: ct)).ConfigureAwait(false);

@@ -18,7 +18,7 @@ internal static class Rows
 
     public const string MessageColumns =
         "m.id, m.session_id, m.role, m.content::text AS content, m.tool_calls::text AS tool_calls, m.status, m.created_at, " +
-        "m.model, m.prompt_tokens, m.completion_tokens, m.total_tokens, m.tool_call_id, m.feedback, m.stopped, m.quoted_text, m.tool_choice, m.attachment_count";
+        "m.model, m.prompt_tokens, m.completion_tokens, m.total_tokens, m.tool_call_id, m.feedback, m.stopped, m.quoted_text, m.tool_choice, m.attachment_count, m.parent_id";
 
     private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web)
     {
@@ -65,9 +65,12 @@ internal static class Rows
         conn.ExecuteAsync(new CommandDefinition(
             """
             INSERT INTO messages (id, session_id, role, content, tool_calls, status, created_at,
-                                  model, prompt_tokens, completion_tokens, total_tokens, tool_call_id, stopped, quoted_text, tool_choice, attachment_count)
+                                  model, prompt_tokens, completion_tokens, total_tokens, tool_call_id, stopped, quoted_text, tool_choice, attachment_count,
+                                  parent_id)
             VALUES (@Id, @SessionId, @Role, @Content::jsonb, @ToolCalls::jsonb, @Status, @CreatedAt,
-                    @Model, @PromptTokens, @CompletionTokens, @TotalTokens, @ToolCallId, @Stopped, @QuotedText, @ToolChoice, @AttachmentCount)
+                    @Model, @PromptTokens, @CompletionTokens, @TotalTokens, @ToolCallId, @Stopped, @QuotedText, @ToolChoice, @AttachmentCount,
+                    coalesce((SELECT p.id FROM messages p WHERE p.session_id = @SessionId AND p.active ORDER BY p.created_at DESC, p.id DESC LIMIT 1),
+                             @SessionId))
             """,
             new
             {
@@ -99,7 +102,7 @@ internal static class Rows
             $"""
             SELECT * FROM (
                 SELECT {MessageColumns} FROM messages m
-                WHERE m.session_id = @SessionId {(before is null ? string.Empty : "AND (m.created_at, m.id) < (@At, @ItemId)")}
+                WHERE m.session_id = @SessionId AND m.active {(before is null ? string.Empty : "AND (m.created_at, m.id) < (@At, @ItemId)")}
                 ORDER BY m.created_at DESC, m.id DESC
                 LIMIT @Take) recent
             ORDER BY created_at, id
@@ -193,6 +196,9 @@ internal static class Rows
 
         public bool ActiveRunBackground { get; init; }
 
+        /// <summary>Whether any message of the session has a sibling (an edit or a retry kept the old branch).</summary>
+        public bool Branched { get; init; }
+
         public ChatSession ToSession() => new(
             Id, UserId, Title, Utc(CreatedAt), Utc(UpdatedAt), MessageCount,
             ActiveRunId is { } run ? new ActiveRun(run, Utc(ActiveRunStartedAt ?? CreatedAt), ActiveRunBackground) : null);
@@ -249,6 +255,9 @@ internal static class Rows
         /// <summary>How many attachments the message was sent with; <see cref="ToMessagesAsync"/> reads them.</summary>
         public short AttachmentCount { get; init; }
 
+        /// <summary>The message this one follows in its branch; null on a row written before branches and not linked yet.</summary>
+        public Guid? ParentId { get; init; }
+
         public ChatMessage ToMessage() => new(
             Id,
             SessionId,
@@ -276,6 +285,7 @@ internal static class Rows
             Stopped = Stopped,
             QuotedText = QuotedText,
             ToolChoice = ToolChoice,
+            ParentId = ParentId,
         };
     }
 

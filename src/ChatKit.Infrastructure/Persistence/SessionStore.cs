@@ -37,7 +37,7 @@ internal sealed class SessionStore(NpgsqlDataSource dataSource) : ISessionStore
         $"""
         {Rows.SessionColumnsOf("s")}, s.user_id = @UserId AS owned,
         CASE WHEN s.run_claimed_until > clock_timestamp() THEN s.run_claim_id END AS active_run_id,
-        s.run_started_at AS active_run_started_at, s.run_background AS active_run_background
+        s.run_started_at AS active_run_started_at, s.run_background AS active_run_background, s.branched
         """;
 
     /// <summary>A row read with an ownership column: the session, or a 404 or 403 (never someone else's session).</summary>
@@ -65,7 +65,7 @@ internal sealed class SessionStore(NpgsqlDataSource dataSource) : ISessionStore
                 FROM usage WHERE session_id = s.id AND s.user_id = @UserId) u
             LEFT JOIN LATERAL (
                 SELECT {Rows.MessageColumns} FROM messages m
-                WHERE m.session_id = s.id AND s.user_id = @UserId AND m.role <> 'note' {(hasCursor ? "AND (m.created_at, m.id) > (@AfterAt, @AfterId)" : string.Empty)}
+                WHERE m.session_id = s.id AND s.user_id = @UserId AND m.active AND m.role <> 'note' {(hasCursor ? "AND (m.created_at, m.id) > (@AfterAt, @AfterId)" : string.Empty)}
                 ORDER BY m.created_at, m.id
                 {(limit is null ? string.Empty : "LIMIT @Take")}) p ON true
             WHERE s.id = @Id
@@ -91,6 +91,11 @@ internal sealed class SessionStore(NpgsqlDataSource dataSource) : ISessionStore
             splitOn: "prompt_total,id").ConfigureAwait(false);
         var next = Rows.TrimPage(messageRows, limit, m => PagingRules.Encode(Rows.Utc(m.CreatedAt), m.Id));
         var messages = await Rows.ToMessagesAsync(conn, null, messageRows, ct).ConfigureAwait(false);
+        if (session is { Branched: true, Owned: true })
+        {
+            messages = await Branches.WithSiblingsAsync(conn, sessionId, messages, ct).ConfigureAwait(false);
+        }
+
         return new SessionDetail(Lookup(session), usage?.ToTotals() ?? new UsageTotals(0, 0, 0, 0), new MessagePage(messages, next));
     }
 

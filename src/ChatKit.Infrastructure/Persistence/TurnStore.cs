@@ -69,7 +69,7 @@ internal sealed class TurnStore(NpgsqlDataSource dataSource, TimeProvider clock,
         if (open.RetryItemId is { } itemId)
         {
             var item = await conn.QuerySingleOrDefaultAsync<Rows.MessageRow>(new CommandDefinition(
-                $"SELECT {Rows.MessageColumns} FROM messages m WHERE m.id = @ItemId AND m.session_id = @Id AND m.role = 'user'",
+                $"SELECT {Rows.MessageColumns} FROM messages m WHERE m.id = @ItemId AND m.session_id = @Id AND m.active AND m.role = 'user'",
                 new { Id = open.SessionId, ItemId = itemId }, tx, cancellationToken: ct)).ConfigureAwait(false);
             facts = facts with { RetryItem = item is null ? null : (await Rows.ToMessagesAsync(conn, tx, [item], ct).ConfigureAwait(false))[0] };
         }

@@ -41,14 +41,21 @@ internal sealed class TurnTransaction(NpgsqlConnection conn, NpgsqlTransaction t
 
     public async Task<ChatSession> CommitAsync(CommitTurn commit, CancellationToken ct)
     {
-        // Tool results first (they are not counted); a start inserts its message; a retry deletes what followed its item.
+        // A retry or an edit first sets aside what followed its item (an edit, the item too): kept as a branch (ADR-027).
+        var item = commit.RetryItem;
+        var setAside = 0;
+        if (item is not null)
+        {
+            await Branches.LinkUnlinkedAsync(conn, tx, open.SessionId, ct).ConfigureAwait(false);
+            setAside = await Branches.SetAsideAsync(conn, tx, item, commit.EditsItem, ct).ConfigureAwait(false);
+        }
+
+        // Tool results first (they are not counted), then a start's message, each following the branch's last message.
         foreach (var result in commit.ToolResults)
         {
             await Rows.InsertMessageAsync(conn, tx, result, ct).ConfigureAwait(false);
         }
 
-        var item = commit.RetryItem;
-        string counted;
         if (commit.UserMessage is { } message)
         {
             await Rows.InsertMessageAsync(conn, tx, message, ct).ConfigureAwait(false);
@@ -60,18 +67,12 @@ internal sealed class TurnTransaction(NpgsqlConnection conn, NpgsqlTransaction t
                     .ConfigureAwait(false);
             }
 
-            counted = "message_count + 1";
-        }
-        else
-        {
-            counted = item is null ? "message_count" : "message_count - (SELECT count(*) FROM later WHERE role IN ('user', 'assistant'))";
         }
 
         var updated = await conn.QuerySingleAsync<Rows.SessionRow>(new CommandDefinition(
             $"""
-            {(item is null ? string.Empty : "WITH later AS (DELETE FROM messages WHERE session_id = @Id AND (created_at, id) > (@ItemAt, @ItemId) RETURNING role)")}
             UPDATE sessions
-            SET message_count = {counted},
+            SET message_count = message_count + @Counted,
                 {(commit.UserMessage is null ? string.Empty : "updated_at = GREATEST(updated_at, @Now),")}
                 title = COALESCE(@Title, title),
                 auto_title = auto_title AND @Title IS NULL,
@@ -90,8 +91,7 @@ internal sealed class TurnTransaction(NpgsqlConnection conn, NpgsqlTransaction t
                 Id = open.SessionId,
                 Now = commit.UserMessage?.CreatedAt,
                 Title = commit.NewTitle,
-                ItemAt = item?.CreatedAt,
-                ItemId = item?.Id,
+                Counted = (commit.UserMessage is null ? 0 : 1) - setAside,
                 commit.ClaimId,
                 Owner = owner,
                 commit.ClaimLength,

@@ -52,7 +52,7 @@ public sealed class ExportTests
 
         Assert.That(lines[0]["kind"]!.GetValue<string>(), Is.EqualTo("export"));
         Assert.That(lines[0]["user_id"]!.GetValue<string>(), Is.EqualTo(alice));
-        Assert.That(lines.All(l => l["version"]!.GetValue<int>() == 1), Is.True);
+        Assert.That(lines.All(l => l["version"]!.GetValue<int>() == 2), Is.True);
         var kinds = lines.Skip(1).GroupBy(l => l["kind"]!.GetValue<string>()).ToDictionary(g => g.Key, g => g.ToList());
         Assert.That(kinds["session"].Select(s => s["title"]!.GetValue<string>()), Is.EquivalentTo(new[] { "Holiday plans", "Groceries" }));
         Assert.That(kinds["session"].Select(s => s["id"]!.GetValue<string>()), Is.EquivalentTo(aliceSessions));
@@ -64,5 +64,14 @@ public sealed class ExportTests
         Assert.That(kinds["usage"], Has.Count.EqualTo(2));
         Assert.That(bobSessions.Any(id => text.Contains(id, StringComparison.Ordinal)), Is.False, "nothing of Bob's");
         Assert.That(text, Does.Not.Contain(bob));
+        Assert.That(kinds.ContainsKey("attachment_chunk"), Is.False, "bytes only when asked for");
+
+        // include=attachments: the bytes follow as chunk lines, base64; nothing of Bob's.
+        var withBytes = (await onAlice.GetStringAsync("/api/v1/chatkit/export?include=attachments")).TrimEnd('\n').Split('\n').Select(l => JsonNode.Parse(l)!).ToList();
+        var chunks = withBytes.Where(l => l["kind"]!.GetValue<string>() == "attachment_chunk").ToList();
+        Assert.That(chunks.Select(c => c["attachment_id"]!.GetValue<string>()).Distinct(), Is.EqualTo(new[] { kinds["attachment"].Single()["id"]!.GetValue<string>() }));
+        Assert.That(chunks.SelectMany(c => Convert.FromBase64String(c["data"]!.GetValue<string>())).ToArray(), Is.EqualTo(AttachmentFiles.TinyPng));
+        using var badInclude = await onAlice.GetAsync("/api/v1/chatkit/export?include=everything");
+        await badInclude.AssertErrorAsync(HttpStatusCode.BadRequest, "VALIDATION_ERROR");
     }
 }

@@ -94,7 +94,7 @@ public sealed class NativeProtocolTests
             await bad.AssertErrorAsync(HttpStatusCode.BadRequest, "VALIDATION_ERROR");
         }
 
-        // threads.retry_after_item from the second user message: later messages are deleted, the turn runs again
+        // threads.retry_after_item from the second user message: later messages are set aside (kept as a branch), the turn runs again
         var secondUserItem = all[3];
         Upstream.Script(second, ScriptStep.Text("Retried ", "answer."));
         var retry = await StreamAsync(client, "threads.retry_after_item", new { thread_id = threadId, item_id = secondUserItem });
@@ -103,7 +103,7 @@ public sealed class NativeProtocolTests
         var after = await client.MessagesAsync(threadId);
         Assert.That(after.Count(m => m!["role"]!.GetValue<string>() == "user"), Is.EqualTo(2));
         Assert.That(after[^1]!["content"]![0]!["text"]!.GetValue<string>(), Is.EqualTo("Retried answer."));
-        Assert.That(after.Select(m => m!["id"]!.GetValue<string>()), Does.Not.Contain(all[4]), "the old reply is gone");
+        Assert.That(after.Select(m => m!["id"]!.GetValue<string>()), Does.Not.Contain(all[4]), "the old reply is no longer shown");
 
         // threads.delete
         Assert.That((await CallAsync(client, "threads.delete", new { thread_id = threadId })).AsObject(), Is.Empty);

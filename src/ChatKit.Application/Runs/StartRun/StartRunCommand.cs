@@ -31,6 +31,12 @@ public sealed record StartRunCommand(string UserId, string SessionId, string? Th
 
     /// <summary>Where the message is in the door's request, for naming a refused field (<c>message</c> in REST).</summary>
     public string InputField { get; init; } = "message";
+
+    /// <summary>
+    /// An edit: the id of the user message (on the active branch) this one replaces; that message and what followed it
+    /// stay as another branch.
+    /// </summary>
+    public string? EditOf { get; init; }
 }
 
 /// <summary>
@@ -122,6 +128,6 @@ public static class MessageTextValidation
 public sealed class StartRunHandler(TurnStarter turns) : ICommandHandler<StartRunCommand, Result<Guid>>
 {
     public async ValueTask<Result<Guid>> Handle(StartRunCommand command, CancellationToken cancellationToken) =>
-        await turns.StartAsync(command.UserId, command.SessionId, command.ThreadId, command.Input, cancellationToken, command.Background, inputField: command.InputField)
+        await turns.StartAsync(command.UserId, command.SessionId, command.ThreadId, command.Input, cancellationToken, command.Background, inputField: command.InputField, editOf: command.EditOf)
             .ConfigureAwait(false);
 }

@@ -47,12 +47,13 @@ public sealed partial class TurnStarter(
 
     /// <param name="threadId">The thread id the request named apart from the session, if its protocol names one.</param>
     /// <param name="inputField">Where the message is in the door's request, for naming a refused attachment.</param>
+    /// <param name="editOf">An edit: the user message this one replaces as a sibling (it and what followed stay, set aside).</param>
     /// <param name="newSession">A session to create in the turn's transaction (it exists only if the turn starts); the run's
     /// events then open with <c>thread.created</c>.</param>
     /// <returns>The run's id.</returns>
     public async Task<Result<Guid>> StartAsync(
         string userId, string rawSessionId, string? threadId, UserInput input, CancellationToken ct, bool background = false, ChatSession? newSession = null,
-        string inputField = "message")
+        string inputField = "message", string? editOf = null)
     {
         var parsed = PathId.Parse(rawSessionId, Errors.SessionNotFound);
         if (!parsed.IsSuccess)
@@ -60,11 +61,24 @@ public sealed partial class TurnStarter(
             return parsed.Error!;
         }
 
+        var edited = editOf is null ? null : PathId.Parse(editOf, id => Errors.MessageNotFound(id, EditableMessage));
+        if (edited is { IsSuccess: false })
+        {
+            return edited.Error!;
+        }
+
         var sessionId = parsed.Value;
-        var open = new OpenTurn(userId, sessionId, Budgets) { NewSession = newSession, MaxSessionsPerUser = plans.Current.MaxSessions };
+        var open = new OpenTurn(userId, sessionId, Budgets, edited?.Value) { NewSession = newSession, MaxSessionsPerUser = plans.Current.MaxSessions };
+
+        // An edit is admitted like a retry: no message cap (it replaces a message), but its message must be there.
         var request = new AdmissionRequest(
-            threadId is null || (Guid.TryParse(threadId, out var thread) && thread == sessionId), IsRetry: false, plans.Current.MaxMessagesPerSession, open.Budgets);
+            threadId is null || (Guid.TryParse(threadId, out var thread) && thread == sessionId), IsRetry: edited is not null, plans.Current.MaxMessagesPerSession, open.Budgets);
         var (tx, outcome) = await AdmitAsync(open, request, ct).ConfigureAwait(false);
+        if (outcome == BeginTurnOutcome.ItemNotFound)
+        {
+            return Errors.MessageNotFound(editOf!, EditableMessage);
+        }
+
         if (outcome != BeginTurnOutcome.Started)
         {
             return Refusal(outcome, rawSessionId, threadId, null);
@@ -102,7 +116,13 @@ public sealed partial class TurnStarter(
             try
             {
                 session = await tx.CommitAsync(
-                    new CommitTurn(message, title, claimId, ClaimLength, background, TurnAdmission.Reservation(open.Budgets, history, message)) { ToolResults = closed }, ct)
+                    new CommitTurn(message, title, claimId, ClaimLength, background, TurnAdmission.Reservation(open.Budgets, history, message))
+                    {
+                        ToolResults = closed,
+                        RetryItem = tx.Facts.RetryItem,
+                        EditsItem = tx.Facts.RetryItem is not null,
+                    },
+                    ct)
                     .ConfigureAwait(false);
             }
             catch
@@ -118,6 +138,8 @@ public sealed partial class TurnStarter(
     }
 
     private TimeSpan ClaimLength => TimeSpan.FromSeconds(runs.Value.ClaimSeconds);
+
+    private const string EditableMessage = "a user message on the session's active branch";
 
     /// <summary>Now, timed under the session's lock: after the history read, whatever the clock of the instance that wrote it.</summary>
     private DateTime StoredAt(IReadOnlyList<ChatMessage> history) => SessionRules.StoredAfter(SessionRules.ToStoragePrecision(clock.GetUtcNow()), history);
@@ -192,7 +214,10 @@ public sealed partial class TurnStarter(
             : Errors.TokenBudgetExceeded(plans.Current.TokensPerDay, resets, resets - now);
     }
 
-    /// <summary>Runs the turn again from an earlier user message: every later message is deleted in the same transaction.</summary>
+    /// <summary>
+    /// Runs the turn again from an earlier user message: every later message is set aside in the same transaction, kept as
+    /// the branch the new reply is a sibling of.
+    /// </summary>
     /// <returns>The run's id.</returns>
     public async Task<Result<Guid>> RetryAsync(string userId, string rawSessionId, string rawItemId, CancellationToken ct)
     {

@@ -29,16 +29,6 @@ public sealed class GetSessionHandler(ISessionStore store, Attachments.Attachmen
 
         // One statement: the session, its usage and the page of messages (it was three, each on a connection of its own).
         var read = await store.ReadDetailAsync(id.Value, query.UserId, query.Limit, query.After, cancellationToken).ConfigureAwait(false);
-        var owned = OwnedSession.ToResult(read.Lookup.Access, query.SessionId, read.Lookup.Session);
-        if (!owned.IsSuccess)
-        {
-            return owned.Error!;
-        }
-
-        var s = owned.Value;
-        var detail = new SessionDetailDto(
-            s.Id, s.UserId, s.Title, s.CreatedAt, s.UpdatedAt, s.MessageCount, ActiveRunDto.From(s.ActiveRun), SessionUsageDto.From(read.Usage),
-            read.Messages.Items.Select(m => MessageDto.From(m, links)).ToList());
-        return new SessionDetailPage(detail, read.Messages.NextCursor);
+        return SessionDetailPage.From(read, query.SessionId, links);
     }
 }
