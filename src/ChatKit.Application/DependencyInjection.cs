@@ -26,6 +26,7 @@ public static class DependencyInjection
             o => o.NameList.All(AgentTools.IsClient), $"CLIENT_TOOLS may only name {string.Join(", ", AgentTools.KnownNames)}.");
         Bind<BudgetOptions>(services);
         Bind<RetentionOptions>(services);
+        Bind<ImportOptions>(services);
         services.AddOptions<PlanOptions>().BindConfiguration(string.Empty).ValidateOnStart();
         services.AddSingleton<Microsoft.Extensions.Options.IValidateOptions<PlanOptions>, Plans.PlanValidation>();
         services.AddSingleton<Plans.PlanCatalog>();

@@ -66,6 +66,7 @@ public static class DependencyInjection
         services.AddSingleton<IExportStore, ExportStore>();
         services.AddSingleton<ISearchStore, SearchStore>();
         services.AddSingleton<IBranchStore, BranchStore>();
+        services.AddSingleton<IImportStore, ImportStore>();
         services.AddSingleton<SearchBackfill>();
         services.AddHostedService(sp => sp.GetRequiredService<SearchBackfill>());
         services.AddSingleton<RetentionSweeper>();

@@ -11,10 +11,11 @@ namespace ChatKit.Api.Hosting;
 /// <summary>
 /// Before the endpoint: bodies over 64 KiB → 413, a body that is not JSON → 415, and the standard security headers on
 /// every response; JSON responses are never cached. An endpoint that takes a file (<see cref="FileUploadAttribute"/>)
-/// takes any type up to <c>ATTACHMENT_MAX_BYTES</c> and a multipart envelope instead. Kestrel enforces the same size limit
-/// on bodies sent without a Content-Length.
+/// takes any type up to <c>ATTACHMENT_MAX_BYTES</c> and a multipart envelope instead; an import
+/// (<see cref="NdjsonBodyAttribute"/>) NDJSON up to <c>IMPORT_MAX_BYTES</c>. Kestrel enforces the same size limit on
+/// bodies sent without a Content-Length.
 /// </summary>
-public sealed class RequestHygiene(RequestDelegate next, IOptions<AttachmentOptions> attachments)
+public sealed class RequestHygiene(RequestDelegate next, IOptions<AttachmentOptions> attachments, IOptions<ImportOptions> imports)
 {
     /// <summary>Room for a multipart envelope around the largest file (boundaries, part headers, a file name).</summary>
     private const long MultipartEnvelopeBytes = 16 * 1024;
@@ -36,8 +37,10 @@ public sealed class RequestHygiene(RequestDelegate next, IOptions<AttachmentOpti
         }, response);
 
         var request = context.Request;
-        var upload = context.GetEndpoint()?.Metadata.GetMetadata<FileUploadAttribute>() is not null;
-        var limit = upload ? attachments.Value.MaxBytes + MultipartEnvelopeBytes : Composition.MaxRequestBodyBytes;
+        var metadata = context.GetEndpoint()?.Metadata;
+        var upload = metadata?.GetMetadata<FileUploadAttribute>() is not null;
+        var ndjson = metadata?.GetMetadata<NdjsonBodyAttribute>() is not null;
+        var limit = upload ? attachments.Value.MaxBytes + MultipartEnvelopeBytes : ndjson ? imports.Value.MaxBytes : Composition.MaxRequestBodyBytes;
         if (request.ContentLength > limit)
         {
             return upload
@@ -45,19 +48,24 @@ public sealed class RequestHygiene(RequestDelegate next, IOptions<AttachmentOpti
                 : ApiErrors.WriteAsync(context, StatusCodes.Status413PayloadTooLarge);
         }
 
-        if (upload && context.Features.Get<IHttpMaxRequestBodySizeFeature>() is { IsReadOnly: false } size)
+        if ((upload || ndjson) && context.Features.Get<IHttpMaxRequestBodySizeFeature>() is { IsReadOnly: false } size)
         {
             size.MaxRequestBodySize = limit;
         }
 
         var hasBody = request.ContentLength > 0 || request.Headers.TransferEncoding.Count > 0;
-        if (hasBody && !upload && !IsJson(request.ContentType))
+        if (hasBody && !upload && !(ndjson ? IsNdjson(request.ContentType) : IsJson(request.ContentType)))
         {
             return ApiErrors.WriteAsync(context, StatusCodes.Status415UnsupportedMediaType);
         }
 
         return next(context);
     }
+
+    private static bool IsNdjson(string? contentType) =>
+        MediaTypeHeaderValue.TryParse(contentType, out var media)
+        && media.MediaType.Equals("application/x-ndjson", StringComparison.OrdinalIgnoreCase)
+        && (media.Charset.Length == 0 || media.Charset.Equals("utf-8", StringComparison.OrdinalIgnoreCase));
 
     private static bool IsJson(string? contentType) =>
         MediaTypeHeaderValue.TryParse(contentType, out var media)

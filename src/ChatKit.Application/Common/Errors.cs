@@ -120,6 +120,10 @@ public static class Errors
         _ => $"{bytes} bytes",
     };
 
+    /// <summary>A line of an import that cannot be stored; nothing of the import was.</summary>
+    public static Error ImportLine(int line, string reason) =>
+        new(ValidationCode, $"Line {line} of the import: {reason}. Nothing was imported.", ErrorKind.Validation, [new ErrorDetail($"line {line}", reason)]);
+
     public static Error Invalid(string field, string message) => Validation([new ErrorDetail(field, message)]);
 
     public const string EmptyMessageCode = "EMPTY_MESSAGE";

@@ -22,7 +22,7 @@ internal sealed class ExportStore(NpgsqlDataSource dataSource) : IExportStore
                                  'stopped', m.stopped, 'quoted_text', m.quoted_text,
                                  'parent_id', m.parent_id, 'active', m.active, 'selected', m.selected)::text
         FROM messages m JOIN sessions s ON s.id = m.session_id
-        WHERE s.user_id = @UserId ORDER BY m.session_id, m.created_at, m.id;
+        WHERE s.user_id = @UserId ORDER BY s.created_at, s.id, m.created_at, m.id;
         SELECT json_build_object('kind', 'task', 'version', 2, 'id', id, 'title', title, 'description', description,
                                  'completed', completed, 'priority', priority, 'tags', tags, 'created_at', created_at,
                                  'updated_at', updated_at)::text

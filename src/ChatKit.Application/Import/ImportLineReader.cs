@@ -1,0 +1,311 @@
+using System.Buffers;
+using System.Globalization;
+using System.IO.Pipelines;
+using System.Runtime.CompilerServices;
+using System.Text;
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using ChatKit.Application.Abstractions;
+using ChatKit.Domain.Sessions;
+using ChatKit.Domain.Tasks;
+using ChatKit.Domain.Text;
+
+namespace ChatKit.Application.Import;
+
+/// <summary>
+/// Reads an export (docs/export-format.md, version 1 or 2) a line at a time as it arrives and checks each line on its
+/// own: JSON, a known kind, every field the import uses of the right type and within the service's limits. Each line is
+/// passed on rebuilt from those fields only (what PostgreSQL would refuse never reaches it); a bad line stops the read
+/// with an <see cref="ImportLineException"/> naming it. References between lines are the store's to check.
+/// </summary>
+public static class ImportLineReader
+{
+    /// <summary>The longest line taken: an attachment chunk (256 KiB as base64) with room to spare, or a long message.</summary>
+    public const int MaxLineBytes = 1024 * 1024;
+
+    /// <summary>The kinds a line may have after the header; <c>usage</c> lines are read and left out (ledger rows).</summary>
+    public const string Usage = "usage";
+
+    public static async IAsyncEnumerable<ImportLine> ReadAsync(Stream body, [EnumeratorCancellation] CancellationToken ct)
+    {
+        var reader = PipeReader.Create(body, new StreamPipeReaderOptions(bufferSize: 64 * 1024, leaveOpen: true));
+        var number = 0;
+        int? version = null;
+        while (true)
+        {
+            var read = await reader.ReadAsync(ct).ConfigureAwait(false);
+            var buffer = read.Buffer;
+            while (TryTakeLine(ref buffer, out var line))
+            {
+                number++;
+                if (Parse(line, number, ref version) is { } parsed)
+                {
+                    yield return parsed;
+                }
+            }
+
+            if (buffer.Length > MaxLineBytes)
+            {
+                throw new ImportLineException(number + 1, $"a line may hold at most {MaxLineBytes / 1024} KiB");
+            }
+
+            if (read.IsCompleted)
+            {
+                if (buffer.Length > 0 && Parse(buffer, ++number, ref version) is { } last)
+                {
+                    yield return last;
+                }
+
+                await reader.CompleteAsync().ConfigureAwait(false);
+                break;
+            }
+
+            reader.AdvanceTo(buffer.Start, buffer.End);
+        }
+
+        if (version is null)
+        {
+            throw new ImportLineException(1, "the file is empty: it must start with the export's header line");
+        }
+    }
+
+    private static bool TryTakeLine(ref ReadOnlySequence<byte> buffer, out ReadOnlySequence<byte> line)
+    {
+        if (buffer.PositionOf((byte)'\n') is not { } end)
+        {
+            line = default;
+            return false;
+        }
+
+        line = buffer.Slice(0, end);
+        buffer = buffer.Slice(buffer.GetPosition(1, end));
+        return true;
+    }
+
+    /// <summary>The line checked and rebuilt; null for a blank line or one the import leaves out.</summary>
+    private static ImportLine? Parse(ReadOnlySequence<byte> bytes, int number, ref int? version)
+    {
+        if (bytes.Length > MaxLineBytes)
+        {
+            throw new ImportLineException(number, $"a line may hold at most {MaxLineBytes / 1024} KiB");
+        }
+
+        var text = Encoding.UTF8.GetString(bytes).TrimEnd('\r');
+        if (text.Length == 0)
+        {
+            return null;
+        }
+
+        JsonObject json;
+        try
+        {
+            json = JsonNode.Parse(text) as JsonObject ?? throw new ImportLineException(number, "a line must be a JSON object");
+        }
+        catch (JsonException)
+        {
+            throw new ImportLineException(number, "the line is not valid JSON");
+        }
+
+        var line = new LineFields(json, number);
+        var kind = line.Text("kind");
+        var lineVersion = line.Int("version");
+        if (version is null)
+        {
+            if (kind != "export" || lineVersion is not (1 or 2))
+            {
+                throw new ImportLineException(number, "the file must start with the export's header line (kind \"export\", version 1 or 2)");
+            }
+
+            version = lineVersion;
+            return null;
+        }
+
+        if (lineVersion != version)
+        {
+            throw new ImportLineException(number, $"version must be {version}, as the header says");
+        }
+
+        return kind switch
+        {
+            "session" => Session(line),
+            "message" => Message(line),
+            "task" => Task(line),
+            "attachment" => Attachment(line),
+            "attachment_chunk" => Chunk(line),
+            Usage => new ImportLine(number, Usage, "{}"),
+            _ => throw new ImportLineException(number, $"kind \"{kind}\" is not one an export holds"),
+        };
+    }
+
+    private static ImportLine Session(LineFields line)
+    {
+        var title = line.Text("title");
+        if (title.Trim().Length == 0 || SessionRules.CodePointCount(title) > SessionRules.MaxTitleLength)
+        {
+            throw line.Invalid($"title must be 1 to {SessionRules.MaxTitleLength} characters");
+        }
+
+        return line.Rebuilt("session", new JsonObject
+        {
+            ["id"] = line.Id("id"),
+            ["title"] = title,
+            ["created_at"] = line.Time("created_at"),
+            ["updated_at"] = line.Time("updated_at"),
+        });
+    }
+
+    private static ImportLine Message(LineFields line)
+    {
+        var role = line.OneOf("role", "user", "assistant", "tool", "note");
+        if (line.Node("content") is not JsonArray content || content.Any(p => p is not JsonObject part || part["type"] is not JsonValue || part["text"] is not JsonValue))
+        {
+            throw line.Invalid("content must be a list of parts, each with a type and a text");
+        }
+
+        return line.Rebuilt("message", new JsonObject
+        {
+            ["id"] = line.Id("id"),
+            ["session_id"] = line.Id("session_id"),
+            ["role"] = role,
+            ["content"] = content.DeepClone(),
+            ["tool_calls"] = line.Node("tool_calls") is JsonArray calls ? calls.DeepClone() : null,
+            ["tool_call_id"] = line.OptionalText("tool_call_id"),
+            ["status"] = line.OneOf("status", "completed", "incomplete"),
+            ["created_at"] = line.Time("created_at"),
+            ["model"] = line.OptionalText("model"),
+            ["feedback"] = line.Node("feedback") is null ? null : line.OneOf("feedback", "positive", "negative"),
+            ["stopped"] = line.OptionalBool("stopped") ?? false,
+            ["quoted_text"] = line.OptionalText("quoted_text"),
+            ["parent_id"] = line.Node("parent_id") is null ? null : line.Id("parent_id"),
+            ["active"] = line.OptionalBool("active") ?? true,
+            ["selected"] = line.OptionalBool("selected") ?? true,
+        });
+    }
+
+    private static ImportLine Task(LineFields line)
+    {
+        var titleError = TaskRules.Title(line.Text("title"), out var title);
+        var descriptionError = TaskRules.Description(line.OptionalText("description"), out var description);
+        var tagsError = TaskRules.Tags(
+            (line.Node("tags") as JsonArray ?? []).Select(t => t is JsonValue v && v.TryGetValue<string>(out var tag) ? tag : null), out var tags);
+        if ((titleError ?? descriptionError ?? tagsError) is { } error)
+        {
+            throw line.Invalid(error.Message);
+        }
+
+        return line.Rebuilt("task", new JsonObject
+        {
+            ["id"] = line.Id("id"),
+            ["title"] = title,
+            ["description"] = description,
+            ["completed"] = line.OptionalBool("completed") ?? false,
+            ["priority"] = line.OneOf("priority", "low", "medium", "high"),
+            ["tags"] = new JsonArray(tags.Select(t => (JsonNode?)t).ToArray()),
+            ["created_at"] = line.Time("created_at"),
+            ["updated_at"] = line.Time("updated_at"),
+        });
+    }
+
+    private static ImportLine Attachment(LineFields line)
+    {
+        var name = line.Text("name");
+        var mime = line.Text("mime_type");
+        if (name.Length is 0 or > 255 || mime.Length is 0 or > 127)
+        {
+            throw line.Invalid("name must be 1 to 255 characters and mime_type 1 to 127");
+        }
+
+        var size = line.Node("size") is JsonValue value && value.TryGetValue<long>(out var n) && n >= 0 ? n : throw line.Invalid("size must be a number of bytes");
+        return line.Rebuilt("attachment", new JsonObject
+        {
+            ["id"] = line.Id("id"),
+            ["session_id"] = line.Node("session_id") is null ? null : line.Id("session_id"),
+            ["message_id"] = line.Node("message_id") is null ? null : line.Id("message_id"),
+            ["name"] = name,
+            ["mime_type"] = mime,
+            ["size"] = size,
+            ["created_at"] = line.Time("created_at"),
+        });
+    }
+
+    private static ImportLine Chunk(LineFields line)
+    {
+        var data = line.Text("data");
+        if (!System.Buffers.Text.Base64.IsValid(data))
+        {
+            throw line.Invalid("data must be base64");
+        }
+
+        return line.Rebuilt("attachment_chunk", new JsonObject
+        {
+            ["attachment_id"] = line.Id("attachment_id"),
+            ["seq"] = line.Int("seq") is >= 0 and var seq ? seq : throw line.Invalid("seq must be 0 or more"),
+            ["data"] = data,
+        });
+    }
+
+    /// <summary>A line's fields, each read as the type the import needs or refused naming the line and the field.</summary>
+    private sealed class LineFields(JsonObject json, int number)
+    {
+        public JsonNode? Node(string name) => json[name];
+
+        public ImportLineException Invalid(string reason) => new(number, reason);
+
+        public string Text(string name) =>
+            json[name] is JsonValue value && value.TryGetValue<string>(out var text) ? Storable(name, text) : throw Invalid($"{name} must be a string");
+
+        public string? OptionalText(string name) => json[name] is null ? null : Text(name);
+
+        public bool? OptionalBool(string name) =>
+            json[name] is null ? null : json[name] is JsonValue value && value.TryGetValue<bool>(out var b) ? b : throw Invalid($"{name} must be true or false");
+
+        public int? Int(string name) =>
+            json[name] is JsonValue value && value.TryGetValue<int>(out var n) ? n : throw Invalid($"{name} must be a whole number");
+
+        public string Id(string name) =>
+            Guid.TryParse(Text(name), out var id) ? id.ToString() : throw Invalid($"{name} must be a UUID");
+
+        public string Time(string name) =>
+            DateTimeOffset.TryParse(Text(name), CultureInfo.InvariantCulture, DateTimeStyles.RoundtripKind, out var at)
+                ? at.ToUniversalTime().ToString("O", CultureInfo.InvariantCulture)
+                : throw Invalid($"{name} must be an ISO 8601 time");
+
+        public string OneOf(string name, params string[] allowed) =>
+            Text(name) is var text && allowed.Contains(text) ? text : throw Invalid($"{name} must be one of {string.Join(", ", allowed)}");
+
+        /// <summary>The line as the store stages it: the checked fields only, every string in them storable.</summary>
+        public ImportLine Rebuilt(string kind, JsonObject fields)
+        {
+            Storable(fields);
+            return new ImportLine(number, kind, fields.ToJsonString());
+        }
+
+        private string Storable(string name, string text) =>
+            StorableText.IsStorable(text) ? text : throw Invalid($"{name} {StorableText.UnstorableMessage}");
+
+        private void Storable(JsonNode? node)
+        {
+            switch (node)
+            {
+                case JsonObject o:
+                    foreach (var (key, child) in o)
+                    {
+                        _ = Storable("a field name", key);
+                        Storable(child);
+                    }
+
+                    break;
+                case JsonArray a:
+                    foreach (var child in a)
+                    {
+                        Storable(child);
+                    }
+
+                    break;
+                case JsonValue v when v.TryGetValue<string>(out var s):
+                    _ = Storable("a text", s);
+                    break;
+            }
+        }
+    }
+}
