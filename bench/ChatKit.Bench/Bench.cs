@@ -689,24 +689,11 @@ public sealed class Bench(Harness api, FakeLlmServer upstream, string pgBin, str
             return;
         }
 
-        var before = api.ResidentBytes();
-        var peak = before;
-        using var sampling = new CancellationTokenSource();
-        var sampler = Task.Run(async () =>
-        {
-            while (!sampling.IsCancellationRequested)
-            {
-                peak = Math.Max(peak, api.ResidentBytes());
-                await Task.Delay(5);
-            }
-        });
-        var clock = Stopwatch.StartNew();
-        var ids = await Task.WhenAll(files.Select((f, i) => UploadAsync($"uploader-{i}-{Guid.NewGuid():N}", f)));
-        var uploadSeconds = clock.Elapsed.TotalSeconds;
-        await sampling.CancelAsync();
-        await sampler;
+        (string User, string Id)?[] ids = [];
+        var (uploadSeconds, before, peak) = await api.PeakResidentAsync(
+            async () => ids = await Task.WhenAll(files.Select((f, i) => UploadAsync($"uploader-{i}-{Guid.NewGuid():N}", f))), TimeSpan.FromMilliseconds(5));
 
-        clock.Restart();
+        var clock = Stopwatch.StartNew();
         await Task.WhenAll(ids.Select((id, i) => DownloadAsync(id!.Value.User, id.Value.Id, size)));
         var downloadSeconds = clock.Elapsed.TotalSeconds;
 

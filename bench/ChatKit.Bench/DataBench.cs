@@ -62,7 +62,63 @@ public sealed class DataBench(Harness api, bool quick)
 
         results["export_small"] = new JsonObject { ["seconds"] = exportSmall.Seconds, ["peak_rss_mib"] = exportSmall.PeakRssMiB, ["lines"] = exportSmall.Lines };
         results["export_large"] = new JsonObject { ["seconds"] = exportLarge.Seconds, ["peak_rss_mib"] = exportLarge.PeakRssMiB, ["lines"] = exportLarge.Lines };
+
+        // The large export read back into another account, then both accounts erased.
+        var file = Path.Combine(Path.GetTempPath(), $"chatkit-bench-export-{Environment.ProcessId}.ndjson");
+        try
+        {
+            await SaveExportAsync(Searcher, file);
+            var (importSeconds, importRss) = await WithPeakRssAsync(() => ImportAsync(file));
+            say(string.Create(CultureInfo.InvariantCulture, $"   import of that export ({new FileInfo(file).Length / 1048576.0:0.0} MiB) into another account: {importSeconds:0.00} s, service peak RSS over before {importRss:0.0} MiB"));
+            results["import_large"] = new JsonObject { ["seconds"] = importSeconds, ["peak_rss_mib"] = importRss };
+        }
+        finally
+        {
+            File.Delete(file);
+        }
+
+        var erased = Stopwatch.GetTimestamp();
+        await EraseAsync(Searcher);
+        var eraseSeconds = Stopwatch.GetElapsedTime(erased).TotalSeconds;
+        say(string.Create(CultureInfo.InvariantCulture, $"   erasure (DELETE /api/v1/me) of the account with {own:N0} messages: {eraseSeconds:0.00} s"));
+        results["erase_large_seconds"] = eraseSeconds;
         return results;
+    }
+
+    private const string Importer = "bench-import";
+
+    private async Task SaveExportAsync(string user, string file)
+    {
+        using var client = api.NewClient(TimeSpan.FromMinutes(10));
+        using var response = await client.SendAsync(Harness.Authorized(HttpMethod.Get, "/api/v1/chatkit/export", user), HttpCompletionOption.ResponseHeadersRead);
+        response.EnsureSuccessStatusCode();
+        await using var output = File.Create(file);
+        await response.Content.CopyToAsync(output);
+    }
+
+    private async Task ImportAsync(string file)
+    {
+        using var client = api.NewClient(TimeSpan.FromMinutes(10));
+        await using var input = File.OpenRead(file);
+        var request = Harness.Authorized(HttpMethod.Post, "/api/v1/chatkit/import", Importer);
+        request.Content = new StreamContent(input);
+        request.Content.Headers.ContentType = new System.Net.Http.Headers.MediaTypeHeaderValue("application/x-ndjson");
+        using var response = await client.SendAsync(request);
+        var body = await response.Content.ReadAsStringAsync();
+        if (!response.IsSuccessStatusCode)
+        {
+            throw new InvalidOperationException($"import answered {(int)response.StatusCode}: {body}");
+        }
+    }
+
+    private async Task EraseAsync(string user)
+    {
+        using var client = api.NewClient(TimeSpan.FromMinutes(10));
+        using var response = await client.SendAsync(Harness.Authorized(HttpMethod.Delete, "/api/v1/me", user, $$"""{"confirm": "{{user}}"}"""));
+        if (!response.IsSuccessStatusCode)
+        {
+            throw new InvalidOperationException($"erasure answered {(int)response.StatusCode}: {await response.Content.ReadAsStringAsync()}");
+        }
     }
 
     private int Repeats => quick ? 50 : 200;
@@ -166,36 +222,30 @@ public sealed class DataBench(Harness api, bool quick)
 
     private async Task<(double Seconds, double PeakRssMiB, long Lines, long Bytes)> ExportAsync(string user)
     {
-        GC.Collect();
-        await Task.Delay(1000);
-        var before = api.ResidentBytes();
-        var peak = before;
-        using var sampling = new CancellationTokenSource();
-        var sampler = Task.Run(async () =>
+        long bytes = 0, lines = 0;
+        var (seconds, peak) = await WithPeakRssAsync(async () =>
         {
-            while (!sampling.IsCancellationRequested)
+            using var client = api.NewClient(TimeSpan.FromMinutes(10));
+            using var response = await client.SendAsync(Harness.Authorized(HttpMethod.Get, "/api/v1/chatkit/export", user), HttpCompletionOption.ResponseHeadersRead);
+            response.EnsureSuccessStatusCode();
+            await using var body = await response.Content.ReadAsStreamAsync();
+            var buffer = new byte[64 * 1024];
+            int read;
+            while ((read = await body.ReadAsync(buffer)) > 0)
             {
-                peak = Math.Max(peak, api.ResidentBytes());
-                await Task.Delay(20);
+                bytes += read;
+                lines += buffer.AsSpan(0, read).Count((byte)'\n');
             }
         });
-        using var client = api.NewClient(TimeSpan.FromMinutes(10));
-        var started = Stopwatch.GetTimestamp();
-        using var response = await client.SendAsync(Harness.Authorized(HttpMethod.Get, "/api/v1/chatkit/export", user), HttpCompletionOption.ResponseHeadersRead);
-        response.EnsureSuccessStatusCode();
-        await using var body = await response.Content.ReadAsStreamAsync();
-        var buffer = new byte[64 * 1024];
-        long bytes = 0, lines = 0;
-        int read;
-        while ((read = await body.ReadAsync(buffer)) > 0)
-        {
-            bytes += read;
-            lines += buffer.AsSpan(0, read).Count((byte)'\n');
-        }
+        return (seconds, peak, lines, bytes);
+    }
 
-        var seconds = Stopwatch.GetElapsedTime(started).TotalSeconds;
-        await sampling.CancelAsync();
-        await sampler;
-        return (seconds, (peak - before) / 1048576.0, lines, bytes);
+    /// <summary>How long the work took, and the service's resident memory at its highest meanwhile over before it.</summary>
+    private async Task<(double Seconds, double PeakRssMiB)> WithPeakRssAsync(Func<Task> work)
+    {
+        GC.Collect();
+        await Task.Delay(1000);
+        var (seconds, before, peak) = await api.PeakResidentAsync(work, TimeSpan.FromMilliseconds(20));
+        return (seconds, (peak - before) / 1048576.0);
     }
 }

@@ -210,6 +210,28 @@ public sealed class Harness : IAsyncDisposable
 
     public long ResidentBytes() => ResidentBytesOf(_api.Id);
 
+    /// <summary>How long <paramref name="work"/> took, the service's resident bytes before it, and at their highest meanwhile (sampled <paramref name="every"/>).</summary>
+    public async Task<(double Seconds, long Before, long Peak)> PeakResidentAsync(Func<Task> work, TimeSpan every)
+    {
+        var before = ResidentBytes();
+        var peak = before;
+        using var sampling = new CancellationTokenSource();
+        var sampler = Task.Run(async () =>
+        {
+            while (!sampling.IsCancellationRequested)
+            {
+                peak = Math.Max(peak, ResidentBytes());
+                await Task.Delay(every);
+            }
+        });
+        var started = Stopwatch.GetTimestamp();
+        await work();
+        var seconds = Stopwatch.GetElapsedTime(started).TotalSeconds;
+        await sampling.CancelAsync();
+        await sampler;
+        return (seconds, before, peak);
+    }
+
     /// <summary>A process's resident memory, from <c>/proc</c>.</summary>
     public static long ResidentBytesOf(int pid)
     {

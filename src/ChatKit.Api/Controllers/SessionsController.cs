@@ -96,14 +96,18 @@ public sealed class SessionsController(IMediator mediator, RunStreams streams) :
     [ErrorResponse(StatusCodes.Status409Conflict, Errors.RunInProgressCode)]
     [ErrorResponse(StatusCodes.Status429TooManyRequests, Errors.MessageLimitCode, Errors.TokenBudgetExceededCode)]
     [ErrorResponse(StatusCodes.Status503ServiceUnavailable, Errors.DailyCostLimitCode)]
-    public async Task<IActionResult> Run(string sessionId, string threadId, [FromBody] RunRequestBody body, CancellationToken ct)
+    public Task<IActionResult> Run(string sessionId, string threadId, [FromBody] RunRequestBody body, CancellationToken ct) =>
+        StartAsync(body, message => new StartRunCommand(UserId, sessionId, threadId, message.Input, body.Background ?? false), ct);
+
+    /// <summary>A run's start from its body: the body's shape checked, the turn started, then its stream (or the refusal).</summary>
+    private async Task<IActionResult> StartAsync(RunRequestBody body, Func<RunMessageInput, StartRunCommand> command, CancellationToken ct)
     {
         if (RunRequestBodyValidator.Check(body) is { } shape)
         {
             return ApiErrors.ToActionResult(shape);
         }
 
-        var started = await mediator.Send(new StartRunCommand(UserId, sessionId, threadId, body.Message!.Input, body.Background ?? false), ct);
+        var started = await mediator.Send(command(body.Message!), ct);
         return started.IsSuccess ? streams.AttachStarter(started.Value, ServerSentEventsResult.Framing.Rest) : ApiErrors.ToActionResult(started.Error!);
     }
 
@@ -122,17 +126,8 @@ public sealed class SessionsController(IMediator mediator, RunStreams streams) :
     [ErrorResponse(StatusCodes.Status409Conflict, Errors.RunInProgressCode)]
     [ErrorResponse(StatusCodes.Status429TooManyRequests, Errors.TokenBudgetExceededCode)]
     [ErrorResponse(StatusCodes.Status503ServiceUnavailable, Errors.DailyCostLimitCode)]
-    public async Task<IActionResult> Edit(string sessionId, string messageId, [FromBody] RunRequestBody body, CancellationToken ct)
-    {
-        if (RunRequestBodyValidator.Check(body) is { } shape)
-        {
-            return ApiErrors.ToActionResult(shape);
-        }
-
-        var started = await mediator.Send(
-            new StartRunCommand(UserId, sessionId, null, body.Message!.Input, body.Background ?? false) { EditOf = messageId }, ct);
-        return started.IsSuccess ? streams.AttachStarter(started.Value, ServerSentEventsResult.Framing.Rest) : ApiErrors.ToActionResult(started.Error!);
-    }
+    public Task<IActionResult> Edit(string sessionId, string messageId, [FromBody] RunRequestBody body, CancellationToken ct) =>
+        StartAsync(body, message => new StartRunCommand(UserId, sessionId, null, message.Input, body.Background ?? false) { EditOf = messageId }, ct);
 
     [HttpPost("{sessionId}/messages/{messageId}/activate")]
     [EndpointSummary("Show the branch through this message: the session's messages and its prompt follow it from now on")]

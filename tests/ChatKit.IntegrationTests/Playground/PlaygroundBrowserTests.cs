@@ -285,6 +285,65 @@ public sealed class PlaygroundBrowserTests
         Assert.That(pageErrors, Is.Empty);
     }
 
+    [Test]
+    public async Task TheSearchBox_FindsAMessage_AndTheSwitcherShowsEachVersionOfAnEditedMessage()
+    {
+        var upstream = AssemblySetup.Upstream;
+        var marker = "#pg" + Guid.NewGuid().ToString("N")[..8];
+        upstream.Script(marker + "sat", ScriptStep.Text("Bring ", "sandwiches."));
+        upstream.Script(marker + "sun", ScriptStep.Text("Bring ", "a blanket."));
+        await using var app = new ChatKitFactory(ChatKitFactory.Settings(upstream)) { EnvironmentName = "Development" };
+        app.UseKestrel(0);
+        app.StartServer();
+        var user = ChatKitFactory.NewUser();
+        using var api = app.SocketClientFor(user);
+        using var playwright = await Microsoft.Playwright.Playwright.CreateAsync();
+        await using var browser = await Chromium.LaunchAsync(playwright);
+        var (page, pageErrors) = await OpenAsync(browser, app);
+        var sessionId = await SignInAndCreateASessionAsync(page, user);
+
+        await SendAsync(page, $"Plan the picnic on Saturday {marker}sat");
+        await Expect(page.Locator("#status")).ToContainTextAsync("finished");
+
+        // Edit: the composer takes the message's text; the send starts a new version, and the switcher shows 2/2.
+        await page.Locator("#items li.user_message button.edit").ClickAsync();
+        await Expect(page.Locator("#message")).ToHaveValueAsync($"Plan the picnic on Saturday {marker}sat");
+        await page.FillAsync("#message", $"Plan the picnic on Sunday {marker}sun");
+        await page.ClickAsync("#send");
+        await Expect(page.Locator("#status")).ToContainTextAsync("finished");
+        await Expect(page.Locator("#items li.user_message")).ToHaveCountAsync(1);
+        await Expect(page.Locator("#items li.user_message")).ToContainTextAsync("Sunday");
+        await Expect(page.Locator("#items li.user_message .branch")).ToHaveTextAsync("‹2/2›");
+        await Expect(page.Locator("#items li.assistant_message")).ToHaveTextAsync("Bring a blanket.");
+        await ShotAsync(page, "7-edited");
+
+        // ‹ shows the first version with its own answer; the session (and its prompt) follow it.
+        await page.GetByRole(AriaRole.Button, new() { Name = "Previous version" }).ClickAsync();
+        await Expect(page.Locator("#items li.user_message")).ToContainTextAsync("Saturday");
+        await Expect(page.Locator("#items li.user_message .branch")).ToHaveTextAsync("‹1/2›");
+        await Expect(page.Locator("#items li.assistant_message")).ToHaveTextAsync("Bring sandwiches.");
+        var stored = await api.MessagesAsync(sessionId);
+        Assert.That(stored.Select(m => TextOf(m!)), Is.EqualTo(new[] { $"Plan the picnic on Saturday {marker}sat", "Bring sandwiches." }));
+
+        // A message holding markup, then the search box: hits with <mark>, the markup shown as text.
+        await SendAsync(page, "<img src=x onerror=alert(1)> picnic blanket");
+        await Expect(page.Locator("#status")).ToContainTextAsync("finished");
+        await page.FillAsync("#search", "blanket");
+        await page.PressAsync("#search", "Enter");
+        await Expect(page.Locator("#search-results li")).ToHaveCountAsync(2);
+        await Expect(page.Locator("#search-results li mark").First).ToHaveTextAsync("blanket");
+        Assert.That(await page.Locator("#search-results img").CountAsync(), Is.Zero, "a message's markup is never markup here");
+        await Expect(page.Locator("#search-results li").First).ToContainTextAsync("img src=x onerror=alert(1)> picnic blanket"); // the excerpt starts at a word
+        await ShotAsync(page, "8-search");
+
+        // The hit on the version not shown brings that version back.
+        await page.Locator("#search-results li", new() { HasText = "Bring a blanket." }).ClickAsync();
+        await Expect(page.Locator("#items li.assistant_message.found")).ToHaveTextAsync("Bring a blanket.");
+        await Expect(page.Locator("#items li.user_message").First).ToContainTextAsync("Sunday");
+        Assert.That(TextOf((await api.MessagesAsync(sessionId))[0]!), Does.Contain("Sunday"));
+        Assert.That(pageErrors, Is.Empty);
+    }
+
     private static async Task<(IPage Page, List<string> Errors)> OpenAsync(IBrowser browser, ChatKitFactory app)
     {
         var page = await browser.NewPageAsync(new() { ViewportSize = new() { Width = 1280, Height = 820 } });

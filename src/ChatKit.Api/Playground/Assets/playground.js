@@ -18,6 +18,8 @@ const state = {
   selected: new Set(), // task ids ticked in the task list (the get_selected_tasks client tool answers with them)
   pendingTool: null, // a client tool call the run that just ended waits on
   attachments: [], // files uploaded for the next message: ChatKit Attachment objects
+  editing: null, // the user message the next send replaces (POST …/messages/{id}/edit starts a branch)
+  reloadAfterRun: false, // an edit's run ended: show the session's active branch as stored
 };
 
 class ApiError extends Error {
@@ -65,7 +67,7 @@ async function useToken(token) {
     await refreshSessions();
     await refreshTasks();
     await loadComposer();
-    for (const id of ["new-session", "refresh-tasks"]) $(id).disabled = false;
+    for (const id of ["new-session", "refresh-tasks", "search"]) $(id).disabled = false;
     status("Signed in. Create a session or pick one.");
     const wanted = location.hash.slice(1);
     if (wanted) await selectSession(wanted);
@@ -174,9 +176,16 @@ function renderStored(messages) {
   $("items").replaceChildren();
   for (const m of messages) {
     const text = m.content.map((c) => c.text).join("\n");
-    if (m.role === "user") upsert({ id: m.id, type: "user_message" }).setParts(m.content, m.attachments);
+    if (m.role === "user") {
+      const entry = upsert({ id: m.id, type: "user_message" }).setParts(m.content, m.attachments);
+      entry.el.append(editButton(m, text));
+      if (m.branch) entry.el.append(branchSwitcher(m.branch));
+    }
     if (m.role === "assistant") {
-      if (text) upsert({ id: m.id, type: "assistant_message" }, m.status).setText(text);
+      if (text) {
+        const entry = upsert({ id: m.id, type: "assistant_message" }, m.status).setText(text);
+        if (m.branch) entry.el.append(branchSwitcher(m.branch));
+      }
       if (m.tool_calls) {
         const wf = upsert({ id: `wf_${m.id}`, type: "workflow" });
         wf.tasks = m.tool_calls.map((c) => ({ title: storedCallTitle(c.function), status_indicator: "loading", call: c.id }));
@@ -192,6 +201,105 @@ function renderStored(messages) {
       }
     }
   }
+}
+
+// "‹ 2/3 ›" on a message that has siblings (an edit or a retry kept the others): each arrow shows that sibling's branch.
+function branchSwitcher({ index, count, sibling_ids: ids }) {
+  const span = document.createElement("span");
+  span.className = "branch";
+  const arrow = (label, to, name) => {
+    const button = document.createElement("button");
+    button.type = "button";
+    button.textContent = label;
+    button.title = name;
+    button.setAttribute("aria-label", name);
+    button.disabled = to < 0 || to >= count;
+    button.addEventListener("click", () => activateBranch(ids[to]).catch(fail));
+    return button;
+  };
+  const where = document.createElement("span");
+  where.textContent = `${index + 1}/${count}`;
+  span.append(arrow("‹", index - 1, "Previous version"), where, arrow("›", index + 1, "Next version"));
+  return span;
+}
+
+// The session shows (and its prompt holds) the branch through that message from now on.
+async function activateBranch(messageId) {
+  if (state.run) throw new Error("a reply is still streaming: switch versions when it ends");
+  const { data } = await api("POST", `${API}/sessions/${state.session}/messages/${messageId}/activate`);
+  renderStored(data.messages);
+  await renderStoredWidgets(state.session);
+  status(`Showing another version: ${data.message_count} messages on this branch.`);
+}
+
+// "Edit" on a user message: its text goes to the composer, and the next send replaces it as a new branch.
+function editButton(message, text) {
+  const button = document.createElement("button");
+  button.type = "button";
+  button.className = "edit";
+  button.textContent = "Edit";
+  button.title = "Edit this message (the old version and its answer are kept)";
+  button.addEventListener("click", () => {
+    state.editing = message.id;
+    $("message").value = message.content.filter((c) => c.type === "input_text").map((c) => c.text).join("") || text;
+    $("message").focus();
+    status("Editing a message: Send starts a new version from here; the old one stays.");
+  });
+  return button;
+}
+
+// ---- search ---------------------------------------------------------------------------------
+
+// A snippet as the API sends it: HTML with <mark> around matches and everything else escaped. Rebuilt as text nodes and
+// <mark> elements (never innerHTML), so nothing a message says can become markup here either.
+function snippetNodes(html) {
+  const unescape = (s) => s.replace(/&(lt|gt|quot|#39|amp);/g, (_, e) => ({ lt: "<", gt: ">", quot: '"', "#39": "'", amp: "&" })[e]);
+  const nodes = [];
+  let marked = false;
+  for (const part of html.split(/(<mark>|<\/mark>)/)) {
+    if (part === "<mark>") marked = true;
+    else if (part === "</mark>") marked = false;
+    else if (part) {
+      const text = document.createTextNode(unescape(part));
+      if (marked) {
+        const mark = document.createElement("mark");
+        mark.append(text);
+        nodes.push(mark);
+      } else nodes.push(text);
+    }
+  }
+  return nodes;
+}
+
+async function search(q) {
+  const results = $("search-results");
+  if (!q.trim()) {
+    results.replaceChildren();
+    return;
+  }
+  const { data } = await api("GET", `${API}/search?limit=20&q=${encodeURIComponent(q)}`);
+  results.replaceChildren(...data.map((hit) => {
+    const li = document.createElement("li");
+    li.dataset.id = hit.id;
+    const title = document.createElement("strong");
+    title.textContent = hit.type === "task" ? `Task: ${hit.title}` : hit.session_title;
+    const snippet = document.createElement("p");
+    snippet.className = "snippet";
+    snippet.append(...snippetNodes(hit.snippet));
+    li.append(title, snippet);
+    if (hit.type === "message") li.addEventListener("click", () => openHit(hit).catch(fail));
+    return li;
+  }));
+  status(data.length ? `${data.length} messages match “${q}”.` : `Nothing matches “${q}”.`);
+}
+
+// Opens the hit's session and shows the message; one on a version not shown brings that version back.
+async function openHit(hit) {
+  await selectSession(hit.session_id);
+  if (!state.items.has(hit.id)) await activateBranch(hit.id);
+  const entry = state.items.get(hit.id);
+  entry?.el.classList.add("found");
+  entry?.el.scrollIntoView({ block: "center" });
 }
 
 // The REST messages carry no widgets: the native items do. Each goes after its step's workflow.
@@ -393,8 +501,10 @@ function onEvent(e) {
 
 async function send(text) {
   const id = state.session;
+  const editing = state.editing;
+  const path = editing ? `${API}/sessions/${id}/messages/${editing}/edit` : `${API}/sessions/${id}/threads/${id}/runs`;
   try {
-    const res = await fetch(`${API}/sessions/${id}/threads/${id}/runs`, {
+    const res = await fetch(path, {
       method: "POST",
       headers: headers({ "Content-Type": "application/json" }),
       body: JSON.stringify({ message: composeMessage(text), background: true }),
@@ -405,6 +515,14 @@ async function send(text) {
       throw new ApiError(res.status, json?.error); // refused before the stream: nothing was stored
     }
     $("message").value = "";
+    if (editing) {
+      // The edited message and what followed it are now another version: off the page until the run ends.
+      const from = state.items.get(editing)?.el;
+      while (from?.nextElementSibling) from.nextElementSibling.remove();
+      from?.remove();
+      state.editing = null;
+      state.reloadAfterRun = true;
+    }
     state.mentions = [];
     renderMentions();
     state.attachments = [];
@@ -539,7 +657,18 @@ async function finished(sessionId, runId) {
   for (const entry of state.items.values()) entry.el.classList.remove("streaming");
   // The stored messages say which replies were cut short.
   const { data } = await api("GET", `${API}/sessions/${sessionId}?limit=100`);
-  for (const m of data.messages) state.items.get(m.id)?.el.classList.toggle("incomplete", m.status === "incomplete");
+  if (state.reloadAfterRun) {
+    // After an edit: the stored branch, with its version switcher.
+    state.reloadAfterRun = false;
+    renderStored(data.messages);
+    await renderStoredWidgets(sessionId);
+  }
+  for (const m of data.messages) {
+    const entry = state.items.get(m.id);
+    entry?.el.classList.toggle("incomplete", m.status === "incomplete");
+    // A message sent from this page is stored now: it can be edited like the others.
+    if (m.role === "user" && entry && !entry.el.querySelector("button.edit")) entry.el.append(editButton(m, m.content.map((c) => c.text).join("")));
+  }
   await Promise.all([refreshSessions(), refreshTasks()]);
   status(stopped ? `Stopped run ${runId}; the partial reply is stored as incomplete.` : `Run ${runId} finished; the reply is stored.`);
   if (state.pendingTool && !stopped) await answerClientTool(sessionId);
@@ -636,6 +765,7 @@ $("new-session").addEventListener("click", createSession);
 $("title-form").addEventListener("submit", (e) => { e.preventDefault(); renameSession(); });
 $("delete").addEventListener("click", deleteSession);
 $("refresh-tasks").addEventListener("click", () => refreshTasks().catch(fail));
+$("search-form").addEventListener("submit", (e) => { e.preventDefault(); search($("search").value).catch(fail); });
 $("stop").addEventListener("click", stop);
 $("composer").addEventListener("submit", (e) => {
   e.preventDefault();
