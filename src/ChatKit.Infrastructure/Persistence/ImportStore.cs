@@ -158,9 +158,9 @@ internal sealed class ImportStore(NpgsqlDataSource dataSource) : IImportStore
             FROM import_lines WHERE kind = 'message' GROUP BY 1) c ON c.session_id = s.doc->>'id'
         WHERE s.kind = 'session';
 
-        INSERT INTO messages (id, session_id, user_id, role, content, tool_calls, status, created_at, model, tool_call_id, feedback,
+        INSERT INTO messages (id, session_id, user_id, search, role, content, tool_calls, status, created_at, model, tool_call_id, feedback,
                               stopped, quoted_text, parent_id, active, selected, attachment_count)
-        SELECT i.new_id, si.new_id, @UserId, m.doc->>'role', m.doc->'content',
+        SELECT i.new_id, si.new_id, @UserId, message_search_vector(m.doc->>'role', m.doc->'content'), m.doc->>'role', m.doc->'content',
                CASE WHEN jsonb_typeof(m.doc->'tool_calls') = 'array' THEN m.doc->'tool_calls' END,
                m.doc->>'status', (m.doc->>'created_at')::timestamptz, m.doc->>'model', m.doc->>'tool_call_id', m.doc->>'feedback',
                (m.doc->>'stopped')::boolean, m.doc->>'quoted_text',

@@ -104,7 +104,7 @@ internal sealed partial class SearchBackfill(
                 """
                 WITH batch AS (SELECT id FROM messages WHERE id > @After ORDER BY id LIMIT @Batch),
                      filled AS (
-                         UPDATE messages m SET user_id = s.user_id, search = to_tsvector(message_search_text(m.role, m.content))
+                         UPDATE messages m SET user_id = s.user_id, search = message_search_vector(m.role, m.content)
                          FROM sessions s
                          WHERE m.id IN (SELECT id FROM batch) AND m.user_id IS NULL AND s.id = m.session_id
                          RETURNING 1)
