@@ -61,16 +61,22 @@ internal static class Rows
         _ => throw new ArgumentOutOfRangeException(nameof(status)),
     };
 
+    /// <summary>
+    /// Inserts a message after the session's last active one (its parent, ADR-027), with its search columns (ADR-026)
+    /// filled by the statement itself: the trigger that fills them for other writers is then skipped by its WHEN, so the
+    /// turn's path runs no PL/pgSQL (compiled once per database connection, it cost the first inserts of each).
+    /// </summary>
     public static Task InsertMessageAsync(NpgsqlConnection conn, IDbTransaction tx, ChatMessage m, CancellationToken ct) =>
         conn.ExecuteAsync(new CommandDefinition(
             """
             INSERT INTO messages (id, session_id, role, content, tool_calls, status, created_at,
                                   model, prompt_tokens, completion_tokens, total_tokens, tool_call_id, stopped, quoted_text, tool_choice, attachment_count,
-                                  parent_id)
+                                  parent_id, user_id, search)
             VALUES (@Id, @SessionId, @Role, @Content::jsonb, @ToolCalls::jsonb, @Status, @CreatedAt,
                     @Model, @PromptTokens, @CompletionTokens, @TotalTokens, @ToolCallId, @Stopped, @QuotedText, @ToolChoice, @AttachmentCount,
                     coalesce((SELECT p.id FROM messages p WHERE p.session_id = @SessionId AND p.active ORDER BY p.created_at DESC, p.id DESC LIMIT 1),
-                             @SessionId))
+                             @SessionId),
+                    (SELECT s.user_id FROM sessions s WHERE s.id = @SessionId), message_search_vector(@Role, @Content::jsonb))
             """,
             new
             {

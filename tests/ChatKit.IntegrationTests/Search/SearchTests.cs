@@ -109,6 +109,9 @@ public sealed class SearchTests
         Assert.That(both[0]["type"]!.GetValue<string>(), Is.EqualTo("task"), "the task is the newest");
         Assert.That(Hits(await SearchAsync(client, "q=money&types=tasks")), Has.Count.EqualTo(1), "a task's tags are its words");
 
+        // Words the parser drops (punctuation alone) make an empty query: nothing matches, and nothing fails.
+        Assert.That(Hits(await SearchAsync(client, "q=" + Uri.EscapeDataString("!!! ??"))).Where(h => h["match"]!.GetValue<string>() == "fulltext"), Is.Empty);
+
         foreach (var bad in new[] { "q=", "q=%20%20", "q=" + new string('a', 201), "q=x&types=files", "q=x&limit=51", "q=x&after=nope" })
         {
             using var response = await client.GetAsync($"{Search}?{bad}");
