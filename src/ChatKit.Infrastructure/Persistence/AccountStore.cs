@@ -15,7 +15,7 @@ internal sealed class AccountStore(NpgsqlDataSource dataSource) : IAccountStore
         // The user's session and attachment creates wait for this (the caps take the same locks), so nothing of theirs
         // is created between the counts and the deletes.
         await conn.ExecuteAsync(new CommandDefinition(
-            "SELECT pg_advisory_xact_lock(hashtextextended('sessions:' || @UserId, 0)), pg_advisory_xact_lock(hashtextextended('attachments:' || @UserId, 0))",
+            $"SELECT {UserLocks.Sessions}, {UserLocks.Attachments}",
             new { UserId = userId }, tx, cancellationToken: ct)).ConfigureAwait(false);
         var counts = await conn.QuerySingleAsync<CountsRow>(new CommandDefinition(
             """

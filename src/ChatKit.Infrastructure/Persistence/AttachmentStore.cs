@@ -200,7 +200,7 @@ internal sealed class AttachmentStore(NpgsqlDataSource dataSource) : IAttachment
 
     private static Task LockUserAsync(NpgsqlConnection conn, IDbTransaction tx, string userId, CancellationToken ct) =>
         conn.ExecuteAsync(new CommandDefinition(
-            "SELECT pg_advisory_xact_lock(hashtextextended('attachments:' || @UserId, 0))", new { UserId = userId }, tx, cancellationToken: ct));
+            $"SELECT {UserLocks.Attachments}", new { UserId = userId }, tx, cancellationToken: ct));
 
     internal sealed class AttachmentRow
     {

@@ -23,10 +23,8 @@ internal sealed class ImportStore(NpgsqlDataSource dataSource) : IImportStore
         await using var conn = await dataSource.OpenConnectionAsync(ct).ConfigureAwait(false);
         await using var tx = await conn.BeginTransactionAsync(ct).ConfigureAwait(false);
         await conn.ExecuteAsync(new CommandDefinition(
-            """
-            SELECT pg_advisory_xact_lock(hashtextextended('sessions:' || @UserId, 0)),
-                   pg_advisory_xact_lock(hashtextextended('tasks:' || @UserId, 0)),
-                   pg_advisory_xact_lock(hashtextextended('attachments:' || @UserId, 0));
+            $"""
+            SELECT {UserLocks.Sessions}, {UserLocks.Tasks}, {UserLocks.Attachments};
             CREATE TEMP TABLE import_lines (line integer NOT NULL, kind text NOT NULL, doc jsonb NOT NULL) ON COMMIT DROP;
             """,
             new { UserId = userId }, tx, cancellationToken: ct)).ConfigureAwait(false);

@@ -155,7 +155,7 @@ internal static class Rows
         NpgsqlConnection conn, IDbTransaction tx, ChatSession session, bool autoTitle, int max, CancellationToken ct)
     {
         await conn.ExecuteAsync(new CommandDefinition(
-            "SELECT pg_advisory_xact_lock(hashtextextended('sessions:' || @UserId, 0))",
+            $"SELECT {UserLocks.Sessions}",
             new { session.UserId }, tx, cancellationToken: ct)).ConfigureAwait(false);
         return await conn.ExecuteAsync(new CommandDefinition(
             """

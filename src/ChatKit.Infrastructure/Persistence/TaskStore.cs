@@ -27,7 +27,7 @@ internal sealed class TaskStore(NpgsqlDataSource dataSource) : ITaskStore
 
         // Serialises adds per user for the rest of the transaction, so the count below cannot be raced.
         await conn.ExecuteAsync(new CommandDefinition(
-            "SELECT pg_advisory_xact_lock(hashtextextended('tasks:' || @UserId, 0))",
+            $"SELECT {UserLocks.Tasks}",
             new { task.UserId }, tx, cancellationToken: ct)).ConfigureAwait(false);
         var inserted = await conn.ExecuteAsync(new CommandDefinition(
             $"""
