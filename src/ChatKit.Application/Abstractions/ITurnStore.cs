@@ -68,8 +68,8 @@ public sealed record CommitTurn(ChatMessage? UserMessage, string? NewTitle, Guid
     /// </summary>
     public ChatMessage? RetryItem { get; init; }
 
-    /// <summary>An edit: <see cref="RetryItem"/> is set aside too, and <see cref="UserMessage"/> becomes its sibling.</summary>
-    public bool EditsItem { get; init; }
+    /// <summary>An edit (a retry item and a new message): the item is set aside too, and the message becomes its sibling.</summary>
+    public bool EditsItem => RetryItem is not null && UserMessage is not null;
 
     /// <summary>Client tool results stored first: the answer a continuation brings, or the calls a new message closes.</summary>
     public IReadOnlyList<ChatMessage> ToolResults { get; init; } = [];

@@ -15,7 +15,7 @@ public sealed record SearchHitDto(
 
 /// <summary><c>GET /api/v1/chatkit/search</c>: <paramref name="Types"/> is a comma-separated list of <c>messages</c>, <c>tasks</c>.</summary>
 public sealed record SearchQuery(string UserId, string? Q, string? Types, int? Limit, string? After)
-    : IQuery<Result<Paged<SearchHitDto>>>, IPagedQuery
+    : IQuery<Result<Paged<SearchHitDto>>>
 {
     public const int MaxQueryLength = 200;
     public const int DefaultLimit = 20;

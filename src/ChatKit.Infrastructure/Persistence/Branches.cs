@@ -50,10 +50,9 @@ internal static class Branches
 
     /// <summary>
     /// Makes the branch through <paramref name="messageId"/> the active one: it and its ancestors become their groups'
-    /// chosen siblings, and below it the branch chosen last in each group comes back. Returns the session's new count of
-    /// active user and assistant messages.
+    /// chosen siblings, and below it the branch chosen last in each group comes back; the session's message count follows.
     /// </summary>
-    public static async Task<int> ActivateAsync(NpgsqlConnection conn, IDbTransaction tx, Guid sessionId, Guid messageId, CancellationToken ct)
+    public static async Task ActivateAsync(NpgsqlConnection conn, IDbTransaction tx, Guid sessionId, Guid messageId, CancellationToken ct)
     {
         const string Up =
             """
@@ -85,12 +84,11 @@ internal static class Branches
             WHERE m.session_id = @SessionId AND m.active IS DISTINCT FROM (m.id IN (SELECT id FROM branch))
             """,
             args, tx, cancellationToken: ct)).ConfigureAwait(false);
-        return await conn.ExecuteScalarAsync<int>(new CommandDefinition(
+        await conn.ExecuteAsync(new CommandDefinition(
             """
             UPDATE sessions SET message_count = (
                 SELECT count(*) FROM messages WHERE session_id = @SessionId AND active AND role IN ('user', 'assistant'))
             WHERE id = @SessionId
-            RETURNING message_count
             """,
             args, tx, cancellationToken: ct)).ConfigureAwait(false);
     }

@@ -17,7 +17,7 @@ internal sealed partial class SearchBackfill(
 {
     private const string IndexName = "ix_messages_search";
     private const int Batch = 1000;
-    private static readonly long LockKey = 0x53_65_61_72_63_68; // "Search"
+    private const long LockKey = 0x53_65_61_72_63_68; // "Search"
     private static readonly TimeSpan RetryAfter = TimeSpan.FromMinutes(1);
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)

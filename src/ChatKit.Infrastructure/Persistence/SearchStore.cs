@@ -26,8 +26,11 @@ internal sealed class SearchStore(NpgsqlDataSource dataSource) : ISearchStore
 
     private const string Unmarked = "translate({0}, '<>&' || chr(1) || chr(2) || chr(3) || chr(4) || chr(5), chr(3) || chr(4) || chr(5))";
 
+    /// <summary>What a task is found by, and shown with: its title, description and tags.</summary>
+    private const string TaskWords = "t.title || '. ' || t.description || ' ' || array_to_string(t.tags, ' ')";
+
     private static readonly string MessageText = string.Format(null, Unmarked, "message_search_text(m.role, m.content)");
-    private static readonly string TaskText = string.Format(null, Unmarked, "t.title || '. ' || t.description || ' ' || array_to_string(t.tags, ' ')");
+    private static readonly string TaskText = string.Format(null, Unmarked, TaskWords);
 
     private bool? _hasTrigrams;
 
@@ -50,7 +53,7 @@ internal sealed class SearchStore(NpgsqlDataSource dataSource) : ISearchStore
             parts.Add($"""
                 (SELECT 'task' AS kind, t.id, t.created_at FROM tasks t
                  WHERE t.user_id = @UserId
-                   AND to_tsvector(t.title || ' ' || t.description || ' ' || array_to_string(t.tags, ' ')) @@ websearch_to_tsquery(@Q)
+                   AND to_tsvector({TaskWords}) @@ websearch_to_tsquery(@Q)
                    {string.Format(null, before, "t")}
                  ORDER BY t.created_at DESC, t.id DESC LIMIT @Take)
                 """);

@@ -66,7 +66,6 @@ internal sealed class TurnTransaction(NpgsqlConnection conn, NpgsqlTransaction t
                     new { MessageId = message.Id, message.SessionId, Ids = message.Attachments.Select(a => a.Id).ToArray() }, tx, cancellationToken: ct))
                     .ConfigureAwait(false);
             }
-
         }
 
         var updated = await conn.QuerySingleAsync<Rows.SessionRow>(new CommandDefinition(

@@ -120,7 +120,6 @@ public sealed partial class TurnStarter(
                     {
                         ToolResults = closed,
                         RetryItem = tx.Facts.RetryItem,
-                        EditsItem = tx.Facts.RetryItem is not null,
                     },
                     ct)
                     .ConfigureAwait(false);
