@@ -58,6 +58,13 @@ internal sealed class ImportStore(NpgsqlDataSource dataSource) : IImportStore
             return new ImportResult(null, ImportRefusal.InvalidLine, bad.Line, bad.Reason);
         }
 
+        // The attachments that come in (with their bytes, or with none), picked once for the storage cap and the store.
+        await conn.ExecuteAsync(new CommandDefinition(
+            $"""
+            CREATE TEMP TABLE import_attachments ON COMMIT DROP AS
+                SELECT a.line, a.doc FROM import_lines a WHERE a.kind = 'attachment' AND ({Importable})
+            """,
+            transaction: tx, cancellationToken: ct)).ConfigureAwait(false);
         var totals = await conn.QuerySingleAsync<(long Sessions, long MostMessages, long Tasks, long Bytes)>(new CommandDefinition(
             Totals, new { UserId = userId }, tx, cancellationToken: ct)).ConfigureAwait(false);
         ImportRefusal? refusal = totals switch
@@ -81,7 +88,7 @@ internal sealed class ImportStore(NpgsqlDataSource dataSource) : IImportStore
 
     /// <summary>The first line whose reference or id does not hold, and why, in words for the user.</summary>
     private const string Problems =
-        $"""
+        """
         SELECT line, reason FROM (
             SELECT line, 'id ' || (doc->>'id') || ' is on an earlier line too' AS reason FROM (
                 SELECT line, doc, row_number() OVER (PARTITION BY kind, doc->>'id' ORDER BY line) AS n
@@ -123,7 +130,7 @@ internal sealed class ImportStore(NpgsqlDataSource dataSource) : IImportStore
 
     /// <summary>What the account would hold: sessions, the most active messages of one session, tasks, attachment bytes.</summary>
     private const string Totals =
-        $"""
+        """
         SELECT (SELECT count(*) FROM sessions WHERE user_id = @UserId) + (SELECT count(*) FROM import_lines WHERE kind = 'session'),
                (SELECT coalesce(max(n), 0) FROM (
                     SELECT count(*) AS n FROM import_lines
@@ -131,18 +138,16 @@ internal sealed class ImportStore(NpgsqlDataSource dataSource) : IImportStore
                     GROUP BY doc->>'session_id') per_session),
                (SELECT count(*) FROM tasks WHERE user_id = @UserId) + (SELECT count(*) FROM import_lines WHERE kind = 'task'),
                (SELECT coalesce(sum(size), 0) FROM attachments WHERE user_id = @UserId)
-                 + (SELECT coalesce(sum((a.doc->>'size')::bigint), 0) FROM import_lines a WHERE a.kind = 'attachment' AND ({Importable}))
+                 + (SELECT coalesce(sum((doc->>'size')::bigint), 0) FROM import_attachments)
         """;
 
     /// <summary>Everything under new ids, references following them; the counts of what was stored and left out.</summary>
     private const string Store =
-        $"""
+        """
         CREATE TEMP TABLE import_ids ON COMMIT DROP AS
             SELECT kind, doc->>'id' AS old_id, gen_random_uuid() AS new_id
             FROM import_lines WHERE kind IN ('session', 'message', 'task', 'attachment');
         CREATE INDEX ON import_ids (kind, old_id);
-        CREATE TEMP TABLE import_attachments ON COMMIT DROP AS
-            SELECT a.line, a.doc FROM import_lines a WHERE a.kind = 'attachment' AND ({Importable});
 
         INSERT INTO sessions (id, user_id, title, auto_title, created_at, updated_at, message_count, branched)
         SELECT i.new_id, @UserId, s.doc->>'title', false, (s.doc->>'created_at')::timestamptz, (s.doc->>'updated_at')::timestamptz,
