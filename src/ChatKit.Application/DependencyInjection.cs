@@ -27,6 +27,8 @@ public static class DependencyInjection
         Bind<BudgetOptions>(services);
         Bind<RetentionOptions>(services);
         Bind<ImportOptions>(services);
+        Bind<TransferOptions>(services);
+        services.AddSingleton<Transfers.TransferGate>();
         services.AddOptions<PlanOptions>().BindConfiguration(string.Empty).ValidateOnStart();
         services.AddSingleton<Microsoft.Extensions.Options.IValidateOptions<PlanOptions>, Plans.PlanValidation>();
         services.AddSingleton<Plans.PlanCatalog>();

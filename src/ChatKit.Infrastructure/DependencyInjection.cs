@@ -91,6 +91,7 @@ public static class DependencyInjection
             : sp.GetRequiredService<MemoryRunEventLog>());
         services.AddSingleton<IRunSignals, RedisRunSignals>();
         services.AddHostedService<RunCancelSubscriber>();
+        services.AddSingleton<DatabaseHealthCheck>(); // one probe pool for the process, not one per check
         services.AddHealthChecks().AddCheck<DatabaseHealthCheck>("database", tags: [DatabaseHealthCheck.ReadyTag]);
 
         services.AddHttpClient(LlmOptions.HttpClientName, (sp, http) =>

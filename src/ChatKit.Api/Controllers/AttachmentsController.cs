@@ -32,7 +32,7 @@ public sealed class AttachmentsController(IMediator mediator) : ControllerBase
     [EndpointSummary("Upload a file in one step (multipart, field \"file\"); answers the attachment to send with a message")]
     [ProducesResponseType<AttachmentDto>(StatusCodes.Status200OK)]
     [ErrorResponse(StatusCodes.Status400BadRequest, Errors.ValidationCode)]
-    [ErrorResponse(StatusCodes.Status429TooManyRequests, Errors.StorageLimitCode)]
+    [ErrorResponse(StatusCodes.Status429TooManyRequests, Errors.StorageLimitCode, Errors.TooManyTransfersCode)]
     public async Task<IActionResult> Upload(CancellationToken ct)
     {
         var file = await UploadBody.OpenAsync(Request, multipartOnly: true, ct);

@@ -1,6 +1,7 @@
 using System.Text.Json;
 using ChatKit.Application.Common;
 using ChatKit.Domain.Sessions;
+using ChatKit.Domain.Text;
 
 namespace ChatKit.Api.Controllers;
 
@@ -29,7 +30,7 @@ public sealed class ChatKitRequest
         }
 
         var type = body.TryGetProperty("type", out var t) && t.ValueKind == JsonValueKind.String
-            ? t.GetString()!
+            ? Text(t, "type")
             : throw new RequestShapeException("type", "type is required");
         var parameters = body.TryGetProperty("params", out var p) ? p : default;
         if (parameters.ValueKind is not (JsonValueKind.Object or JsonValueKind.Undefined or JsonValueKind.Null))
@@ -46,13 +47,21 @@ public sealed class ChatKitRequest
     public string? String(string name) => Get(name) switch
     {
         null => null,
-        { ValueKind: JsonValueKind.String } v => v.GetString(),
+        { ValueKind: JsonValueKind.String } v => Text(v, "params." + name),
         _ => throw new RequestShapeException("params." + name, $"{name} must be a string"),
     };
 
-    /// <summary>A param of any JSON value, as its text; absent or null is refused naming it.</summary>
-    public string RequiredJson(string name) =>
-        Get(name) is { } value ? value.GetRawText() : throw new RequestShapeException("params." + name, $"{name} is required");
+    /// <summary>
+    /// A param of any JSON value, as its text; absent or null is refused naming it, and so is a string anywhere in it
+    /// that cannot be read back (it would be stored, then fail every later read of the thread).
+    /// </summary>
+    public string RequiredJson(string name)
+    {
+        var value = Get(name) ?? throw new RequestShapeException("params." + name, $"{name} is required");
+        return JsonStrings.FindUnreadable(value, "params." + name) is { } bad
+            ? throw new RequestShapeException(bad, $"{bad} {StorableText.UnstorableMessage}")
+            : value.GetRawText();
+    }
 
     public int? Int(string name) => Get(name) switch
     {
@@ -71,7 +80,7 @@ public sealed class ChatKitRequest
     public IReadOnlyList<string> RequiredStrings(string name) => Get(name) switch
     {
         { ValueKind: JsonValueKind.Array } v when v.EnumerateArray().All(e => e.ValueKind == JsonValueKind.String) =>
-            v.EnumerateArray().Select(e => e.GetString()!).ToList(),
+            v.EnumerateArray().Select((e, i) => Text(e, $"params.{name}[{i}]")).ToList(),
         _ => throw new RequestShapeException("params." + name, $"{name} must be a list of strings"),
     };
 
@@ -86,7 +95,7 @@ public sealed class ChatKitRequest
             throw new RequestShapeException("params.action", "action must be an object {\"type\", \"payload\"}");
         }
 
-        var type = action.TryGetProperty("type", out var t) ? t.ValueKind == JsonValueKind.String ? t.GetString() : throw new RequestShapeException("params.action.type", "type must be a string") : null;
+        var type = action.TryGetProperty("type", out var t) ? t.ValueKind == JsonValueKind.String ? Text(t, "params.action.type") : throw new RequestShapeException("params.action.type", "type must be a string") : null;
         var payload = action.TryGetProperty("payload", out var p) && p.ValueKind != JsonValueKind.Null ? p : default;
         if (payload.ValueKind is not (JsonValueKind.Undefined or JsonValueKind.Object))
         {
@@ -94,7 +103,7 @@ public sealed class ChatKitRequest
         }
 
         var taskId = payload.ValueKind == JsonValueKind.Object && payload.TryGetProperty("task_id", out var id)
-            ? id.ValueKind == JsonValueKind.String ? id.GetString() : throw new RequestShapeException("params.action.payload.task_id", "task_id must be a string")
+            ? id.ValueKind == JsonValueKind.String ? Text(id, "params.action.payload.task_id") : throw new RequestShapeException("params.action.payload.task_id", "task_id must be a string")
             : null;
         return (type, taskId);
     }
@@ -115,7 +124,7 @@ public sealed class ChatKitRequest
 
         IReadOnlyList<string> attachmentIds = !input.TryGetProperty("attachments", out var attachments) || attachments.ValueKind == JsonValueKind.Null ? []
             : attachments.ValueKind == JsonValueKind.Array && attachments.EnumerateArray().All(a => a.ValueKind == JsonValueKind.String)
-                ? attachments.EnumerateArray().Select(a => a.GetString()!).ToList()
+                ? attachments.EnumerateArray().Select((a, n) => Text(a, $"params.input.attachments[{n}]")).ToList()
                 : throw new RequestShapeException("params.input.attachments", "attachments must be a list of attachment ids");
 
         var parts = content.EnumerateArray().Select(Part).ToList();
@@ -145,7 +154,7 @@ public sealed class ChatKitRequest
     {
         const string Field = "params.input.content";
         var type = part.ValueKind == JsonValueKind.Object && part.TryGetProperty("type", out var pt) && pt.ValueKind == JsonValueKind.String
-            ? pt.GetString()
+            ? Text(pt, Field + ".type")
             : null;
         if (type is not (ContentPart.InputText or ContentPart.InputTag) || !part.TryGetProperty("text", out var text) || text.ValueKind != JsonValueKind.String)
         {
@@ -154,7 +163,7 @@ public sealed class ChatKitRequest
 
         if (type == ContentPart.InputText)
         {
-            return new ContentPart(type, text.GetString()!);
+            return new ContentPart(type, Text(text, Field + ".text"));
         }
 
         var id = OptionalString(part, "id", Field + ".id");
@@ -169,13 +178,18 @@ public sealed class ChatKitRequest
             throw new RequestShapeException(Field + ".data", "an input_tag's data must be an object");
         }
 
+        if (data.ValueKind == JsonValueKind.Object && JsonStrings.FindUnreadable(data, Field + ".data") is { } bad)
+        {
+            throw new RequestShapeException(bad, $"{bad} {StorableText.UnstorableMessage}");
+        }
+
         bool? interactive = part.TryGetProperty("interactive", out var flag) ? flag.ValueKind switch
         {
             JsonValueKind.True => true,
             JsonValueKind.False or JsonValueKind.Null => false,
             _ => throw new RequestShapeException(Field + ".interactive", "interactive must be true or false"),
         } : false;
-        return new ContentPart(type, text.GetString()!)
+        return new ContentPart(type, Text(text, Field + ".text"))
         {
             Id = id,
             Data = data.ValueKind == JsonValueKind.Object ? data.Clone() : ContentPart.EmptyData,
@@ -186,8 +200,12 @@ public sealed class ChatKitRequest
 
     private static string? OptionalString(JsonElement owner, string name, string field) =>
         !owner.TryGetProperty(name, out var value) || value.ValueKind == JsonValueKind.Null ? null
-        : value.ValueKind == JsonValueKind.String ? value.GetString()
+        : value.ValueKind == JsonValueKind.String ? Text(value, field)
         : throw new RequestShapeException(field, $"{name} must be a string");
+
+    /// <summary>Every string of a request is read here: one that cannot be read back or stored is refused naming its field.</summary>
+    private static string Text(JsonElement value, string field) =>
+        JsonStrings.TryRead(value, out var text) ? text : throw new RequestShapeException(field, $"{field} {StorableText.UnstorableMessage}");
 
     private JsonElement? Get(string name) =>
         _params.ValueKind == JsonValueKind.Object && _params.TryGetProperty(name, out var value) && value.ValueKind != JsonValueKind.Null

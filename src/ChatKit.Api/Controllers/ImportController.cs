@@ -24,7 +24,7 @@ public sealed class ImportController(IMediator mediator) : ControllerBase
     [EndpointSummary("Import an export (version 1 or 2) into the caller's account: new ids, references kept, limits applied, all or nothing; a bad line is named")]
     [ProducesResponseType<ImportedDto>(StatusCodes.Status200OK)]
     [ErrorResponse(StatusCodes.Status400BadRequest, Errors.ValidationCode)]
-    [ErrorResponse(StatusCodes.Status429TooManyRequests, Errors.SessionLimitCode, Errors.MessageLimitCode, Errors.TaskLimitCode, Errors.StorageLimitCode)]
+    [ErrorResponse(StatusCodes.Status429TooManyRequests, Errors.SessionLimitCode, Errors.MessageLimitCode, Errors.TaskLimitCode, Errors.StorageLimitCode, Errors.TooManyTransfersCode)]
     public async Task<IActionResult> Import(CancellationToken ct) =>
         (await mediator.Send(new ImportCommand(JwtSetup.UserId(User)!, Request.Body), ct)).ToActionResult();
 }

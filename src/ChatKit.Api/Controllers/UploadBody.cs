@@ -12,33 +12,49 @@ public static class UploadBody
 {
     public sealed record UploadedFile(Stream Body, string? Name, string? ContentType);
 
+    /// <summary>A multipart body that cannot be read as one.</summary>
+    public static readonly Error Malformed = Errors.Invalid("file", "the multipart/form-data body is malformed");
+
     public static async Task<Result<UploadedFile>> OpenAsync(HttpRequest request, bool multipartOnly, CancellationToken ct)
     {
         ArgumentNullException.ThrowIfNull(request);
         MediaTypeHeaderValue.TryParse(request.ContentType, out var media);
-        var boundary = media is not null && media.MediaType.Equals("multipart/form-data", StringComparison.OrdinalIgnoreCase)
-            ? HeaderUtilities.RemoveQuotes(media.Boundary).Value
-            : null;
-        if (boundary is null)
+        var multipart = media is not null && media.MediaType.Equals("multipart/form-data", StringComparison.OrdinalIgnoreCase);
+        if (!multipart)
         {
             return multipartOnly
                 ? Errors.Invalid("file", "send the file as multipart/form-data with one field named \"file\"")
                 : new UploadedFile(request.Body, null, null);
         }
 
-        var reader = new MultipartReader(boundary, request.Body);
-        for (var section = await reader.ReadNextSectionAsync(ct); section is not null; section = await reader.ReadNextSectionAsync(ct))
+        var boundary = HeaderUtilities.RemoveQuotes(media!.Boundary).Value;
+        if (string.IsNullOrEmpty(boundary))
         {
-            if (ContentDispositionHeaderValue.TryParse(section.ContentDisposition, out var disposition)
-                && disposition.IsFileDisposition()
-                && HeaderUtilities.RemoveQuotes(disposition.Name).Equals("file", StringComparison.Ordinal))
-            {
-                var name = HeaderUtilities.RemoveQuotes(disposition.FileNameStar.HasValue ? disposition.FileNameStar : disposition.FileName).Value;
-                var type = MediaTypeHeaderValue.TryParse(section.ContentType, out var part) ? part.MediaType.Value : null;
-                return new UploadedFile(section.Body, name, type);
-            }
+            return Malformed;
+        }
 
-            await section.Body.DrainAsync(ct); // another field: skipped, never kept
+        try
+        {
+            var reader = new MultipartReader(boundary, request.Body);
+            for (var section = await reader.ReadNextSectionAsync(ct); section is not null; section = await reader.ReadNextSectionAsync(ct))
+            {
+                if (ContentDispositionHeaderValue.TryParse(section.ContentDisposition, out var disposition)
+                    && disposition.IsFileDisposition()
+                    && HeaderUtilities.RemoveQuotes(disposition.Name).Equals("file", StringComparison.Ordinal))
+                {
+                    var name = HeaderUtilities.RemoveQuotes(disposition.FileNameStar.HasValue ? disposition.FileNameStar : disposition.FileName).Value;
+                    var type = MediaTypeHeaderValue.TryParse(section.ContentType, out var part) ? part.MediaType.Value : null;
+                    return new UploadedFile(section.Body, name, type);
+                }
+
+                await section.Body.DrainAsync(ct); // another field: skipped, never kept
+            }
+        }
+        catch (Exception malformed) when (malformed is InvalidDataException or ArgumentException)
+        {
+            // Garbage, an empty or unclosed body, too many part headers, a header line over the reader's limit: the
+            // client's fault, answered as such (MultipartReader says which limit in its message; none of it is echoed).
+            return Malformed;
         }
 
         return Errors.Invalid("file", "the form has no field named \"file\" holding a file");

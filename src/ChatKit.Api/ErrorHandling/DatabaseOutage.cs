@@ -1,8 +1,11 @@
+using ChatKit.Application.Common;
+
 namespace ChatKit.Api.ErrorHandling;
 
 /// <summary>
 /// Says once that the database became unreachable and once that it is back, instead of a stack trace for every request
-/// answered 503 in between (each still has its own request line).
+/// answered 503 in between (each still has its own request line). A busy pool, a slow statement or a broken deadlock is
+/// not an outage: each such request gets one line of its own saying which.
 /// </summary>
 public sealed partial class DatabaseOutage(ILogger<DatabaseOutage> logger)
 {
@@ -13,6 +16,23 @@ public sealed partial class DatabaseOutage(ILogger<DatabaseOutage> logger)
         if (Interlocked.Exchange(ref _down, 1) == 0)
         {
             LogDown(logger, error.GetType().Name, error.InnerException?.GetType().Name);
+        }
+    }
+
+    /// <summary>A request answered 503 although PostgreSQL answers: what it met, on which path (never its query or values).</summary>
+    public void Strained(DatabaseTrouble trouble, string path)
+    {
+        switch (trouble)
+        {
+            case DatabaseTrouble.PoolExhausted:
+                LogPoolExhausted(logger, path);
+                break;
+            case DatabaseTrouble.StatementTimeout:
+                LogStatementTimeout(logger, path);
+                break;
+            default:
+                LogContention(logger, path);
+                break;
         }
     }
 
@@ -28,6 +48,15 @@ public sealed partial class DatabaseOutage(ILogger<DatabaseOutage> logger)
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "PostgreSQL is unreachable ({Error}, {Cause}): requests are answered 503 until it is back")]
     private static partial void LogDown(ILogger logger, string error, string? cause);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "{Path} answered 503: every pooled database connection stayed in use for the pool's whole timeout (PostgreSQL answers; this instance is busy)")]
+    private static partial void LogPoolExhausted(ILogger logger, string path);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "{Path} answered 503: a statement ran past its timeout and was cancelled")]
+    private static partial void LogStatementTimeout(ILogger logger, string path);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "{Path} answered 503: PostgreSQL broke a deadlock or serialization conflict; the client may send it again")]
+    private static partial void LogContention(ILogger logger, string path);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "PostgreSQL is reachable again")]
     private static partial void LogBack(ILogger logger);

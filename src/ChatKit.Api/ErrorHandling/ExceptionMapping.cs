@@ -14,11 +14,17 @@ public static class ExceptionMapping
     public static Task HandleAsync(HttpContext context)
     {
         var error = context.Features.Get<IExceptionHandlerFeature>()?.Error;
-        var status = StatusOf(error);
-        if (status == StatusCodes.Status503ServiceUnavailable)
+        var trouble = Outages.Classify(error);
+        var outage = context.RequestServices.GetRequiredService<DatabaseOutage>();
+        if (trouble == DatabaseTrouble.Unreachable)
         {
             DatabaseRecovery.Reset(context.RequestServices);
-            context.RequestServices.GetRequiredService<DatabaseOutage>().Failed(error!);
+            outage.Failed(error!);
+        }
+        else if (trouble != DatabaseTrouble.None)
+        {
+            // PostgreSQL answers; this request waited too long for a connection or a statement. Its own line, no reset.
+            outage.Strained(trouble, context.Request.Path);
         }
         else if (IsRefusedData(error))
         {
@@ -29,8 +35,26 @@ public static class ExceptionMapping
             DatabaseRecovery.Reset(context.RequestServices);
         }
 
-        return context.Response.HasStarted ? Task.CompletedTask : ApiErrors.WriteAsync(context, status);
+        if (context.Response.HasStarted)
+        {
+            return Task.CompletedTask;
+        }
+
+        if (trouble != DatabaseTrouble.None)
+        {
+            context.Response.Headers.RetryAfter = trouble == DatabaseTrouble.Unreachable ? "5" : "1";
+            return ApiErrors.WriteAsync(context, StatusCodes.Status503ServiceUnavailable, message: MessageOf(trouble));
+        }
+
+        return ApiErrors.WriteAsync(context, StatusOf(error));
     }
+
+    private static string MessageOf(DatabaseTrouble trouble) => trouble switch
+    {
+        DatabaseTrouble.Unreachable => "The service is temporarily unavailable. Please retry shortly.",
+        DatabaseTrouble.StatementTimeout => "The request took too long to answer. Please retry in a moment, or narrow it.",
+        _ => "The service is busy. Please retry in a moment.",
+    };
 
     public static int StatusOf(Exception? error) => error switch
     {

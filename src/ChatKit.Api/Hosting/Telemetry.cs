@@ -44,7 +44,7 @@ public static class Telemetry
         services.ConfigureOpenTelemetryMeterProvider(m => m
             .AddAspNetCoreInstrumentation()
             .AddHttpClientInstrumentation()
-            .AddMeter(RunMetrics.MeterName, Application.Attachments.AttachmentMetrics.MeterName, TelemetryNames.GenAi, "Npgsql"));
+            .AddMeter(RunMetrics.MeterName, Application.Attachments.AttachmentMetrics.MeterName, Application.Transfers.TransferGate.MeterName, TelemetryNames.GenAi, "Npgsql"));
         var otel = services.AddOpenTelemetry().ConfigureResource(r => r.AddService("chatkit"));
         if (otlp)
         {

@@ -1,6 +1,7 @@
 using ChatKit.Application.Abstractions;
 using ChatKit.Application.Common;
 using ChatKit.Application.Options;
+using ChatKit.Application.Transfers;
 using ChatKit.Domain.Attachments;
 using Mediator;
 using Microsoft.Extensions.Options;
@@ -17,7 +18,13 @@ public sealed record UploadAttachmentCommand(string AttachmentId, AttachmentCred
 public sealed record UploadNewAttachmentCommand(string UserId, string? Name, string? MimeType, Stream Body) : ICommand<Result<AttachmentDto>>;
 
 public sealed class UploadAttachmentHandler(
-    IAttachmentStore store, AttachmentLinks links, IOptions<AttachmentOptions> options, AttachmentMetrics metrics, TimeProvider clock, Plans.PlanCatalog plans)
+    IAttachmentStore store,
+    AttachmentLinks links,
+    IOptions<AttachmentOptions> options,
+    AttachmentMetrics metrics,
+    TimeProvider clock,
+    Plans.PlanCatalog plans,
+    TransferGate transfers)
     : ICommandHandler<UploadAttachmentCommand, Result<AttachmentDto>>, ICommandHandler<UploadNewAttachmentCommand, Result<AttachmentDto>>
 {
     public async ValueTask<Result<AttachmentDto>> Handle(UploadAttachmentCommand command, CancellationToken cancellationToken)
@@ -49,25 +56,51 @@ public sealed class UploadAttachmentHandler(
         return await StoreAsync(attachment, create: true, null, command.Body, cancellationToken).ConfigureAwait(false);
     }
 
+    /// <summary>
+    /// The bytes are received whole into a spool file, checked as they pass, before a connection is taken: a slow client
+    /// holds a transfer slot and a file, never a pooled connection; the store then copies them in one short transaction.
+    /// </summary>
     private async Task<Result<AttachmentDto>> StoreAsync(Attachment attachment, bool create, long? declared, Stream body, CancellationToken ct)
     {
+        var entered = transfers.Enter(attachment.UserId);
+        if (!entered.IsSuccess)
+        {
+            metrics.Uploaded("refused_busy");
+            return entered.Error!;
+        }
+
+        using var lease = entered.Value;
         var o = options.Value;
         StoredUpload stored;
-        try
+        var spool = SpoolFile.Create();
+        await using (spool.ConfigureAwait(false))
         {
-            stored = await store.StoreAsync(
-                attachment, create, plans.Current.AttachmentBytes, UploadChunks.ReadAsync(body, attachment.MimeType, declared, o.MaxBytes, ct), ct).ConfigureAwait(false);
-        }
-        catch (AttachmentRejectedException rejected) when (rejected.Error is { } error)
-        {
-            metrics.Uploaded("rejected");
-            return error;
-        }
-        catch (Exception aborted) when (aborted is IOException or OperationCanceledException)
-        {
-            // The client hung up or its body broke off: the transaction is rolled back, nothing of it is kept.
-            metrics.Uploaded("aborted");
-            throw;
+            try
+            {
+                await foreach (var chunk in UploadChunks.ReadAsync(body, attachment.MimeType, declared, o.MaxBytes, ct).ConfigureAwait(false))
+                {
+                    await spool.WriteRecordAsync(chunk, ct).ConfigureAwait(false);
+                }
+
+                stored = await store.StoreAsync(attachment, create, plans.Current.AttachmentBytes, spool.ReadRecordsAsync(ct), ct).ConfigureAwait(false);
+            }
+            catch (AttachmentRejectedException rejected) when (rejected.Error is { } error)
+            {
+                metrics.Uploaded("rejected");
+                return error;
+            }
+            catch (InvalidDataException)
+            {
+                // A multipart body that breaks off or goes wrong inside the file's part.
+                metrics.Uploaded("rejected");
+                return Errors.Invalid("file", "the multipart/form-data body is malformed");
+            }
+            catch (Exception aborted) when (aborted is IOException or OperationCanceledException)
+            {
+                // The client hung up or its body broke off: nothing of it was stored.
+                metrics.Uploaded("aborted");
+                throw;
+            }
         }
 
         switch (stored.Outcome)

@@ -27,6 +27,7 @@ public static class Errors
     public const string PayloadTooLargeCode = "PAYLOAD_TOO_LARGE";
     public const string IdempotencyKeyReusedCode = "IDEMPOTENCY_KEY_REUSED";
     public const string IdempotencyKeyInUseCode = "IDEMPOTENCY_KEY_IN_USE";
+    public const string TooManyTransfersCode = "TOO_MANY_TRANSFERS";
 
     public static Error Validation(IReadOnlyList<ErrorDetail> details) =>
         new(ValidationCode, "The request is not valid", ErrorKind.Validation, details);
@@ -104,6 +105,12 @@ public static class Errors
     /// <summary>Unknown, another user's, or reached through a link whose signature is wrong or expired: one answer for all.</summary>
     public static Error AttachmentNotFound(string attachmentId) =>
         new(AttachmentNotFoundCode, $"Attachment {attachmentId} not found (or its link has expired)", ErrorKind.NotFound);
+
+    public static Error TooManyTransfers(string why, TimeSpan retryAfter) =>
+        new(TooManyTransfersCode, $"Too many uploads, imports and exports at once: {why}. Please retry in a moment.", ErrorKind.LimitExceeded)
+        {
+            RetryAfter = retryAfter,
+        };
 
     public static Error StorageLimit(long maxBytes) =>
         new(StorageLimitCode, $"Your attachments may take at most {Bytes(maxBytes)}. Delete some, or sessions that hold them, first.", ErrorKind.LimitExceeded);

@@ -1,6 +1,7 @@
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using System.Text.RegularExpressions;
+using ChatKit.Application.Common;
 using ChatKit.Domain.Text;
 
 namespace ChatKit.Application.Tools;
@@ -51,59 +52,7 @@ public static partial class ToolCallArguments
     /// sent, naming where it is (<c>tags[0] must not contain …</c>); null when every string can.
     /// </summary>
     public static string? Problem(JsonElement arguments) =>
-        Find(arguments, "arguments") is { } path ? path + " " + StorableText.UnstorableMessage : null;
-
-    private static string? Find(JsonElement element, string path)
-    {
-        switch (element.ValueKind)
-        {
-            case JsonValueKind.Object:
-                foreach (var property in element.EnumerateObject())
-                {
-                    string name;
-                    try
-                    {
-                        name = property.Name;
-                    }
-                    catch (InvalidOperationException)
-                    {
-                        return path; // an escaped unpaired surrogate in a property name: System.Text.Json will not read it
-                    }
-
-                    if (Find(property.Value, path == "arguments" ? name : path + "." + name) is { } found)
-                    {
-                        return found;
-                    }
-                }
-
-                return null;
-
-            case JsonValueKind.Array:
-                var index = 0;
-                foreach (var item in element.EnumerateArray())
-                {
-                    if (Find(item, $"{path}[{index++}]") is { } found)
-                    {
-                        return found;
-                    }
-                }
-
-                return null;
-
-            case JsonValueKind.String:
-                try
-                {
-                    return StorableText.IsStorable(element.GetString()) ? null : path;
-                }
-                catch (InvalidOperationException)
-                {
-                    return path; // an escaped unpaired surrogate: System.Text.Json will not read it
-                }
-
-            default:
-                return null;
-        }
-    }
+        JsonStrings.FindUnreadable(arguments, string.Empty) is { } path ? (path.Length == 0 ? "arguments" : path) + " " + StorableText.UnstorableMessage : null;
 
     /// <summary>A copy whose every string can be stored: unpaired surrogates and NUL become U+FFFD.</summary>
     private static JsonNode? Repair(JsonNode? node)

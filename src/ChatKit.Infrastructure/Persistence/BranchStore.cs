@@ -14,7 +14,7 @@ internal sealed class BranchStore(NpgsqlDataSource dataSource) : IBranchStore
 
         // A run holding the session would store its reply on a branch the user no longer sees.
         var session = await conn.QuerySingleOrDefaultAsync<SessionState>(new CommandDefinition(
-            """SELECT user_id = @UserId AS "Owned", coalesce(run_claimed_until > clock_timestamp(), false) AS "Claimed" FROM sessions WHERE id = @SessionId FOR UPDATE""",
+            """SELECT user_id = @UserId AS "Owned", coalesce(run_claimed_until > clock_timestamp(), false) AS "Claimed" FROM sessions WHERE id = @SessionId FOR NO KEY UPDATE""",
             new { SessionId = sessionId, UserId = userId }, tx, cancellationToken: ct)).ConfigureAwait(false);
         if (session is not { Owned: true, Claimed: false })
         {

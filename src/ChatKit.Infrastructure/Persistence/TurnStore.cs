@@ -35,7 +35,7 @@ internal sealed class TurnStore(NpgsqlDataSource dataSource, TimeProvider clock,
                 SELECT user_id = @UserId AS owned, message_count, auto_title, title,
                        run_claimed_until IS NOT NULL AND run_claimed_until > clock_timestamp() AS busy,
                        run_claim_id IS NOT NULL AND run_claimed_until <= clock_timestamp() AS orphaned
-                FROM sessions WHERE id = @Id FOR UPDATE
+                FROM sessions WHERE id = @Id FOR NO KEY UPDATE
                 """,
                 new { Id = open.SessionId, open.UserId }, tx, cancellationToken: ct)).ConfigureAwait(false);
             var facts = row is null
@@ -210,6 +210,11 @@ internal sealed class TurnStore(NpgsqlDataSource dataSource, TimeProvider clock,
         };
     }
 
+    /// <remarks>
+    /// Locks in the order every turn write takes them (ADR-028): each session (shared, by id), then its checkpoint. The
+    /// shared lock waits for a turn write that is releasing the claim and then sees the claim gone, so a tick racing the
+    /// run's end never writes a checkpoint its end has already deleted.
+    /// </remarks>
     public async Task SaveCheckpointsAsync(IReadOnlyList<RunCheckpoint> checkpoints, CancellationToken ct)
     {
         await using var conn = await dataSource.OpenConnectionAsync(ct).ConfigureAwait(false);
@@ -219,6 +224,8 @@ internal sealed class TurnStore(NpgsqlDataSource dataSource, TimeProvider clock,
             SELECT c.run_id, c.session_id, c.item_id, c.text, clock_timestamp()
             FROM unnest(@RunIds, @SessionIds, @ItemIds, @Texts) AS c (run_id, session_id, item_id, text)
             JOIN sessions s ON s.id = c.session_id AND s.run_claim_id = c.run_id
+            ORDER BY c.session_id
+            FOR SHARE OF s
             ON CONFLICT (run_id) DO UPDATE SET item_id = excluded.item_id, text = excluded.text, updated_at = excluded.updated_at
             """,
             new

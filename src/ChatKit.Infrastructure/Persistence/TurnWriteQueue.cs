@@ -163,7 +163,9 @@ internal sealed partial class TurnWriteQueue(NpgsqlDataSource dataSource, TimePr
     {
         await using var conn = await dataSource.OpenConnectionAsync(ct).ConfigureAwait(false);
         await using var tx = await conn.BeginTransactionAsync(ct).ConfigureAwait(false);
-        foreach (var write in batch.Select(p => p.Write))
+        // Sessions in id order (a session's own writes keep theirs: the sort is stable), as the checkpoint statement takes
+        // them: two batches, or a batch and a checkpoint tick, never wait on each other in a ring (ADR-028).
+        foreach (var write in batch.Select(p => p.Write).OrderBy(w => w.SessionId))
         {
             // The ledger keeps what a model call cost even when its session was deleted meanwhile.
             foreach (var usage in write.Usage)
@@ -194,7 +196,7 @@ internal sealed partial class TurnWriteQueue(NpgsqlDataSource dataSource, TimePr
 
             // Locks the session row, or finds it deleted meanwhile: then there is nothing to store.
             var exists = await conn.ExecuteScalarAsync<bool>(new CommandDefinition(
-                "SELECT EXISTS (SELECT 1 FROM sessions WHERE id = @Id FOR UPDATE)",
+                "SELECT EXISTS (SELECT 1 FROM sessions WHERE id = @Id FOR NO KEY UPDATE)",
                 new { Id = write.SessionId }, tx, cancellationToken: ct)).ConfigureAwait(false);
             if (!exists)
             {

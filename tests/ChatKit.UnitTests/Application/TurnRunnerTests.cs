@@ -99,6 +99,19 @@ public sealed class TurnRunnerTests
     }
 
     [Test]
+    public async Task RunAsync_WhenTheConsumerFailsOnTheFirstEvent_StillEndsTheTurnAndReleasesTheClaim()
+    {
+        // What RunHost does when serialising the first event throws: the enumerator is disposed right after "started".
+        var enumerator = Runner(new ScriptedModel(Step.Text(["one"]))).RunAsync(_run, CancellationToken.None).GetAsyncEnumerator();
+        await enumerator.MoveNextAsync();
+        await enumerator.DisposeAsync();
+
+        var write = _writer.Writes.Single();
+        Assert.That(write.ReleaseClaimId, Is.EqualTo(_run.ClaimId), "the session is free again, not held until the claim lapses");
+        Assert.That(write.Messages.Single().Status, Is.EqualTo(MessageStatus.Incomplete));
+    }
+
+    [Test]
     public async Task RunAsync_WhenStoringFails_SendsErrorAndReleasesTheClaim()
     {
         _writer.Failure = new InvalidOperationException("refused");

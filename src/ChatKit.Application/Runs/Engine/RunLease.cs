@@ -51,7 +51,9 @@ internal sealed partial class RunLease : IAsyncDisposable
             {
                 if (!await store.RenewRunClaimAsync(sessionId, claimId, length, ct).ConfigureAwait(false))
                 {
+                    // Gone for good (the session deleted, or the claim taken over): renewing again would only log again.
                     LogClaimLost(logger, sessionId);
+                    return;
                 }
             }
             catch (Exception ex) when (ex is not OperationCanceledException)

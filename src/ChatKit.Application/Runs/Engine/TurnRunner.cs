@@ -83,9 +83,10 @@ public sealed partial class TurnRunner(
             ?? (run.Continues is null ? FirstPrompt(run.History, run.UserMessage) : prompts.Continue(run.History) with { Model = run.UserMessage.Model });
         var messages = conversation.Messages.ToList();
         var lease = new RunLease(turns, clock, logger, run.Session.Id, run.ClaimId, TimeSpan.FromSeconds(o.ClaimSeconds));
-        yield return new TurnStarted(run.UserMessage, run.IsRetry || run.Continues is not null, run.Answered);
         try
         {
+            // Inside the try: a consumer that fails on the very first event still ends the turn (claim released, lease stopped).
+            yield return new TurnStarted(run.UserMessage, run.IsRetry || run.Continues is not null, run.Answered);
             while (turn.Outcome == RunOutcome.Running)
             {
                 var step = turn.BeginStep(ModelOf(run));

@@ -167,7 +167,9 @@ public sealed partial class RunHost : IRunHost
         }
         catch (Exception ex)
         {
+            // The turn itself has ended by now (its enumerator disposed: reply stored, claim released); its streams are told.
             LogRunCrashed(_logger, ex, id);
+            _log.Append(id, Crashed);
         }
         finally
         {
@@ -182,6 +184,8 @@ public sealed partial class RunHost : IRunHost
             run.Dispose();
         }
     }
+
+    private static readonly byte[] Crashed = ThreadStreamJson.Serialize(new StreamErrorEvent(TurnRunner.GenericFailure));
 
     private static readonly byte[] Stopped = ThreadStreamJson.Serialize(
         new StreamErrorEvent("The service is restarting. Your message and the reply so far are stored; send it again in a moment."));
