@@ -104,6 +104,7 @@ public sealed class AttachmentsController(IMediator mediator) : ControllerBase
     [ProducesResponseType<AttachmentDto>(StatusCodes.Status200OK)]
     [ErrorResponse(StatusCodes.Status400BadRequest, Errors.ValidationCode)]
     [ErrorResponse(StatusCodes.Status404NotFound, Errors.AttachmentNotFoundCode)]
+    [ErrorResponse(StatusCodes.Status429TooManyRequests, Errors.TooManyTransfersCode)]
     public Task<IActionResult> UploadContent(string attachmentId, [FromQuery] long? expires, [FromQuery] string? signature, CancellationToken ct) =>
         UploadToLinkAsync(attachmentId, expires, signature, ct);
 
@@ -115,6 +116,7 @@ public sealed class AttachmentsController(IMediator mediator) : ControllerBase
     [ProducesResponseType<AttachmentDto>(StatusCodes.Status200OK)]
     [ErrorResponse(StatusCodes.Status400BadRequest, Errors.ValidationCode)]
     [ErrorResponse(StatusCodes.Status404NotFound, Errors.AttachmentNotFoundCode)]
+    [ErrorResponse(StatusCodes.Status429TooManyRequests, Errors.TooManyTransfersCode)]
     public Task<IActionResult> PostContent(string attachmentId, [FromQuery] long? expires, [FromQuery] string? signature, CancellationToken ct) =>
         UploadToLinkAsync(attachmentId, expires, signature, ct);
 

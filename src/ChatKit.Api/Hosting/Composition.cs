@@ -120,6 +120,7 @@ public static class Composition
         app.UseMiddleware<Plans.PlanFromToken>();
         app.UseRequestFacts();
         app.UseMiddleware<RequestHygiene>();
+        app.UseRateLimitHeaders();
         app.UseRateLimiter();
         app.UseAuthorization();
         if (McpEnabled(app.Configuration))

@@ -19,7 +19,7 @@ public static class EdgeProtection
     public static readonly string[] CorsHeaders = ["Content-Type", "Authorization", "Accept", "Origin", "Last-Event-ID", "Idempotency-Key"];
 
     /// <summary>What a browser's script may read of a response: the run id to resume or cancel, and the rate limit's answers.</summary>
-    public static readonly string[] ExposedHeaders = ["X-Run-Id", "Retry-After", "X-RateLimit-Limit", "X-RateLimit-Remaining"];
+    public static readonly string[] ExposedHeaders = ["X-Run-Id", "Retry-After", "X-RateLimit-Limit", "X-RateLimit-Remaining", "RateLimit", "RateLimit-Policy"];
 
     public static void AddChatKitEdge(this IServiceCollection services)
     {
@@ -75,6 +75,34 @@ public static class EdgeProtection
             }
         });
     }
+
+    /// <summary>
+    /// The rate limit's numbers on every limited response, as the IETF draft (draft-ietf-httpapi-ratelimit-headers) spells
+    /// them: <c>RateLimit-Policy: "plan";q=30;w=60</c> (the caller's plan, its quota, the window in seconds) and
+    /// <c>RateLimit: "plan";r=29;t=42</c> (what is left, seconds until the window starts again), so a frontend can show
+    /// "29 requests left" before it meets a 429.
+    /// </summary>
+    public static void UseRateLimitHeaders(this IApplicationBuilder app) => app.Use((http, next) =>
+    {
+        var limiter = http.RequestServices.GetRequiredService<SharedWindowLimiter>();
+        var permits = PermitsOf(http, limiter);
+        if (permits > 0 && http.GetEndpoint()?.Metadata.GetMetadata<DisableRateLimitingAttribute>() is null)
+        {
+            var plan = JwtSetup.UserId(http.User) is not null ? CurrentPlan.Get()?.Name ?? Plan.DefaultName : "anonymous";
+            var key = new RateLimitKey(ClientKey(http), permits);
+            http.Response.OnStarting(() =>
+            {
+                var quota = limiter.Quota(key);
+                var window = (int)limiter.Window.TotalSeconds;
+                var invariant = System.Globalization.CultureInfo.InvariantCulture;
+                http.Response.Headers["RateLimit-Policy"] = string.Create(invariant, $"\"{plan}\";q={permits};w={window}");
+                http.Response.Headers["RateLimit"] = string.Create(invariant, $"\"{plan}\";r={quota.Remaining};t={Math.Max(1, (int)Math.Ceiling(quota.ResetsIn.TotalSeconds))}");
+                return Task.CompletedTask;
+            });
+        }
+
+        return next(http);
+    });
 
     /// <summary>Requests a minute for the request's plan (set by <see cref="Plans.PlanFromToken"/>), else the global setting.</summary>
     public static int PermitsOf(HttpContext context, SharedWindowLimiter limiter) =>

@@ -138,14 +138,28 @@ public sealed class IdempotencyFilter(
                         JsonResult j => (j.StatusCode, JsonSerializer.Serialize(j.Value, j.SerializerSettings as JsonSerializerOptions ?? JsonDefaults.Api)),
                         _ => throw new UnreachableException(),
                     };
-                    await store.RecordAnswerAsync(user, key, status ?? StatusCodes.Status200OK, body, ct).ConfigureAwait(false);
-                    _first = null;
-                    break;
+                    if (IsFinal(status ?? StatusCodes.Status200OK))
+                    {
+                        await store.RecordAnswerAsync(user, key, status ?? StatusCodes.Status200OK, body, ct).ConfigureAwait(false);
+                        _first = null;
+                    }
+
+                    break; // a "not now" answer is not kept: the key is let go, and the retry it invites runs afresh
             }
         }
 
         await next().ConfigureAwait(false);
     }
+
+    /// <summary>
+    /// Whether a retry of the same request would get the same answer: a success or a refusal of the request itself. A
+    /// conflict with a run in progress, a limit that lifts, a timeout or an outage (408, 409, 425, 429, 5xx) is not.
+    /// </summary>
+    private static bool IsFinal(int status) =>
+        status < 500 && status is not (StatusCodes.Status408RequestTimeout or StatusCodes.Status409Conflict
+            or TooEarly or StatusCodes.Status429TooManyRequests);
+
+    private const int TooEarly = 425;
 
     private static ServerSentEventsResult.Framing Framing(HttpContext http) =>
         http.Request.Path.StartsWithSegments("/api/v1/chatkit", StringComparison.Ordinal) && !http.Request.Path.StartsWithSegments("/api/v1/chatkit/sessions", StringComparison.Ordinal)

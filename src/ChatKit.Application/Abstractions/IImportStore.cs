@@ -4,7 +4,7 @@ namespace ChatKit.Application.Abstractions;
 public sealed record ImportLine(int Number, string Kind, string Json);
 
 /// <summary>What an import may add to the caller's account (0 = no limit), from their plan.</summary>
-public sealed record ImportLimits(int MaxSessions, int MaxMessagesPerSession, int MaxTasks, long AttachmentBytes);
+public sealed record ImportLimits(int MaxSessions, int MaxMessagesPerSession, int MaxTasks, long AttachmentBytes, int AttachmentsPerMessage);
 
 /// <summary>What the import stored, and what it read and left out.</summary>
 public sealed record ImportCounts(int Sessions, int Messages, int Tasks, int Attachments, int SkippedAttachments, int SkippedUsage);

@@ -2,9 +2,11 @@ using System.Buffers.Binary;
 using System.Text;
 using ChatKit.Application.Abstractions;
 using ChatKit.Application.Common;
+using ChatKit.Application.Options;
 using ChatKit.Application.Plans;
 using ChatKit.Application.Transfers;
 using Mediator;
+using Microsoft.Extensions.Options;
 
 namespace ChatKit.Application.Import;
 
@@ -17,7 +19,8 @@ public sealed record ImportedDto(int Sessions, int Messages, int Tasks, int Atta
 /// <summary><c>POST /api/v1/chatkit/import</c>: an export (version 1 or 2) read into the caller's account, all or nothing.</summary>
 public sealed record ImportCommand(string UserId, Stream Body) : ICommand<Result<ImportedDto>>;
 
-public sealed class ImportHandler(IImportStore store, PlanCatalog plans, TransferGate transfers) : ICommandHandler<ImportCommand, Result<ImportedDto>>
+public sealed class ImportHandler(
+    IImportStore store, PlanCatalog plans, TransferGate transfers, IOptions<LimitsOptions> limits, IOptions<AttachmentOptions> attachments) : ICommandHandler<ImportCommand, Result<ImportedDto>>
 {
     /// <summary>
     /// The body is read and every line checked into a spool file first (a bad line is refused before the database is
@@ -40,7 +43,8 @@ public sealed class ImportHandler(IImportStore store, PlanCatalog plans, Transfe
         {
             try
             {
-                await foreach (var line in ImportLineReader.ReadAsync(command.Body, cancellationToken).ConfigureAwait(false))
+                var rules = new ImportRules(limits.Value.MaxMessageLength, attachments.Value.MaxBytes, attachments.Value.TypeList);
+                await foreach (var line in ImportLineReader.ReadAsync(command.Body, rules, cancellationToken).ConfigureAwait(false))
                 {
                     await spool.WriteRecordAsync(SpooledLine.Encode(line), cancellationToken).ConfigureAwait(false);
                 }
@@ -53,7 +57,7 @@ public sealed class ImportHandler(IImportStore store, PlanCatalog plans, Transfe
             result = await store.ImportAsync(
                 command.UserId,
                 SpooledLine.DecodeAsync(spool.ReadRecordsAsync(cancellationToken)),
-                new ImportLimits(plan.MaxSessions, plan.MaxMessagesPerSession, plan.MaxTasks, plan.AttachmentBytes),
+                new ImportLimits(plan.MaxSessions, plan.MaxMessagesPerSession, plan.MaxTasks, plan.AttachmentBytes, attachments.Value.PerMessage),
                 cancellationToken).ConfigureAwait(false);
         }
 

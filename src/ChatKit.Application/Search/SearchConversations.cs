@@ -54,6 +54,9 @@ public sealed class SearchValidator : AbstractValidator<SearchQuery>
         RuleFor(q => q.Q).Must(q => !string.IsNullOrWhiteSpace(q) && q.Trim().Length <= SearchQuery.MaxQueryLength)
             .OverridePropertyName("q")
             .WithMessage($"q must be 1 to {SearchQuery.MaxQueryLength} characters");
+        RuleFor(q => q.Q).Must(Domain.Text.StorableText.IsStorable)
+            .OverridePropertyName("q")
+            .WithMessage("q " + Domain.Text.StorableText.UnstorableMessage);
         RuleFor(q => q.Scope).NotNull().OverridePropertyName("types")
             .WithMessage("types must be messages, tasks, or both separated by a comma");
         RuleFor(q => q.Limit).InclusiveBetween(1, SearchQuery.MaxLimit).When(q => q.Limit is not null)

@@ -52,13 +52,17 @@ internal static class Branches
     /// Makes the branch through <paramref name="messageId"/> the active one: it and its ancestors become their groups'
     /// chosen siblings, and below it the branch chosen last in each group comes back; the session's message count follows.
     /// </summary>
+    /// <remarks>
+    /// The walks are UNION, not UNION ALL: a parent cycle (which the import now refuses, but older data may hold) ends
+    /// the walk instead of running until the disk fills with temp files.
+    /// </remarks>
     public static async Task ActivateAsync(NpgsqlConnection conn, IDbTransaction tx, Guid sessionId, Guid messageId, CancellationToken ct)
     {
         const string Up =
             """
             WITH RECURSIVE up AS (
                 SELECT id, parent_id FROM messages WHERE id = @MessageId AND session_id = @SessionId
-                UNION ALL
+                UNION
                 SELECT m.id, m.parent_id FROM messages m JOIN up ON m.id = up.parent_id AND m.session_id = @SessionId)
             """;
         var args = new { SessionId = sessionId, MessageId = messageId };
@@ -75,7 +79,7 @@ internal static class Branches
             {Up},
             down AS (
                 SELECT id FROM messages WHERE id = @MessageId AND session_id = @SessionId
-                UNION ALL
+                UNION
                 SELECT next.id FROM down CROSS JOIN LATERAL (
                     SELECT c.id FROM messages c WHERE c.session_id = @SessionId AND c.parent_id = down.id
                     ORDER BY c.selected DESC, c.created_at DESC, c.id DESC LIMIT 1) next),

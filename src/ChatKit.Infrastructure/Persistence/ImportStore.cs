@@ -50,8 +50,11 @@ internal sealed class ImportStore(NpgsqlDataSource dataSource) : IImportStore
         }
 
         await conn.ExecuteAsync(new CommandDefinition(
-            "CREATE INDEX ON import_lines (kind, (doc->>'id')); ANALYZE import_lines;", transaction: tx, cancellationToken: ct)).ConfigureAwait(false);
-        var problem = await conn.QueryFirstOrDefaultAsync<(int Line, string Reason)?>(new CommandDefinition(Problems, transaction: tx, cancellationToken: ct))
+            "CREATE INDEX ON import_lines (kind, (doc->>'id')); CREATE INDEX ON import_lines (kind, (doc->>'parent_id')); ANALYZE import_lines;",
+            transaction: tx,
+            cancellationToken: ct)).ConfigureAwait(false);
+        var problem = await conn.QueryFirstOrDefaultAsync<(int Line, string Reason)?>(new CommandDefinition(
+            Problems, new { limits.AttachmentsPerMessage }, tx, cancellationToken: ct))
             .ConfigureAwait(false);
         if (problem is { } bad)
         {
@@ -87,8 +90,19 @@ internal sealed class ImportStore(NpgsqlDataSource dataSource) : IImportStore
     }
 
     /// <summary>The first line whose reference or id does not hold, and why, in words for the user.</summary>
+    /// <remarks>
+    /// A message is rooted when its parent is its session (or it has none, as in version 1) or a rooted message of its
+    /// session; the walk down from the roots is UNION, so it ends whatever the file holds, and a message it never reaches
+    /// sits on a parent cycle (parents that name no message are refused above).
+    /// </remarks>
     private const string Problems =
         """
+        WITH RECURSIVE rooted AS (
+            SELECT doc->>'id' AS id, doc->>'session_id' AS session_id FROM import_lines
+            WHERE kind = 'message' AND (doc->>'parent_id' IS NULL OR doc->>'parent_id' = doc->>'session_id')
+            UNION
+            SELECT c.doc->>'id', r.session_id FROM rooted r
+            JOIN import_lines c ON c.kind = 'message' AND c.doc->>'parent_id' = r.id AND c.doc->>'session_id' = r.session_id)
         SELECT line, reason FROM (
             SELECT line, 'id ' || (doc->>'id') || ' is on an earlier line too' AS reason FROM (
                 SELECT line, doc, row_number() OVER (PARTITION BY kind, doc->>'id' ORDER BY line) AS n
@@ -124,6 +138,19 @@ internal sealed class ImportStore(NpgsqlDataSource dataSource) : IImportStore
             JOIN (SELECT doc->>'attachment_id' AS id, sum(length(decode(doc->>'data', 'base64'))) AS bytes
                   FROM import_lines WHERE kind = 'attachment_chunk' GROUP BY 1) b ON b.id = a.doc->>'id'
             WHERE a.kind = 'attachment' AND b.bytes <> (a.doc->>'size')::bigint
+            UNION ALL
+            SELECT a.line, 'its chunks skip a seq: they must be numbered 0 to ' || (b.chunks - 1) FROM import_lines a
+            JOIN (SELECT doc->>'attachment_id' AS id, count(*) AS chunks, max((doc->>'seq')::integer) AS last
+                  FROM import_lines WHERE kind = 'attachment_chunk' GROUP BY 1) b ON b.id = a.doc->>'id'
+            WHERE a.kind = 'attachment' AND b.last <> b.chunks - 1
+            UNION ALL
+            SELECT min(line), 'message ' || (doc->>'message_id') || ' has ' || count(*) || ' attachments; a message may have at most '
+                   || @AttachmentsPerMessage
+            FROM import_lines WHERE kind = 'attachment' AND doc->>'message_id' IS NOT NULL
+            GROUP BY doc->>'message_id' HAVING count(*) > @AttachmentsPerMessage
+            UNION ALL
+            SELECT m.line, 'parent_id leads round in a cycle: the message is its own ancestor' FROM import_lines m
+            WHERE m.kind = 'message' AND NOT EXISTS (SELECT 1 FROM rooted r WHERE r.id = m.doc->>'id' AND r.session_id = m.doc->>'session_id')
         ) problems
         ORDER BY line LIMIT 1
         """;

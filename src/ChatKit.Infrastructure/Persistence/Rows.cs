@@ -20,10 +20,7 @@ internal static class Rows
         "m.id, m.session_id, m.role, m.content::text AS content, m.tool_calls::text AS tool_calls, m.status, m.created_at, " +
         "m.model, m.prompt_tokens, m.completion_tokens, m.total_tokens, m.tool_call_id, m.feedback, m.stopped, m.quoted_text, m.tool_choice, m.attachment_count, m.parent_id";
 
-    private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web)
-    {
-        PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower,
-    };
+    private static readonly JsonSerializerOptions Json = StoredJson.Options;
 
     /// <summary>
     /// Maps snake_case columns onto the row classes' properties. Registered per row type (not Dapper's process-wide

@@ -15,6 +15,15 @@ internal sealed class SearchStore(NpgsqlDataSource dataSource) : ISearchStore
     /// <summary>How many of the caller's most recent messages the similarity fallback reads (it has no index to use).</summary>
     private const int SimilarWindow = 5000;
 
+    /// <summary>How much of a message the similarity fallback compares (word_similarity's cost grows with the text's length).</summary>
+    private const int SimilarPrefix = 4000;
+
+    /// <summary>
+    /// A search that takes longer is cancelled and answered 503 with <c>Retry-After</c> (its own log line): one user's
+    /// pathological text must not hold a connection for everyone's half minute.
+    /// </summary>
+    private const int TimeoutSeconds = 5;
+
     /// <summary>pg_trgm's word similarity a fallback hit needs (its own operator's 0.6 missed one-letter typos of 7-letter words).</summary>
     private const string SimilarEnough = "0.5";
 
@@ -73,7 +82,7 @@ internal sealed class SearchStore(NpgsqlDataSource dataSource) : ISearchStore
             """;
         var args = new { UserId = userId, Q = q, Take = take, BeforeAt = beforeAt, BeforeId = beforeId };
         await using var conn = await dataSource.OpenConnectionAsync(ct).ConfigureAwait(false);
-        var rows = (await conn.QueryAsync<HitRow>(new CommandDefinition(sql, args, cancellationToken: ct)).ConfigureAwait(false)).AsList();
+        var rows = (await conn.QueryAsync<HitRow>(new CommandDefinition(sql, args, commandTimeout: TimeoutSeconds, cancellationToken: ct)).ConfigureAwait(false)).AsList();
         if (rows.Count > 0 || beforeAt is not null || !scope.HasFlag(SearchScope.Messages) || !await HasTrigramsAsync(conn, ct).ConfigureAwait(false))
         {
             return rows.Select(r => r.ToHit(SearchMatch.FullText)).ToList();
@@ -88,10 +97,11 @@ internal sealed class SearchStore(NpgsqlDataSource dataSource) : ISearchStore
                   WHERE user_id = @UserId AND role IN ('user', 'assistant')
                   ORDER BY created_at DESC, id DESC LIMIT {SimilarWindow}) m
             JOIN sessions s ON s.id = m.session_id AND s.user_id = @UserId
-            WHERE word_similarity(@Q, message_search_text(m.role, m.content)) >= {SimilarEnough}
+            WHERE word_similarity(@Q, left(message_search_text(m.role, m.content), {SimilarPrefix})) >= {SimilarEnough}
             ORDER BY m.created_at DESC, m.id DESC LIMIT @Take
             """,
             args,
+            commandTimeout: TimeoutSeconds,
             cancellationToken: ct)).ConfigureAwait(false);
         return similar.Select(r => r.ToHit(SearchMatch.Similar)).ToList();
     }

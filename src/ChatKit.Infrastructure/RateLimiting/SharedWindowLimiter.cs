@@ -10,6 +10,9 @@ namespace ChatKit.Infrastructure.RateLimiting;
 /// <summary>Who a request counts against, and how many requests a minute its plan allows (0 = unlimited).</summary>
 public readonly record struct RateLimitKey(string Client, int PermitsPerMinute);
 
+/// <summary>Where a client stands in its window: what is left of its permits, and when the window starts again.</summary>
+public readonly record struct RateLimitQuota(int Remaining, TimeSpan ResetsIn);
+
 /// <summary>
 /// A fixed window of the key's permits (its plan's, else <see cref="RateLimitOptions.PermitsPerMinute"/>) per client. With Redis the count
 /// lives there (one atomic script per request), so every instance shares it. If Redis is unreachable or slow
@@ -34,6 +37,11 @@ public sealed partial class SharedWindowLimiter : PartitionedRateLimiter<RateLim
     private long _redisRetryAt;
     private int _redisDown;
 
+    // The count of each client in the current shared window, as Redis last answered it (this window's only: the map is
+    // emptied when the window moves on, so it holds at most the clients of one minute).
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<string, long> _sharedCounts = new(StringComparer.Ordinal);
+    private long _sharedCountsWindow;
+
     public SharedWindowLimiter(IOptions<RateLimitOptions> options, RedisConnection redis, TimeProvider clock, ILogger<SharedWindowLimiter> logger)
     {
         _redis = redis;
@@ -51,6 +59,9 @@ public sealed partial class SharedWindowLimiter : PartitionedRateLimiter<RateLim
 
     /// <summary>The global setting (<c>RATE_LIMIT_PER_MINUTE</c>), for a plan that sets none.</summary>
     public int PermitLimit => _options.PermitsPerMinute;
+
+    /// <summary>The length of a window.</summary>
+    public TimeSpan Window => _options.Window;
 
     public override RateLimiterStatistics? GetStatistics(RateLimitKey resource) => _local.GetStatistics(resource);
 
@@ -92,7 +103,28 @@ public sealed partial class SharedWindowLimiter : PartitionedRateLimiter<RateLim
             .WaitAsync(_options.RedisTimeout).ConfigureAwait(false))!;
         var count = (long)result[0];
         var ttl = Math.Max(0, (long)result[1]);
+        if (Interlocked.Exchange(ref _sharedCountsWindow, index) != index)
+        {
+            _sharedCounts.Clear();
+        }
+
+        _sharedCounts[resource.Client] = count;
         return new WindowLease(count + permitCount - 1 <= resource.PermitsPerMinute, TimeSpan.FromMilliseconds(ttl));
+    }
+
+    /// <summary>
+    /// Where <paramref name="key"/> stands after its last request (the IETF <c>RateLimit</c> header's numbers): from the
+    /// shared count when Redis counted it, else from this instance's window. Windows are whole minutes of the clock.
+    /// </summary>
+    public RateLimitQuota Quota(RateLimitKey key)
+    {
+        var window = (long)_options.Window.TotalMilliseconds;
+        var now = _clock.GetUtcNow().ToUnixTimeMilliseconds();
+        var resetsIn = TimeSpan.FromMilliseconds(window - (now % window));
+        var used = Interlocked.Read(ref _sharedCountsWindow) == now / window && _sharedCounts.TryGetValue(key.Client, out var count)
+            ? count
+            : key.PermitsPerMinute - (_local.GetStatistics(key)?.CurrentAvailablePermits ?? key.PermitsPerMinute);
+        return new RateLimitQuota((int)Math.Clamp(key.PermitsPerMinute - used, 0, key.PermitsPerMinute), resetsIn);
     }
 
     private ConnectionMultiplexer? UsableRedis()

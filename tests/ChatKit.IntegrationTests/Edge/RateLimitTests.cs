@@ -18,6 +18,10 @@ public sealed class RateLimitTests
         {
             var ok = await (i % 2 == 0 ? alice.GetAsync(ChatApi.Sessions) : alice.PostAsync(ChatApi.Sessions + "/" + Guid.NewGuid() + "/threads", null));
             Assert.That((int)ok.StatusCode, Is.LessThan(429), $"request {i + 1}");
+
+            // The numbers reach the client on every response (IETF RateLimit headers), not only on the 429.
+            Assert.That(ok.Headers.GetValues("RateLimit-Policy").Single(), Is.EqualTo("\"default\";q=30;w=60"));
+            Assert.That(ok.Headers.GetValues("RateLimit").Single(), Does.StartWith($"\"default\";r={29 - i};t="), $"request {i + 1}");
         }
 
         var limited = await alice.GetAsync(ChatApi.Sessions);
@@ -29,7 +33,9 @@ public sealed class RateLimitTests
         Assert.That((await bob.GetAsync(ChatApi.Sessions)).StatusCode, Is.EqualTo(HttpStatusCode.OK), "another user has a budget of their own");
         for (var i = 0; i < 35; i++)
         {
-            Assert.That((await anonymous.GetAsync("/health/live")).StatusCode, Is.EqualTo(HttpStatusCode.OK), "health is not limited");
+            using var health = await anonymous.GetAsync("/health/live");
+            Assert.That(health.StatusCode, Is.EqualTo(HttpStatusCode.OK), "health is not limited");
+            Assert.That(health.Headers.Contains("RateLimit"), Is.False, "nor does it say so");
         }
     }
 

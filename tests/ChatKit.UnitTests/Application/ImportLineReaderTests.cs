@@ -11,11 +11,13 @@ public sealed class ImportLineReaderTests
     private const string Header = """{"kind":"export","version":2,"user_id":"u","exported_at":"2026-11-30T00:00:00Z"}""";
     private const string Session = """{"kind":"session","version":2,"id":"0193a9a2-0000-7000-8000-000000000001","title":"Trip","created_at":"2026-11-30T10:00:00+01:00","updated_at":"2026-11-30T10:00:00+01:00","extra":"dropped"}""";
 
+    private static readonly ImportRules Rules = new(500, 10 * 1024 * 1024, ["image/png", "text/plain"]);
+
     private static async Task<List<ImportLine>> ReadAsync(string text)
     {
         using var body = new MemoryStream(Encoding.UTF8.GetBytes(text));
         var lines = new List<ImportLine>();
-        await foreach (var line in ImportLineReader.ReadAsync(body, CancellationToken.None))
+        await foreach (var line in ImportLineReader.ReadAsync(body, Rules, CancellationToken.None))
         {
             lines.Add(line);
         }
