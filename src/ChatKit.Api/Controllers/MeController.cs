@@ -29,6 +29,7 @@ public sealed class MeController(IMediator mediator, SharedWindowLimiter limiter
     [EndpointSummary("Erase everything of the caller: sessions, messages, tasks, attachments, run logs, idempotency records; the usage ledger is kept anonymised")]
     [ProducesResponseType<ErasedDto>(StatusCodes.Status200OK)]
     [ErrorResponse(StatusCodes.Status400BadRequest, Application.Common.Errors.ValidationCode)]
+    [ErrorResponse(StatusCodes.Status409Conflict, Application.Common.Errors.RunInProgressCode)]
     public async Task<IActionResult> Erase([FromBody] EraseMeBody body, CancellationToken ct) =>
         (await mediator.Send(new EraseMeCommand(JwtSetup.UserId(User)!, body?.Confirm), ct)).ToActionResult();
 }

@@ -11,7 +11,8 @@ public interface IAccountStore
     /// bytes; unattached attachments; tasks; idempotency records) and hands their usage rows to
     /// <paramref name="anonymousId"/> (ADR-025). A second call finds nothing and deletes nothing.
     /// </summary>
-    Task<ErasureCounts> EraseAsync(string userId, string anonymousId, CancellationToken ct);
+    /// <returns>What was erased; null, nothing erased, while a reply is being written in one of the user's sessions.</returns>
+    Task<ErasureCounts?> EraseAsync(string userId, string anonymousId, CancellationToken ct);
 
     /// <summary>
     /// Deletes up to <paramref name="batch"/> sessions not updated since <paramref name="before"/> and holding no run; null

@@ -50,6 +50,12 @@ public static class Errors
     public static readonly Error RunInProgress =
         new(RunInProgressCode, "Another reply is still streaming in this session. Wait for it to finish.", ErrorKind.Conflict);
 
+    public static readonly Error ErasureWhileRunning =
+        new(RunInProgressCode, "A reply is still being written in one of your sessions. Erase again once it ends (or cancel it).", ErrorKind.Conflict)
+        {
+            RetryAfter = TimeSpan.FromSeconds(2),
+        };
+
     public static readonly Error NoPendingToolCall =
         new(NoPendingToolCallCode, "No client tool call is waiting for an answer in this thread.", ErrorKind.Conflict);
 

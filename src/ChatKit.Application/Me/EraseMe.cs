@@ -29,7 +29,11 @@ public sealed class EraseMeHandler(IAccountStore accounts, IRunEventLog log) : I
         ArgumentNullException.ThrowIfNull(command);
 
         // The ledger keeps what was spent (the daily cost cap counts it) under a name nobody can trace back to the user.
-        var erased = await accounts.EraseAsync(command.UserId, "erased-" + Guid.NewGuid().ToString("N"), cancellationToken).ConfigureAwait(false);
+        if (await accounts.EraseAsync(command.UserId, "erased-" + Guid.NewGuid().ToString("N"), cancellationToken).ConfigureAwait(false) is not { } erased)
+        {
+            return Errors.ErasureWhileRunning;
+        }
+
         int runLogs;
         try
         {

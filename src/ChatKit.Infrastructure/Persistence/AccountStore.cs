@@ -7,7 +7,7 @@ namespace ChatKit.Infrastructure.Persistence;
 /// <summary>A user's data as one: erased together, and idle sessions retired in batches.</summary>
 internal sealed class AccountStore(NpgsqlDataSource dataSource) : IAccountStore
 {
-    public async Task<ErasureCounts> EraseAsync(string userId, string anonymousId, CancellationToken ct)
+    public async Task<ErasureCounts?> EraseAsync(string userId, string anonymousId, CancellationToken ct)
     {
         await using var conn = await dataSource.OpenConnectionAsync(ct).ConfigureAwait(false);
         await using var tx = await conn.BeginTransactionAsync(ct).ConfigureAwait(false);
@@ -17,6 +17,20 @@ internal sealed class AccountStore(NpgsqlDataSource dataSource) : IAccountStore
         await conn.ExecuteAsync(new CommandDefinition(
             $"SELECT {UserLocks.Sessions}, {UserLocks.Attachments}",
             new { UserId = userId }, tx, cancellationToken: ct)).ConfigureAwait(false);
+
+        // The sessions locked in id order, as every turn write takes them: a start waiting on one finds it gone once this
+        // commits. A reply still being written would store its usage and its run log after the erasure, under the user's
+        // name: the erasure waits for it (refused, to be sent again) instead.
+        if (await conn.ExecuteScalarAsync<bool>(new CommandDefinition(
+                """
+                SELECT coalesce(bool_or(run_claimed_until > clock_timestamp()), false)
+                FROM (SELECT run_claimed_until FROM sessions WHERE user_id = @UserId ORDER BY id FOR UPDATE) mine
+                """,
+                new { UserId = userId }, tx, cancellationToken: ct)).ConfigureAwait(false))
+        {
+            return null;
+        }
+
         var counts = await conn.QuerySingleAsync<CountsRow>(new CommandDefinition(
             """
             WITH gone_sessions AS (DELETE FROM sessions WHERE user_id = @UserId RETURNING message_count),

@@ -143,4 +143,26 @@ public sealed class ErasureTests
         Assert.That(await TestEnvironment.ScalarAsync<long>("SELECT count(*) FROM sessions WHERE id = ANY(@idle)", new { idle = idle.ToArray() }), Is.Zero);
         Assert.That(await TestEnvironment.ScalarAsync<long>("SELECT count(*) FROM sessions WHERE id = @fresh", new { fresh }), Is.EqualTo(1));
     }
+
+    [Test]
+    public async Task AnErasureWhileAReplyIsWritten_IsRefused409_AndOnceItEndsNothingCarriesTheName()
+    {
+        var alice = ChatKitFactory.NewUser();
+        using var client = AssemblySetup.App.ClientFor(alice);
+        var session = await client.CreateSessionAsync();
+        using var running = await client.SendRunAsync(session, "#tokens=40 #gapms=25 a long one " + Guid.NewGuid());
+
+        using (var refused = await EraseAsync(client, new { confirm = alice }))
+        {
+            await refused.AssertErrorAsync(HttpStatusCode.Conflict, "RUN_IN_PROGRESS");
+            Assert.That(refused.Headers.RetryAfter, Is.Not.Null);
+        }
+
+        Assert.That(await TestEnvironment.ScalarAsync<long>("SELECT count(*) FROM sessions WHERE user_id = @alice", new { alice }), Is.EqualTo(1), "nothing erased");
+        await ChatApi.ReadStreamAsync(running);
+        using var erased = await EraseAsync(client, new { confirm = alice });
+        Assert.That(erased.StatusCode, Is.EqualTo(HttpStatusCode.OK), await erased.Content.ReadAsStringAsync());
+        Assert.That(await TestEnvironment.ScalarAsync<long>("SELECT count(*) FROM usage WHERE user_id = @alice", new { alice }), Is.Zero, "no usage row under the name");
+        Assert.That(await TestEnvironment.ScalarAsync<long>("SELECT count(*) FROM sessions WHERE user_id = @alice", new { alice }), Is.Zero);
+    }
 }
