@@ -65,6 +65,30 @@ public sealed class Harness : IAsyncDisposable
 
     public bool HasExited => _api.HasExited;
 
+    /// <summary>
+    /// The service's log lines at Error or Fatal (compact JSON: <c>"@l":"Error"</c>), each as its message and the first line
+    /// of its exception: an unhandled exception, or a failure the service could not explain as a fault it expects.
+    /// </summary>
+    public IReadOnlyList<string> ErrorLines() =>
+        File.ReadLines(_log)
+            .Where(l => l.Contains("\"@l\":\"Error\"", StringComparison.Ordinal) || l.Contains("\"@l\":\"Fatal\"", StringComparison.Ordinal))
+            .Select(Describe)
+            .ToList();
+
+    private static string Describe(string line)
+    {
+        try
+        {
+            var json = System.Text.Json.Nodes.JsonNode.Parse(line)!;
+            var exception = json["@x"]?.GetValue<string>() is { } x ? " — " + x.Split('\n')[0].Trim() : string.Empty;
+            return (json["@m"]?.GetValue<string>() ?? json["@mt"]?.GetValue<string>() ?? line) + exception;
+        }
+        catch (System.Text.Json.JsonException)
+        {
+            return line;
+        }
+    }
+
     /// <summary>The last line the service wrote (why it exited, when it did).</summary>
     public string LastLogLine() => File.ReadLines(_log).LastOrDefault(l => l.Trim().Length > 0)?.Trim() ?? "no output";
 

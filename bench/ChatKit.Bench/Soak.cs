@@ -14,7 +14,7 @@ namespace ChatKit.Bench;
 /// the service killed with SIGKILL and started again while a client watches a reply, which the restarted service must
 /// take over and finish (ADR-023).
 /// Fails (exit 1) on a 5xx outside the database outage, an acknowledged user message missing from the
-/// database or left without a stored reply, or resident memory that keeps growing.
+/// database or left without a stored reply, resident memory that keeps growing, or an Error in the service's log.
 /// </summary>
 public sealed class Soak(string apiDll, string databaseUrl, Dictionary<string, string> env, FakeLlmServer upstream, string services, TimeSpan duration)
 {
@@ -442,9 +442,16 @@ public sealed class Soak(string apiDll, string databaseUrl, Dictionary<string, s
             Console.WriteLine("Killed while a reply streamed: " + _takeover);
         }
 
+        var errors = api.ErrorLines();
+        Console.WriteLine($"Errors in the service's log (unhandled exceptions, failures no injected fault explains): {errors.Count} (target 0)");
+        foreach (var group in errors.GroupBy(e => e).OrderByDescending(g => g.Count()).Take(10))
+        {
+            Console.WriteLine($"  {group.Count()} × {(group.Key.Length > 300 ? group.Key[..300] : group.Key)}");
+        }
+
         Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
             $"Resident memory: {startMiB:0} MiB after warm-up, {endMiB:0} MiB at the end; first-half mean {firstHalf:0} MiB, last-quarter mean {lastQuarter:0} MiB ({(growing ? "GROWING" : "no growth trend")})"));
-        var ok = _unexpected.IsEmpty && missing == 0 && repliesLost == 0 && !growing && ids.Length > 0;
+        var ok = _unexpected.IsEmpty && missing == 0 && repliesLost == 0 && !growing && ids.Length > 0 && errors.Count == 0;
         Console.WriteLine(ok ? "SOAK PASSED" : "SOAK FAILED");
         return ok ? 0 : 1;
     }

@@ -97,10 +97,13 @@ public sealed class ServerSentEventsResult(
                 var next = e.MoveNextAsync();
                 if (!next.IsCompleted)
                 {
+                    // Known as in flight before anything else can throw (a flush to a client that is gone): the finally must
+                    // end it before disposing the reader.
+                    var pending = inFlight = next.AsTask();
+
                     // What was written goes out before waiting for more: events logged together (a turn's first events,
                     // a tool step, a replay) leave in one write instead of one each.
                     await writer.FlushAsync(ct).ConfigureAwait(false);
-                    var pending = inFlight = next.AsTask();
                     while (!ct.IsCancellationRequested)
                     {
                         pingDue ??= Task.Delay(tick, ct);

@@ -78,7 +78,19 @@ internal sealed partial class ChatClientModel(IHttpClientFactory httpClients, IO
                 catch (Exception ex)
                 {
                     error = ex.GetType().FullName;
-                    if (!ct.IsCancellationRequested && Translate(ex, o.TimeoutSeconds, responded.Value) is { } failure)
+                    if (ct.IsCancellationRequested)
+                    {
+                        // Our caller's cancel tore the response down under the read (AbortOnCancelHandler): whatever the
+                        // read threw (ObjectDisposedException, even a NullReferenceException inside HttpClient) is that cancel.
+                        throw new OperationCanceledException("The caller cancelled the model call.", ex, ct);
+                    }
+
+                    if (idle.IsCancellationRequested)
+                    {
+                        throw new ChatModelException($"The model service did not answer within {o.TimeoutSeconds} seconds.", ex);
+                    }
+
+                    if (Translate(ex, o.TimeoutSeconds, responded.Value) is { } failure)
                     {
                         throw failure;
                     }

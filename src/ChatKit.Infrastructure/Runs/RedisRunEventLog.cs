@@ -225,9 +225,19 @@ internal sealed partial class RedisRunEventLog(
 
         var db = connection.GetDatabase();
         var wake = new SemaphoreSlim(0);
-        var subscriber = connection.GetSubscriber();
-        var channel = await subscriber.SubscribeAsync(Wake(runId)).ConfigureAwait(false);
-        channel.OnMessage(_ => wake.Release());
+        ChannelMessageQueue? channel = null;
+        try
+        {
+            channel = await connection.GetSubscriber().SubscribeAsync(Wake(runId)).ConfigureAwait(false);
+            channel.OnMessage(_ => wake.Release());
+        }
+        catch (Exception ex) when (Unreachable(ex))
+        {
+            // Slow or away (a process just started, Redis coming back): the follower polls every PollEvery instead of
+            // being woken, rather than failing a stream whose response has started.
+            MarkDown(ex);
+        }
+
         try
         {
             while (true)
@@ -273,7 +283,18 @@ internal sealed partial class RedisRunEventLog(
         }
         finally
         {
-            await channel.UnsubscribeAsync().ConfigureAwait(false);
+            if (channel is not null)
+            {
+                try
+                {
+                    await channel.UnsubscribeAsync().ConfigureAwait(false);
+                }
+                catch (Exception ex) when (Unreachable(ex) || ex is ObjectDisposedException)
+                {
+                    // Redis went away meanwhile: the subscription went with the connection.
+                }
+            }
+
             wake.Dispose();
         }
     }
@@ -286,7 +307,8 @@ internal sealed partial class RedisRunEventLog(
     }
 
     /// <summary>An outage of Redis, as the client reports it (a timeout is not a <see cref="RedisException"/>).</summary>
-    private static bool Unreachable(Exception ex) => ex is RedisException or RedisTimeoutException or RunLogUnreachableException;
+    /// <remarks>A connection replaced while a call used it (Redis came back) answers ObjectDisposedException: the same outage.</remarks>
+    private static bool Unreachable(Exception ex) => ex is RedisException or RedisTimeoutException or RunLogUnreachableException or ObjectDisposedException;
 
     private static RunLogUnreachableException UnknownRun(Exception ex) => new("The shared run log cannot be reached.", ex);
 

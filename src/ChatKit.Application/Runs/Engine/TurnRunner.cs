@@ -203,8 +203,9 @@ public sealed partial class TurnRunner(
 
                     update = updates.Current;
                 }
-                catch (OperationCanceledException) when (ct.IsCancellationRequested)
+                catch (Exception) when (ct.IsCancellationRequested)
                 {
+                    // Cancelled: what the torn-down call threw on its way out is the cancel, not a failure.
                     turn.Outcome = RunOutcome.ClientCancelled;
                     break;
                 }

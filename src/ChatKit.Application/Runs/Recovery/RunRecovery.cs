@@ -47,9 +47,24 @@ public sealed partial class RunRecovery(
             catch (Exception ex) when (ex is not OperationCanceledException)
             {
                 // Let the run go at once (its taken claim would otherwise hold for a whole RUN_CLAIM_SECONDS): the next round,
-                // here or on another instance, tries again.
-                LogRecoveryFailed(logger, ex, orphan.SessionId);
-                await turns.LetGoAsync(orphan, CancellationToken.None).ConfigureAwait(false);
+                // here or on another instance, tries again. An outage of Redis or PostgreSQL is expected to pass: a warning.
+                if (ex is Execution.RunLogUnreachableException || Common.Outages.IsDatabaseUnavailable(ex))
+                {
+                    LogRecoveryPostponed(logger, orphan.SessionId, ex.GetType().Name);
+                }
+                else
+                {
+                    LogRecoveryFailed(logger, ex, orphan.SessionId);
+                }
+
+                try
+                {
+                    await turns.LetGoAsync(orphan, CancellationToken.None).ConfigureAwait(false);
+                }
+                catch (Exception letGo) when (Common.Outages.IsDatabaseUnavailable(letGo))
+                {
+                    // The claim lapses by itself.
+                }
             }
         }
 
@@ -148,6 +163,9 @@ public sealed partial class RunRecovery(
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Took over run {RunId} of session {SessionId} from a dead instance: {Chars} characters clients saw stored, continued: {Continued}")]
     private static partial void LogTakenOver(ILogger logger, Guid runId, Guid sessionId, int chars, bool continued);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Could not recover the orphaned run of session {SessionId} yet ({Reason}: the shared run log or the database is unreachable); the next round tries again")]
+    private static partial void LogRecoveryPostponed(ILogger logger, Guid sessionId, string reason);
 
     [LoggerMessage(Level = LogLevel.Error, Message = "Could not recover the orphaned run of session {SessionId}")]
     private static partial void LogRecoveryFailed(ILogger logger, Exception ex, Guid sessionId);
