@@ -11,8 +11,8 @@ namespace ChatKit.Api.Auth;
 /// Which token schemes are on, and the identity provider's keys: the library's configuration manager over the discovery
 /// document (<c>AUTH_AUTHORITY</c>) or the bare key set (<c>AUTH_JWKS_URL</c>). It fetches on first use (the service
 /// starts while the provider is down), keeps the keys it has when a refresh fails (an outage does not fail tokens whose
-/// key is cached), refreshes on an unknown <c>kid</c> at most once per <c>AUTH_JWKS_REFRESH_SECONDS</c>, and never falls
-/// back to a "last known good" set (a removed key is a revoked key).
+/// key is cached), refreshes on an unknown <c>kid</c> at most once per kid per <c>AUTH_JWKS_REFRESH_SECONDS</c> and every two
+/// seconds at most in all, and never falls back to a "last known good" set (a removed key is a revoked key).
 /// </summary>
 public sealed class IdentityProviderKeys : IDisposable
 {
@@ -28,6 +28,14 @@ public sealed class IdentityProviderKeys : IDisposable
     private readonly TimeSpan _refreshInterval;
     private OpenIdConnectConfiguration? _current;
     private long _lastRefresh;
+
+    /// <summary>The least time between two refreshes, whatever kids ask: the provider is asked at most every two seconds.</summary>
+    public static readonly TimeSpan RefreshFloor = TimeSpan.FromSeconds(2);
+
+    /// <summary>The kids that caused a refresh, and when: each unknown kid gets one refresh per <c>AUTH_JWKS_REFRESH_SECONDS</c>.</summary>
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<string, long> _refreshedFor = new(StringComparer.Ordinal);
+
+    private const int RememberedKids = 10_000;
 
     public IdentityProviderKeys(IOptions<IdentitySettings> identity, IOptions<JwtSettings> jwt)
     {
@@ -50,7 +58,9 @@ public sealed class IdentityProviderKeys : IDisposable
             : new JwksRetriever(_issuer!);
         Manager = new ConfigurationManager<OpenIdConnectConfiguration>(address, retriever, documents, new OpenIdConnectConfigurationValidator())
         {
-            RefreshInterval = _refreshInterval,
+            // The bounds are ours (RefreshAsync): the manager's is set to its minimum, below our floor, so that a refresh we
+            // decide on is never silently refused by the manager's own clock.
+            RefreshInterval = TimeSpan.FromSeconds(1),
             AutomaticRefreshInterval = AutomaticRefresh,
             UseLastKnownGoodConfiguration = false,
         };
@@ -91,7 +101,7 @@ public sealed class IdentityProviderKeys : IDisposable
             var configuration = await Manager.GetConfigurationAsync(ct).ConfigureAwait(false);
             if (keyId is not null && !configuration.SigningKeys.Any(k => k.KeyId == keyId))
             {
-                configuration = await RefreshAsync(configuration, ct).ConfigureAwait(false);
+                configuration = await RefreshAsync(configuration, keyId, ct).ConfigureAwait(false);
             }
 
             Volatile.Write(ref _current, configuration);
@@ -104,25 +114,39 @@ public sealed class IdentityProviderKeys : IDisposable
     }
 
     /// <summary>
-    /// A fresh key set, when the last refresh is at least <c>AUTH_JWKS_REFRESH_SECONDS</c> old (else the set in hand). The
-    /// manager refreshes in the background once asked; this waits for its answer (up to the fetch timeout), so the first
-    /// token signed with a rotated key is accepted rather than only the ones after it.
+    /// A fresh key set for a token naming <paramref name="keyId"/>, which the set in hand lacks. Each kid gets one refresh per
+    /// <c>AUTH_JWKS_REFRESH_SECONDS</c> (a junk token's made-up kid spends its own allowance, not a real rotation's), and no
+    /// two refreshes are closer than <see cref="RefreshFloor"/> (a flood of made-up kids costs the provider one fetch every two
+    /// seconds). The manager refreshes in the background once asked; this waits for its answer (up to the fetch timeout),
+    /// so the first token signed with a rotated key is accepted rather than only the ones after it.
     /// </summary>
-    private async Task<OpenIdConnectConfiguration> RefreshAsync(OpenIdConnectConfiguration held, CancellationToken ct)
+    private async Task<OpenIdConnectConfiguration> RefreshAsync(OpenIdConnectConfiguration held, string keyId, CancellationToken ct)
     {
         await _refreshing.WaitAsync(ct).ConfigureAwait(false);
         try
         {
             var current = await Manager!.GetConfigurationAsync(ct).ConfigureAwait(false);
-            if (!ReferenceEquals(current, held) || TimeProvider.System.GetElapsedTime(Interlocked.Read(ref _lastRefresh)) < _refreshInterval)
+            var clock = TimeProvider.System;
+            if (!ReferenceEquals(current, held)
+                || (_refreshedFor.TryGetValue(keyId, out var askedFor) && clock.GetElapsedTime(askedFor) < _refreshInterval)
+                || clock.GetElapsedTime(Interlocked.Read(ref _lastRefresh)) < RefreshFloor)
             {
-                return current; // another token refreshed it meanwhile, or the bound holds
+                return current; // another token refreshed it meanwhile, this kid had its refresh, or the floor holds
             }
 
-            Interlocked.Exchange(ref _lastRefresh, TimeProvider.System.GetTimestamp());
+            var now = clock.GetTimestamp();
+            Interlocked.Exchange(ref _lastRefresh, now);
+            if (_refreshedFor.Count >= RememberedKids)
+            {
+                foreach (var old in _refreshedFor.Where(k => clock.GetElapsedTime(k.Value) >= _refreshInterval).ToList())
+                {
+                    _refreshedFor.TryRemove(old);
+                }
+            }
+
+            _refreshedFor[keyId] = now;
             Manager.RequestRefresh();
-            var asked = TimeProvider.System.GetTimestamp();
-            while (ReferenceEquals(current, held) && TimeProvider.System.GetElapsedTime(asked) < FetchTimeout)
+            while (ReferenceEquals(current, held) && clock.GetElapsedTime(now) < FetchTimeout)
             {
                 current = await Manager.GetConfigurationAsync(ct).ConfigureAwait(false);
                 if (ReferenceEquals(current, held))

@@ -62,7 +62,10 @@ public static class JwtSetup
                 {
                     ValidAlgorithms = ProviderAlgorithms,
                     ValidateIssuerSigningKey = true,
-                    IssuerSigningKeyResolver = (_, _, _, _) => keys.SigningKeys,
+                    // The signature is checked with the key its header's kid names, and that one only: a token naming one
+                    // published key but signed by another is refused, not accepted because some key of the set fits.
+                    IssuerSigningKeyResolver = (_, _, kid, _) => SigningKeysFor(keys.SigningKeys, kid),
+                    TryAllIssuerSigningKeys = false,
                     RequireSignedTokens = true,
                     RequireExpirationTime = true,
                     ValidateLifetime = true,
@@ -90,6 +93,13 @@ public static class JwtSetup
                 o.Events = events;
             });
         services.AddAuthorization();
+    }
+
+    /// <summary>The key the token's kid names; without a kid, the set's only key (a provider with one key may omit it).</summary>
+    internal static IEnumerable<SecurityKey> SigningKeysFor(IEnumerable<SecurityKey> published, string? kid)
+    {
+        var keys = published.ToList();
+        return kid is null ? keys.Count == 1 ? keys : [] : keys.Where(k => string.Equals(k.KeyId, kid, StringComparison.Ordinal)).ToList();
     }
 
     public static TokenValidationParameters ValidationParameters(JwtSettings jwt) => new()

@@ -1,3 +1,4 @@
+using ChatKit.Application.Common;
 using System.Buffers;
 using ChatKit.Application.Abstractions;
 using ChatKit.Application.Runs.Execution;
@@ -124,9 +125,8 @@ public sealed class ServerSentEventsResult(
                             await writer.WriteAsync(Ping, ct).ConfigureAwait(false);
                         }
 
-                        if (Watch is { } w)
+                        if (Watch is { } w && await StateAsync(w, ct).ConfigureAwait(false) is { } state)
                         {
-                            var state = await w.State(ct).ConfigureAwait(false);
                             ownerGoneAt = state == RunClaimState.Held ? null : ownerGoneAt ?? System.Diagnostics.Stopwatch.GetTimestamp();
                             if (ownerGoneAt is { } gone && System.Diagnostics.Stopwatch.GetElapsedTime(gone) >= w.Grace)
                             {
@@ -191,6 +191,19 @@ public sealed class ServerSentEventsResult(
             }
 
             await e.DisposeAsync().ConfigureAwait(false);
+        }
+    }
+
+    /// <summary>Who holds the run, or null when the database cannot say now (an outage): the stream waits on, as the run does.</summary>
+    private static async Task<RunClaimState?> StateAsync(RunWatch watch, CancellationToken ct)
+    {
+        try
+        {
+            return await watch.State(ct).ConfigureAwait(false);
+        }
+        catch (Exception ex) when (Outages.IsDatabaseUnavailable(ex) && !ct.IsCancellationRequested)
+        {
+            return null;
         }
     }
 

@@ -193,6 +193,50 @@ public sealed class IdentityProviderTests
     }
 
     [Test]
+    public async Task AJunkTokensUnknownKid_DoesNotSpendARealRotationsRefresh()
+    {
+        await using var app = App(more: ("AUTH_JWKS_REFRESH_SECONDS", "60"));
+        using var client = app.CreateClient();
+        using (var first = await MeAsync(client, _idp.Token("u")))
+        {
+            Assert.That(first.StatusCode, Is.EqualTo(HttpStatusCode.OK));
+        }
+
+        _idp.AddKey("junk", FakeIdentityProvider.RsaKey());
+        _idp.RemoveKey("junk");
+        await AssertRefusedAsync(client, _idp.Token("u", kid: "junk"), "signing key is not known");
+
+        // The provider rotates within the minute: its new key's tokens are accepted within the two-second floor, not a minute.
+        _idp.AddKey("rsa-2", FakeIdentityProvider.RsaKey());
+        var rotated = System.Diagnostics.Stopwatch.StartNew();
+        HttpStatusCode status;
+        do
+        {
+            using var response = await MeAsync(client, _idp.Token("u", kid: "rsa-2"));
+            status = response.StatusCode;
+        }
+        while (status != HttpStatusCode.OK && rotated.Elapsed < TimeSpan.FromSeconds(10));
+
+        Assert.That(status, Is.EqualTo(HttpStatusCode.OK), "the rotated key's token");
+        Assert.That(rotated.Elapsed, Is.LessThan(TimeSpan.FromSeconds(5)));
+    }
+
+    [Test]
+    public async Task ATokenNamingOnePublishedKeyButSignedByAnother_IsRefused()
+    {
+        _idp.AddKey("rsa-2", FakeIdentityProvider.RsaKey());
+        await using var app = App();
+        using var client = app.CreateClient();
+        using (var honest = await MeAsync(client, _idp.Token("u", kid: "rsa-2")))
+        {
+            Assert.That(honest.StatusCode, Is.EqualTo(HttpStatusCode.OK), "both keys are published and work under their own kid");
+        }
+
+        using var forged = await MeAsync(client, _idp.Forged("u", headerKid: "rsa-1", signingKid: "rsa-2"));
+        await forged.AssertErrorAsync(HttpStatusCode.Unauthorized, "UNAUTHORIZED");
+    }
+
+    [Test]
     public async Task AProviderOutage_KeepsCachedKeysWorking_AndAStartWhileItIsDown_SaysSoInReadiness()
     {
         await using (var app = App())

@@ -116,6 +116,28 @@ public sealed class FakeIdentityProvider : IAsyncDisposable
         });
     }
 
+    /// <summary>A token whose header names <paramref name="headerKid"/> but whose signature is <paramref name="signingKid"/>'s (RSA keys).</summary>
+    public string Forged(string sub, string headerKid, string signingKid)
+    {
+        RsaSecurityKey key;
+        lock (_gate)
+        {
+            key = new RsaSecurityKey(((RsaSecurityKey)_all[signingKid]).Rsa) { KeyId = headerKid };
+        }
+
+        var now = DateTime.UtcNow;
+        return new JsonWebTokenHandler { SetDefaultTimesOnTokenCreation = false }.CreateToken(new SecurityTokenDescriptor
+        {
+            Claims = new Dictionary<string, object> { ["sub"] = sub },
+            Issuer = Issuer,
+            Audience = Audience,
+            IssuedAt = now.AddMinutes(-1),
+            NotBefore = now.AddMinutes(-1),
+            Expires = now.AddHours(1),
+            SigningCredentials = new SigningCredentials(key, SecurityAlgorithms.RsaSha256),
+        });
+    }
+
     /// <summary>The public half of the RSA key <paramref name="kid"/> as PEM: what an attacker would use as an HS256 secret.</summary>
     public byte[] PublicKeyPem(string kid)
     {

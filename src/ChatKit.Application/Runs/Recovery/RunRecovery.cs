@@ -106,26 +106,32 @@ public sealed partial class RunRecovery(
         var continues = o.Takeover && !cancel;
         metrics.RunRecovered(continues ? "continued" : cancel ? "cancelled" : "ended");
         LogTakenOver(logger, orphan.RunId, session.Id, partial?.Text.Length ?? 0, continues);
-        if (!continues)
+        if (continues)
         {
-            // The reply as clients saw it is stored and the claim released in one write; then the log ends for every reader.
-            await writer.WriteAsync(new TurnWrite(session.Id, partial is null ? [] : [partial], orphan.RunId)).ConfigureAwait(false);
-            log.Adopt(run);
-            foreach (var e in cancel ? closing : [.. closing, new StreamErrorEvent(StoppedError)])
+            if (partial is not null)
             {
-                log.Append(run.RunId, ThreadStreamJson.Serialize(e));
+                await writer.WriteAsync(new TurnWrite(session.Id, [partial], null)).ConfigureAwait(false);
             }
 
-            log.Complete(run.RunId);
-            return true;
+            if (await starter.TakeOverAsync(session, run, partial is not null, [.. closing, new NoticeEvent("warning", ContinuesNotice)], ct).ConfigureAwait(false))
+            {
+                return true;
+            }
+
+            // The session was deleted (or emptied) since: there is nothing to go on with; the run ends as a stopped one.
+            partial = null;
+            closing = [];
         }
 
-        if (partial is not null)
+        // The reply as clients saw it is stored and the claim released in one write; then the log ends for every reader.
+        await writer.WriteAsync(new TurnWrite(session.Id, partial is null ? [] : [partial], orphan.RunId)).ConfigureAwait(false);
+        log.Adopt(run);
+        foreach (var e in cancel ? closing : [.. closing, new StreamErrorEvent(StoppedError)])
         {
-            await writer.WriteAsync(new TurnWrite(session.Id, [partial], null)).ConfigureAwait(false);
+            log.Append(run.RunId, ThreadStreamJson.Serialize(e));
         }
 
-        await starter.TakeOverAsync(session, run, partial is not null, [.. closing, new NoticeEvent("warning", ContinuesNotice)], ct).ConfigureAwait(false);
+        log.Complete(run.RunId);
         return true;
     }
 

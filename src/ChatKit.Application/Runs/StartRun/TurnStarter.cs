@@ -301,13 +301,19 @@ public sealed partial class TurnStarter(
     /// events are <paramref name="opening"/> (the cut item closed, a notice); a reply cut mid-text gets a system line
     /// asking the model to go on from where it stopped.
     /// </summary>
-    public async Task TakeOverAsync(ChatSession session, RunInfo run, bool cutMidText, IReadOnlyList<RunEvent> opening, CancellationToken ct)
+    /// <returns>False when there is no turn to go on with (the session was deleted or emptied meanwhile): nothing was started.</returns>
+    public async Task<bool> TakeOverAsync(ChatSession session, RunInfo run, bool cutMidText, IReadOnlyList<RunEvent> opening, CancellationToken ct)
     {
         ArgumentNullException.ThrowIfNull(session);
         ArgumentNullException.ThrowIfNull(run);
         var history = await store.ReadHistoryAsync(session.Id, prompt.Value.HistoryMaxMessages, ct).ConfigureAwait(false);
+        if (history.All(m => m.Role != MessageRole.User))
+        {
+            return false;
+        }
+
         history = await ResultsOfCutStepAsync(session, history, ct).ConfigureAwait(false);
-        var user = history.LastOrDefault(m => m.Role == MessageRole.User) ?? throw new InvalidOperationException("a run's session holds its user message");
+        var user = history.Last(m => m.Role == MessageRole.User);
         var last = history[^1];
         if (cutMidText)
         {
@@ -322,6 +328,7 @@ public sealed partial class TurnStarter(
         };
         var events = ThreadStreamMapper.MapAsync(runner.RunAsync(started, CancellationToken.None), links);
         host.Adopt(new TurnStream(run.RunId, session.Id, session.UserId, run.Background, Prepend(opening, events)), run);
+        return true;
     }
 
     /// <summary>
