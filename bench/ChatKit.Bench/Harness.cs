@@ -95,10 +95,17 @@ public sealed class Harness : IAsyncDisposable
     /// <summary>SIGKILLs the service (nothing of it ends cleanly) and waits until it is gone.</summary>
     public async Task KillAsync()
     {
-        if (!_api.HasExited)
+        try
         {
-            _api.Kill(entireProcessTree: true);
-            await _api.WaitForExitAsync();
+            if (!_api.HasExited)
+            {
+                _api.Kill(entireProcessTree: true);
+                await _api.WaitForExitAsync();
+            }
+        }
+        catch (InvalidOperationException)
+        {
+            // It exited (and was reaped) between the check and the kill: gone is what was asked.
         }
     }
 

@@ -14,7 +14,7 @@ public sealed partial class StartupMigration(IOptions<DatabaseOptions> database,
             return;
         }
 
-        var applied = await Migrator.MigrateAsync(database.Value.ConnectionString, cancellationToken).ConfigureAwait(false);
+        var applied = await MigrateWhenReachableAsync(cancellationToken).ConfigureAwait(false);
         if (applied.Count == 0)
         {
             LogUpToDate(logger);
@@ -25,7 +25,36 @@ public sealed partial class StartupMigration(IOptions<DatabaseOptions> database,
         }
     }
 
+    /// <summary>
+    /// An instance that starts while PostgreSQL restarts or fails over (a rollout during a database restart, a pod
+    /// rescheduled with it) waits for it, up to <see cref="ReachableWait"/>, instead of exiting at once and crash-looping.
+    /// </summary>
+    private async Task<IReadOnlyList<string>> MigrateWhenReachableAsync(CancellationToken ct)
+    {
+        var waiting = System.Diagnostics.Stopwatch.StartNew();
+        while (true)
+        {
+            try
+            {
+                return await Migrator.MigrateAsync(database.Value.ConnectionString, ct).ConfigureAwait(false);
+            }
+            catch (Exception ex) when (Application.Common.Outages.Classify(ex) == Application.Common.DatabaseTrouble.Unreachable
+                                       && waiting.Elapsed < ReachableWait && !ct.IsCancellationRequested)
+            {
+                LogWaiting(logger, ex.GetType().Name, RetryEvery.TotalSeconds);
+                await Task.Delay(RetryEvery, ct).ConfigureAwait(false);
+            }
+        }
+    }
+
+    private static readonly TimeSpan ReachableWait = TimeSpan.FromSeconds(60);
+
+    private static readonly TimeSpan RetryEvery = TimeSpan.FromSeconds(1);
+
     public Task StopAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "PostgreSQL is not reachable yet ({Reason}); the start-up migration tries again in {Seconds} s")]
+    private static partial void LogWaiting(ILogger logger, string reason, double seconds);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Database schema is up to date")]
     private static partial void LogUpToDate(ILogger logger);

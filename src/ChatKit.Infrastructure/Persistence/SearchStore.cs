@@ -62,7 +62,7 @@ internal sealed class SearchStore(NpgsqlDataSource dataSource) : ISearchStore
             parts.Add($"""
                 (SELECT 'task' AS kind, t.id, t.created_at FROM tasks t
                  WHERE t.user_id = @UserId
-                   AND to_tsvector({TaskWords}) @@ websearch_to_tsquery(@Q)
+                   AND to_tsvector(translate({TaskWords}, '<>', '  ')) @@ websearch_to_tsquery(@Q)
                    {string.Format(null, before, "t")}
                  ORDER BY t.created_at DESC, t.id DESC LIMIT @Take)
                 """);

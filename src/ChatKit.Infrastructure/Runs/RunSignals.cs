@@ -54,12 +54,19 @@ internal sealed partial class RunCancelSubscriber(RedisConnection redis, RunHost
                     return;
                 }
             }
-            catch (RedisException ex)
+            catch (Exception ex) when (ex is RedisException or RedisTimeoutException or ObjectDisposedException)
             {
                 LogSubscribeFailed(logger, ex.GetType().Name);
             }
 
-            await Task.Delay(TimeSpan.FromSeconds(2), stoppingToken).ConfigureAwait(false);
+            try
+            {
+                await Task.Delay(TimeSpan.FromSeconds(2), stoppingToken).ConfigureAwait(false);
+            }
+            catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
+            {
+                return; // stopping (also a start that failed): not a fault of this service
+            }
         }
     }
 

@@ -57,4 +57,31 @@ public sealed class DatabaseOutageTests
         Assert.That((await anonymous.GetAsync("/health/ready")).StatusCode, Is.EqualTo(HttpStatusCode.OK));
         await TestContext.Out.WriteLineAsync($"recovered {recovered.Elapsed.TotalMilliseconds:0} ms after PostgreSQL was back");
     }
+
+    [Test]
+    public async Task AnInstanceStartedWhilePostgresIsDown_WaitsForIt_InsteadOfExiting()
+    {
+        await TestEnvironment.ControlAsync("pg", "stop");
+        ApiProcess? api = null;
+        try
+        {
+            api = ApiProcess.Launch("outage-start-" + Guid.NewGuid().ToString("N")[..8], AssemblySetup.Upstream);
+            await api.WaitForOutputAsync("PostgreSQL is not reachable yet");
+        }
+        finally
+        {
+            await TestEnvironment.ControlAsync("pg", "start");
+            Npgsql.NpgsqlConnection.ClearAllPools();
+
+            // The shared app's idle connections died with the restart; the next test must not meet them first.
+            ChatKit.Infrastructure.Persistence.DatabaseRecovery.Reset(AssemblySetup.App.Services);
+        }
+
+        await using (api)
+        {
+            await api.WaitReadyAsync("the instance started during the outage");
+            using var client = api.ClientFor(ChatKitFactory.NewUser());
+            Assert.That((await client.PostAsync(ChatApi.Sessions, null)).StatusCode, Is.EqualTo(HttpStatusCode.Created).Or.EqualTo(HttpStatusCode.OK));
+        }
+    }
 }

@@ -35,6 +35,14 @@ public sealed class ApiProcess : IAsyncDisposable
     /// <summary>Starts an instance named <paramref name="name"/> and waits until it answers ready.</summary>
     public static async Task<ApiProcess> StartAsync(string name, FakeLlmServer upstream, params (string Key, string Value)[] settings)
     {
+        var api = Launch(name, upstream, settings);
+        await api.WaitReadyAsync(name);
+        return api;
+    }
+
+    /// <summary>Starts an instance without waiting for it.</summary>
+    public static ApiProcess Launch(string name, FakeLlmServer upstream, params (string Key, string Value)[] settings)
+    {
         var port = FreePort();
         var info = new ProcessStartInfo("dotnet")
         {
@@ -82,17 +90,23 @@ public sealed class ApiProcess : IAsyncDisposable
         process.Start();
         process.BeginOutputReadLine();
         process.BeginErrorReadLine();
-        using var probe = new HttpClient { BaseAddress = api.Address, Timeout = TimeSpan.FromSeconds(2) };
+        return api;
+    }
+
+    /// <summary>Waits until the instance answers ready (it must not exit meanwhile).</summary>
+    public async Task WaitReadyAsync(string name)
+    {
+        using var probe = new HttpClient { BaseAddress = Address, Timeout = TimeSpan.FromSeconds(2) };
         var until = DateTime.UtcNow.AddSeconds(60);
         while (true)
         {
-            Assert.That(process.HasExited, Is.False, $"{name} exited: {api.Output}");
+            Assert.That(_process.HasExited, Is.False, $"{name} exited: {Output}");
             try
             {
                 using var ready = await probe.GetAsync("/health/ready");
                 if (ready.IsSuccessStatusCode)
                 {
-                    return api;
+                    return;
                 }
             }
             catch (HttpRequestException)
@@ -100,8 +114,20 @@ public sealed class ApiProcess : IAsyncDisposable
                 // Not listening yet.
             }
 
-            Assert.That(DateTime.UtcNow, Is.LessThan(until), $"{name} never became ready: {api.Output}");
+            Assert.That(DateTime.UtcNow, Is.LessThan(until), $"{name} never became ready: {Output}");
             await Task.Delay(100);
+        }
+    }
+
+    /// <summary>Waits until the instance has written <paramref name="text"/> (it must not exit meanwhile).</summary>
+    public async Task WaitForOutputAsync(string text)
+    {
+        var until = DateTime.UtcNow.AddSeconds(30);
+        while (!Output.Contains(text, StringComparison.Ordinal))
+        {
+            Assert.That(_process.HasExited, Is.False, $"exited before writing \"{text}\": {Output}");
+            Assert.That(DateTime.UtcNow, Is.LessThan(until), $"never wrote \"{text}\": {Output}");
+            await Task.Delay(50);
         }
     }
 

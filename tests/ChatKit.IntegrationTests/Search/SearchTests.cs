@@ -65,6 +65,17 @@ public sealed class SearchTests
         Assert.That(injected, Does.Contain("&lt;mark&gt;<mark>injected</mark>&lt;/mark&gt;&lt;script&gt;"));
         Assert.That(injected, Does.Not.Contain("<script>"));
 
+        // A word between tags is a word: found by full text (PostgreSQL's parser would skip a script element's content),
+        // in a message and in a task's title alike.
+        await onAlice.RunAsync(aliceSession, "<script>kiwiX</script>");
+        Assert.That(Hits(await SearchAsync(onAlice, "q=kiwiX")).Select(h => h["match"]!.GetValue<string>()), Is.EqualTo(new[] { "fulltext" }));
+        using (var task = await onAlice.PostAsync("/api/v1/tasks", System.Net.Http.Json.JsonContent.Create(new { title = "<script>kiwiY</script>" })))
+        {
+            Assert.That((int)task.StatusCode, Is.LessThan(300), await task.Content.ReadAsStringAsync());
+        }
+
+        Assert.That(Hits(await SearchAsync(onAlice, "q=kiwiY&types=tasks")), Has.Count.EqualTo(1), "a task titled in markup");
+
         // A typo finds nothing by full text, then the similar words.
         var typo = Hits(await SearchAsync(onAlice, "q=forcast"));
         Assert.That(typo.Select(h => h["match"]!.GetValue<string>()), Is.EqualTo(new[] { "similar" }));
