@@ -62,27 +62,26 @@ public sealed class UploadAttachmentHandler(
     /// </summary>
     private async Task<Result<AttachmentDto>> StoreAsync(Attachment attachment, bool create, long? declared, Stream body, CancellationToken ct)
     {
-        var entered = transfers.Enter(attachment.UserId);
-        if (!entered.IsSuccess)
+        var begun = transfers.Begin(attachment.UserId);
+        if (!begun.IsSuccess)
         {
             metrics.Uploaded("refused_busy");
-            return entered.Error!;
+            return begun.Error!;
         }
 
-        using var lease = entered.Value;
         var o = options.Value;
         StoredUpload stored;
-        var spool = SpoolFile.Create();
-        await using (spool.ConfigureAwait(false))
+        var transfer = begun.Value;
+        await using (transfer.ConfigureAwait(false))
         {
             try
             {
                 await foreach (var chunk in UploadChunks.ReadAsync(body, attachment.MimeType, declared, o.MaxBytes, ct).ConfigureAwait(false))
                 {
-                    await spool.WriteRecordAsync(chunk, ct).ConfigureAwait(false);
+                    await transfer.Spool.WriteRecordAsync(chunk, ct).ConfigureAwait(false);
                 }
 
-                stored = await store.StoreAsync(attachment, create, plans.Current.AttachmentBytes, spool.ReadRecordsAsync(ct), ct).ConfigureAwait(false);
+                stored = await store.StoreAsync(attachment, create, plans.Current.AttachmentBytes, transfer.Spool.ReadRecordsAsync(ct), ct).ConfigureAwait(false);
             }
             catch (AttachmentRejectedException rejected) when (rejected.Error is { } error)
             {

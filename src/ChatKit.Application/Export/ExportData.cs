@@ -12,20 +12,16 @@ namespace ChatKit.Application.Export;
 public sealed record ExportQuery(string UserId, bool WithAttachmentBytes = false) : IQuery<Result<ExportFile>>;
 
 /// <summary>
-/// An export read whole into a spool file: sent to the client at its pace, with no connection or snapshot held meanwhile;
-/// disposing it deletes the file and frees the transfer's slot.
+/// An export read whole into its transfer's spool file: sent to the client at its pace, with no connection or snapshot
+/// held meanwhile; disposing it deletes the file and frees the transfer's slot.
 /// </summary>
-public sealed class ExportFile(SpoolFile spool, TransferLease lease) : IAsyncDisposable
+public sealed class ExportFile(Transfer transfer) : IAsyncDisposable
 {
-    public long Length => spool.Length;
+    public long Length => transfer.Spool.Length;
 
-    public Task CopyToAsync(Stream destination, CancellationToken ct) => spool.CopyToAsync(destination, ct);
+    public Task CopyToAsync(Stream destination, CancellationToken ct) => transfer.Spool.CopyToAsync(destination, ct);
 
-    public async ValueTask DisposeAsync()
-    {
-        await spool.DisposeAsync().ConfigureAwait(false);
-        lease.Dispose();
-    }
+    public ValueTask DisposeAsync() => transfer.DisposeAsync();
 }
 
 public sealed class ExportHandler(IExportStore store, TimeProvider clock, TransferGate transfers) : IQueryHandler<ExportQuery, Result<ExportFile>>
@@ -40,16 +36,16 @@ public sealed class ExportHandler(IExportStore store, TimeProvider clock, Transf
     public async ValueTask<Result<ExportFile>> Handle(ExportQuery query, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(query);
-        var entered = transfers.Enter(query.UserId);
-        if (!entered.IsSuccess)
+        var begun = transfers.Begin(query.UserId);
+        if (!begun.IsSuccess)
         {
-            return entered.Error!;
+            return begun.Error!;
         }
 
-        var spool = SpoolFile.Create();
+        var transfer = begun.Value;
         try
         {
-            await WriteLineAsync(spool, JsonSerializer.Serialize(new Dictionary<string, object>
+            await WriteLineAsync(transfer.Spool, JsonSerializer.Serialize(new Dictionary<string, object>
             {
                 ["kind"] = "export",
                 ["version"] = Version,
@@ -58,15 +54,14 @@ public sealed class ExportHandler(IExportStore store, TimeProvider clock, Transf
             }), cancellationToken).ConfigureAwait(false);
             await foreach (var line in store.ReadAsync(query.UserId, query.WithAttachmentBytes, cancellationToken).ConfigureAwait(false))
             {
-                await WriteLineAsync(spool, line, cancellationToken).ConfigureAwait(false);
+                await WriteLineAsync(transfer.Spool, line, cancellationToken).ConfigureAwait(false);
             }
 
-            return new ExportFile(spool, entered.Value);
+            return new ExportFile(transfer);
         }
         catch
         {
-            await spool.DisposeAsync().ConfigureAwait(false);
-            entered.Value.Dispose();
+            await transfer.DisposeAsync().ConfigureAwait(false);
             throw;
         }
     }

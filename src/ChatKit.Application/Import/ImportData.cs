@@ -29,24 +29,23 @@ public sealed class ImportHandler(
     public async ValueTask<Result<ImportedDto>> Handle(ImportCommand command, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(command);
-        var entered = transfers.Enter(command.UserId);
-        if (!entered.IsSuccess)
+        var begun = transfers.Begin(command.UserId);
+        if (!begun.IsSuccess)
         {
-            return entered.Error!;
+            return begun.Error!;
         }
 
-        using var lease = entered.Value;
         var plan = plans.Current;
         ImportResult result;
-        var spool = SpoolFile.Create();
-        await using (spool.ConfigureAwait(false))
+        var transfer = begun.Value;
+        await using (transfer.ConfigureAwait(false))
         {
             try
             {
                 var rules = new ImportRules(limits.Value.MaxMessageLength, attachments.Value.MaxBytes, attachments.Value.TypeList);
                 await foreach (var line in ImportLineReader.ReadAsync(command.Body, rules, cancellationToken).ConfigureAwait(false))
                 {
-                    await spool.WriteRecordAsync(SpooledLine.Encode(line), cancellationToken).ConfigureAwait(false);
+                    await transfer.Spool.WriteRecordAsync(SpooledLine.Encode(line), cancellationToken).ConfigureAwait(false);
                 }
             }
             catch (ImportLineException bad)
@@ -56,7 +55,7 @@ public sealed class ImportHandler(
 
             result = await store.ImportAsync(
                 command.UserId,
-                SpooledLine.DecodeAsync(spool.ReadRecordsAsync(cancellationToken)),
+                SpooledLine.DecodeAsync(transfer.Spool.ReadRecordsAsync(cancellationToken)),
                 new ImportLimits(plan.MaxSessions, plan.MaxMessagesPerSession, plan.MaxTasks, plan.AttachmentBytes, attachments.Value.PerMessage),
                 cancellationToken).ConfigureAwait(false);
         }

@@ -9,37 +9,36 @@ namespace ChatKit.Application.Transfers;
 /// <summary>
 /// How many transfers (uploads, imports, exports: whatever waits on a client's pace) run at once, per user and on this
 /// instance. Past either cap a transfer is refused <c>429 TOO_MANY_TRANSFERS</c> with <c>Retry-After</c> before it reads a
-/// byte, so one user's dozen slow uploads cannot fill the disk's spool or the thread pool for everyone else.
+/// byte, so one user's dozen slow uploads cannot fill the disk's spool or the thread pool for everyone else. The one door
+/// every transfer goes through: what it hands out is the transfer's slot and its spool file.
 /// </summary>
 public sealed class TransferGate
 {
     public const string MeterName = "ChatKit.Transfers";
 
-    private readonly IOptions<TransferOptions> options;
+    private static readonly TimeSpan RetryAfter = TimeSpan.FromSeconds(5);
+
+    private readonly IOptions<TransferOptions> _options;
+    private readonly Counter<long> _refused;
+    private readonly ConcurrentDictionary<string, int> _perUser = new(StringComparer.Ordinal);
+    private int _total;
 
     public TransferGate(IOptions<TransferOptions> options, IMeterFactory meters)
     {
         ArgumentNullException.ThrowIfNull(meters);
-        this.options = options;
+        _options = options;
         var meter = meters.Create(MeterName);
         meter.CreateObservableGauge("chatkit.transfers.active", () => Active, description: "Uploads, imports and exports running on this instance");
         _refused = meter.CreateCounter<long>("chatkit.transfers.refused", description: "Transfers refused 429 TOO_MANY_TRANSFERS, by cap (user, instance)");
     }
 
-    private readonly Counter<long> _refused;
-
     /// <summary>Transfers running on this instance now.</summary>
     public int Active => Volatile.Read(ref _total);
 
-    private static readonly TimeSpan RetryAfter = TimeSpan.FromSeconds(5);
-
-    private readonly ConcurrentDictionary<string, int> _perUser = new(StringComparer.Ordinal);
-    private int _total;
-
-    /// <summary>A slot for one transfer of <paramref name="userId"/>, released when the lease is disposed; the refusal otherwise.</summary>
-    public Result<TransferLease> Enter(string userId)
+    /// <summary>A transfer of <paramref name="userId"/> (its slot and a new spool file, both freed when it is disposed); the refusal otherwise.</summary>
+    public Result<Transfer> Begin(string userId)
     {
-        var o = options.Value;
+        var o = _options.Value;
         if (Interlocked.Increment(ref _total) > o.PerInstance)
         {
             Interlocked.Decrement(ref _total);
@@ -55,7 +54,7 @@ public sealed class TransferGate
             return Errors.TooManyTransfers($"at most {o.PerUser} of your uploads, imports and exports may run at once", RetryAfter);
         }
 
-        return new TransferLease(() => Leave(userId));
+        return new Transfer(SpoolFile.Create(), () => Leave(userId));
     }
 
     private void Leave(string userId)
@@ -72,15 +71,18 @@ public sealed class TransferGate
     }
 }
 
-/// <summary>One transfer's slot in the <see cref="TransferGate"/>; disposing it (once or more) frees the slot.</summary>
-public sealed class TransferLease(Action leave) : IDisposable
+/// <summary>One running transfer: its spool file, and its slot in the <see cref="TransferGate"/>; disposing it frees both.</summary>
+public sealed class Transfer(SpoolFile spool, Action leave) : IAsyncDisposable
 {
-    private int _left;
+    private int _ended;
 
-    public void Dispose()
+    public SpoolFile Spool { get; } = spool;
+
+    public async ValueTask DisposeAsync()
     {
-        if (Interlocked.Exchange(ref _left, 1) == 0)
+        if (Interlocked.Exchange(ref _ended, 1) == 0)
         {
+            await Spool.DisposeAsync().ConfigureAwait(false);
             leave();
         }
     }
