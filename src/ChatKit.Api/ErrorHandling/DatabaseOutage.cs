@@ -49,7 +49,7 @@ public sealed partial class DatabaseOutage(ILogger<DatabaseOutage> logger)
     [LoggerMessage(Level = LogLevel.Warning, Message = "PostgreSQL is unreachable ({Error}, {Cause}): requests are answered 503 until it is back")]
     private static partial void LogDown(ILogger logger, string error, string? cause);
 
-    [LoggerMessage(Level = LogLevel.Warning, Message = "{Path} answered 503: every pooled database connection stayed in use for the pool's whole timeout (PostgreSQL answers; this instance is busy)")]
+    [LoggerMessage(Level = LogLevel.Warning, Message = "{Path} answered 503: no database connection within the pool's timeout (all in use, or a new one not accepted in time; PostgreSQL answers, this instance is busy)")]
     private static partial void LogPoolExhausted(ILogger logger, string path);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "{Path} answered 503: a statement ran past its timeout and was cancelled")]

@@ -12,7 +12,10 @@ public enum DatabaseTrouble
     /// <summary>PostgreSQL cannot be reached or is shutting down: an outage, said once, the pool reset.</summary>
     Unreachable,
 
-    /// <summary>Every pooled connection was in use for the pool's whole timeout: this instance is busy, PostgreSQL is fine.</summary>
+    /// <summary>
+    /// No connection within the pool's timeout: every pooled one in use, or a new one not accepted in time (a burst of
+    /// connects on a loaded server). This instance is busy; PostgreSQL answers.
+    /// </summary>
     PoolExhausted,
 
     /// <summary>A statement ran past its timeout (or was cancelled by the server): that request alone.</summary>
@@ -28,8 +31,11 @@ public static class Outages
     // Npgsql's text for a connection the pool could not hand out within its Timeout (PoolingDataSource); no type tells it.
     private const string PoolExhaustedText = "The connection pool has been exhausted";
 
-    // Npgsql's text for a connection attempt that failed or timed out: the server, not a statement.
+    // Npgsql's text for a connection attempt refused or unroutable: the server, not a statement.
     private const string ConnectFailedText = "Failed to connect";
+
+    // Npgsql's text for a command whose timeout came while it read or wrote ("Exception while reading from stream").
+    private const string StreamTimeoutText = "Exception while ";
 
     /// <summary>The trouble <paramref name="error"/> (or one of its inner exceptions) is.</summary>
     public static DatabaseTrouble Classify(Exception? error)
@@ -48,8 +54,11 @@ public static class Outages
                     return DatabaseTrouble.PoolExhausted;
                 case DbException db when db.Message.StartsWith(ConnectFailedText, StringComparison.Ordinal):
                     return DatabaseTrouble.Unreachable;
+                case DbException { IsTransient: true, InnerException: TimeoutException } db
+                    when db.Message.StartsWith(StreamTimeoutText, StringComparison.Ordinal):
+                    return DatabaseTrouble.StatementTimeout; // the client-side command timeout, met reading or writing
                 case DbException { IsTransient: true, InnerException: TimeoutException }:
-                    return DatabaseTrouble.StatementTimeout; // the client-side command timeout
+                    return DatabaseTrouble.PoolExhausted; // a new connection not established in time: PostgreSQL is slow to accept
                 case DbException { IsTransient: true }:
                     return DatabaseTrouble.Unreachable;
             }
