@@ -160,21 +160,38 @@ public sealed class Soak(string apiDll, string databaseUrl, Dictionary<string, s
 
         var killed = Stopwatch.GetTimestamp();
         await api.RestartAsync();
-        using var resume = Harness.Authorized(HttpMethod.Get, $"/api/v1/chatkit/sessions/{watchedIn}/runs/{first.RunId}/events", User);
-        resume.Headers.TryAddWithoutValidation("Last-Event-ID", first.LastEventId.ToString(CultureInfo.InvariantCulture));
         StreamTiming? rest = null;
         var status = 0;
         var body = string.Empty;
-        try
+
+        // As a client does: a 503 with Retry-After (the restarted instance's Redis connection not up yet) is asked again
+        // after the time it says, for up to 15 s; anything else ends the probe.
+        var resuming = Stopwatch.StartNew();
+        while (true)
         {
-            using var resumed = await client.SendAsync(resume, HttpCompletionOption.ResponseHeadersRead);
-            status = (int)resumed.StatusCode;
-            rest = resumed.IsSuccessStatusCode ? await StreamTiming.ReadAsync(resumed, killed, upstreamFormat: false, CancellationToken.None) : null;
-            body = resumed.IsSuccessStatusCode ? string.Empty : await resumed.Content.ReadAsStringAsync();
-        }
-        catch (Exception ex) when (ex is HttpRequestException or IOException)
-        {
-            status = -1;
+            using var resume = Harness.Authorized(HttpMethod.Get, $"/api/v1/chatkit/sessions/{watchedIn}/runs/{first.RunId}/events", User);
+            resume.Headers.TryAddWithoutValidation("Last-Event-ID", first.LastEventId.ToString(CultureInfo.InvariantCulture));
+            TimeSpan? retryAfter = null;
+            try
+            {
+                using var resumed = await client.SendAsync(resume, HttpCompletionOption.ResponseHeadersRead);
+                status = (int)resumed.StatusCode;
+                rest = resumed.IsSuccessStatusCode ? await StreamTiming.ReadAsync(resumed, killed, upstreamFormat: false, CancellationToken.None) : null;
+                body = resumed.IsSuccessStatusCode ? string.Empty : await resumed.Content.ReadAsStringAsync();
+                retryAfter = status == 503 ? resumed.Headers.RetryAfter?.Delta : null;
+            }
+            catch (Exception ex) when (ex is HttpRequestException or IOException)
+            {
+                status = -1;
+            }
+
+            if (retryAfter is not { } wait || resuming.Elapsed > TimeSpan.FromSeconds(15))
+            {
+                break;
+            }
+
+            _resumeRetries++;
+            await Task.Delay(wait);
         }
 
         lock (_outages)
@@ -189,11 +206,12 @@ public sealed class Soak(string apiDll, string databaseUrl, Dictionary<string, s
             return;
         }
 
-        _takeover = string.Create(CultureInfo.InvariantCulture, $"first event from the restarted service {rest.FirstEventMs / 1000:0.0} s after the kill, the run ended with [DONE]");
+        _takeover = string.Create(CultureInfo.InvariantCulture, $"first event from the restarted service {rest.FirstEventMs / 1000:0.0} s after the kill ({_resumeRetries} resumes answered 503 with Retry-After first), the run ended with [DONE]");
         Console.WriteLine("  takeover: " + _takeover);
     }
 
     private string? _takeover;
+    private int _resumeRetries;
 
     private async Task ServiceAsync(string service, string action)
     {
