@@ -384,7 +384,7 @@ public static class ImportLineReader
         public ImportLineException Invalid(string reason) => new(number, reason);
 
         public string Text(string name) =>
-            json[name] is JsonValue value && value.TryGetValue<string>(out var text) ? Storable(name, text) : throw Invalid($"{name} must be a string");
+            json[name] is JsonValue value && value.TryGetValue<string>(out var text) ? text : throw Invalid($"{name} must be a string");
 
         public string? OptionalText(string name) => json[name] is null ? null : Text(name);
 
@@ -411,40 +411,11 @@ public static class ImportLineReader
         public string OneOf(string name, params string[] allowed) =>
             Text(name) is var text && allowed.Contains(text) ? text : throw Invalid($"{name} must be one of {string.Join(", ", allowed)}");
 
-        /// <summary>The line as the store stages it: the checked fields only, every string in them storable.</summary>
-        public ImportLine Rebuilt(string kind, JsonObject fields)
-        {
-            Storable(fields);
-            return new ImportLine(number, kind, fields.ToJsonString());
-        }
-
-        private string Storable(string name, string text) =>
-            StorableText.IsStorable(text) ? text : throw Invalid($"{name} {StorableText.UnstorableMessage}");
-
-        private void Storable(JsonNode? node)
-        {
-            switch (node)
-            {
-                case JsonObject o:
-                    foreach (var (key, child) in o)
-                    {
-                        _ = Storable("a field name", key);
-                        Storable(child);
-                    }
-
-                    break;
-                case JsonArray a:
-                    foreach (var child in a)
-                    {
-                        Storable(child);
-                    }
-
-                    break;
-                case JsonValue v when v.TryGetValue<string>(out var s):
-                    _ = Storable("a text", s);
-                    break;
-            }
-        }
+        /// <summary>
+        /// The line as the store stages it: the checked fields only. Every string in them is storable: each came from the
+        /// line, whose every string (and field name) <see cref="JsonStrings.FindUnreadable"/> checked before it was read.
+        /// </summary>
+        public ImportLine Rebuilt(string kind, JsonObject fields) => new(number, kind, fields.ToJsonString());
     }
 }
 
